@@ -1,0 +1,83 @@
+"""Applications to join a group, from submission to decision."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from apps.groups.models import Group
+from apps.municipalities.models import HouseRulesVersion
+
+
+class Application(models.Model):
+    class Status(models.TextChoices):
+        SUBMITTED = "submitted", _("waiting for e-mail confirmation")
+        CONFIRMED = "confirmed", _("waiting for the admin")
+        APPROVED = "approved", _("approved")
+        REJECTED = "rejected", _("rejected")
+        WITHDRAWN = "withdrawn", _("withdrawn")
+        EXPIRED = "expired", _("expired")
+
+    OPEN_STATUSES = (Status.SUBMITTED, Status.CONFIRMED)
+
+    group = models.ForeignKey(Group, on_delete=models.PROTECT, related_name="applications")
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.SUBMITTED)
+    full_name = models.CharField(_("full name"), max_length=160)
+    street = models.CharField(_("street"), max_length=160)
+    house_number = models.CharField(_("house number"), max_length=16)
+    postcode = models.CharField(_("postcode"), max_length=7)
+    town = models.CharField(_("town"), max_length=120)
+    birth_date = models.DateField(_("date of birth"))
+    phone = models.CharField(_("mobile phone"), max_length=20, help_text=_("E.164"))
+    email = models.EmailField(_("e-mail"))
+    remark = models.TextField(_("remark"), blank=True, max_length=1000)
+    language = models.CharField(_("language"), max_length=5, default="nl", choices=settings.LANGUAGES)
+    lat = models.FloatField()
+    lon = models.FloatField()
+    house_rules_version = models.ForeignKey(HouseRulesVersion, on_delete=models.PROTECT, related_name="+")
+    house_rules_accepted_at = models.DateTimeField()
+    # The status page link carries a random secret; only its hash is stored.
+    access_key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decision_reason = models.TextField(_("reason"), blank=True)
+    member = models.OneToOneField(
+        "members.Member", null=True, blank=True, on_delete=models.SET_NULL, related_name="application"
+    )
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["group", "phone"],
+                condition=models.Q(status__in=["submitted", "confirmed"]),
+                name="application_one_open_per_phone",
+            )
+        ]
+        verbose_name = _("application")
+        verbose_name_plural = _("applications")
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.group} ({self.get_status_display()})"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in self.OPEN_STATUSES
+
+    @staticmethod
+    def new_access_key() -> tuple[str, str]:
+        key = secrets.token_urlsafe(24)
+        return key, Application.hash_key(key)
+
+    @staticmethod
+    def hash_key(key: str) -> str:
+        return hashlib.sha256(key.encode()).hexdigest()

@@ -1,0 +1,96 @@
+"""Parsing and checking area geometry with shapely and pyproj.
+
+Areas are stored as GeoJSON (RFC 7946: WGS84, lon/lat). Every geometry entering the system
+passes through :func:`parse_area_geometry`, which refuses what cannot be a watch area and
+says why in words a coordinator understands.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+import shapely
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+from pyproj import Geod
+from shapely.geometry import MultiPolygon, Polygon, mapping, shape
+from shapely.validation import explain_validity
+
+# Belgium and the Netherlands with a margin: what lies outside is a swapped lat/lon or a
+# projected coordinate (Lambert, RD) passed as degrees.
+SERVICE_BOUNDS = (2.0, 49.0, 8.0, 54.0)
+MAX_VERTICES = 200_000
+_GEOD = Geod(ellps="WGS84")
+
+
+@dataclass(frozen=True)
+class AreaGeometry:
+    geometry: Polygon | MultiPolygon
+    geojson: dict[str, Any]
+    bounds: tuple[float, float, float, float]
+    area_m2: float
+
+
+def geodesic_area_m2(geom) -> float:
+    area, _perimeter = _GEOD.geometry_area_perimeter(geom)
+    return abs(area)
+
+
+def parse_area_geometry(value: Any) -> AreaGeometry:
+    """Turn a GeoJSON geometry, Feature or single-feature FeatureCollection (dict or text)
+    into a checked (Multi)Polygon. Raises ``ValidationError`` with a translated message."""
+    if isinstance(value, (str, bytes)):
+        try:
+            value = json.loads(value)
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise ValidationError(_("This is not valid GeoJSON: %(error)s"), params={"error": exc}) from exc
+    if not isinstance(value, dict):
+        raise ValidationError(_("Expected a GeoJSON object."))
+    kind = value.get("type")
+    if kind == "FeatureCollection":
+        features = value.get("features") or []
+        if len(features) != 1:
+            raise ValidationError(
+                _("The file holds %(count)d features; an area needs exactly one."), params={"count": len(features)}
+            )
+        value = features[0]
+        kind = value.get("type") if isinstance(value, dict) else None
+    if kind == "Feature":
+        value = value.get("geometry")
+        kind = value.get("type") if isinstance(value, dict) else None
+    if kind not in ("Polygon", "MultiPolygon"):
+        raise ValidationError(_("An area must be a Polygon or MultiPolygon, not %(kind)s."), params={"kind": kind})
+    try:
+        geom = shape(value)
+    except (ValueError, TypeError, AttributeError, IndexError, shapely.errors.GEOSException) as exc:
+        raise ValidationError(_("The coordinates of this area cannot be read: %(error)s"), params={"error": exc}) from exc
+    if geom.is_empty:
+        raise ValidationError(_("The area is empty."))
+    if shapely.get_num_coordinates(geom) > MAX_VERTICES:
+        raise ValidationError(_("The area has too many points (more than %(max)d)."), params={"max": MAX_VERTICES})
+    if not geom.is_valid:
+        raise ValidationError(
+            _("The area's outline is not valid (%(reason)s). Check for crossing lines or loose rings."),
+            params={"reason": explain_validity(geom)},
+        )
+    min_lon, min_lat, max_lon, max_lat = geom.bounds
+    b = SERVICE_BOUNDS
+    if min_lon < b[0] or min_lat < b[1] or max_lon > b[2] or max_lat > b[3]:
+        raise ValidationError(
+            _(
+                "The area lies outside Belgium and the Netherlands. Coordinates must be WGS84 "
+                "longitude, latitude (for example 5.3, 50.75)."
+            )
+        )
+    area_m2 = geodesic_area_m2(geom)
+    if area_m2 < 100:
+        raise ValidationError(_("The area is smaller than 100 m²."))
+    geom = shapely.normalize(geom)
+    return AreaGeometry(geometry=geom, geojson=mapping(geom), bounds=geom.bounds, area_m2=area_m2)
+
+
+def to_geojson(geometry: dict[str, Any]) -> dict[str, Any]:
+    """Stored GeoJSON with coordinates as lists (JSON round-trips tuples as lists anyway)."""
+    return json.loads(json.dumps(geometry))

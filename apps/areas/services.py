@@ -1,0 +1,40 @@
+"""The one write path for areas."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from apps.audit.models import AuditEvent
+from apps.audit.services import record
+
+from . import index
+from .geometry import parse_area_geometry, to_geojson
+from .models import Area
+
+
+@transaction.atomic
+def save_area(
+    *,
+    municipality,
+    name: str,
+    geometry: Any,
+    sub_municipality=None,
+    area: Area | None = None,
+    actor=None,
+) -> Area:
+    parsed = parse_area_geometry(geometry)
+    area = area or Area(municipality=municipality)
+    area.municipality = municipality
+    area.sub_municipality = sub_municipality
+    area.name = name.strip()
+    area.geometry = to_geojson(parsed.geojson)
+    area.min_lon, area.min_lat, area.max_lon, area.max_lat = parsed.bounds
+    area.area_m2 = parsed.area_m2
+    area.updated_at = timezone.now()
+    area.save()
+    record(actor, AuditEvent.Action.AREA_SAVED, area, area_m2=round(parsed.area_m2))
+    transaction.on_commit(index.invalidate)
+    return area

@@ -1,0 +1,71 @@
+"""Append-only audit trail: who did what to which object, and who looked at personal data."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class AuditEventQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise PermissionDenied("Audit events are append-only.")
+
+    def delete(self):
+        raise PermissionDenied("Audit events are append-only.")
+
+
+class AuditEvent(models.Model):
+    class Action(models.TextChoices):
+        APPLICATION_SUBMITTED = "application.submitted", _("application submitted")
+        APPLICATION_CONFIRMED = "application.confirmed", _("e-mail address confirmed")
+        APPLICATION_APPROVED = "application.approved", _("application approved")
+        APPLICATION_REJECTED = "application.rejected", _("application rejected")
+        APPLICATION_WITHDRAWN = "application.withdrawn", _("application withdrawn")
+        APPLICATION_EXPIRED = "application.expired", _("application expired")
+        APPLICATION_VIEWED = "application.viewed", _("applications viewed")
+        MEMBER_REMOVED = "member.removed", _("member removed")
+        MEMBER_LEFT = "member.left", _("member left")
+        MEMBERS_VIEWED = "members.viewed", _("member list viewed")
+        MEMBERS_EXPORTED = "members.exported", _("member list exported")
+        GROUP_CREATED = "group.created", _("group created")
+        GROUP_UPDATED = "group.updated", _("group updated")
+        GROUP_ADMIN_APPOINTED = "group.admin_appointed", _("admin appointed")
+        GROUP_ADMIN_REMOVED = "group.admin_removed", _("admin removed")
+        GROUP_INVITE_VIEWED = "group.invite_viewed", _("invite link viewed")
+        AREA_SAVED = "area.saved", _("area saved")
+        GROUP_REQUEST_SUBMITTED = "group_request.submitted", _("request to start a group")
+        GROUP_REQUEST_DECIDED = "group_request.decided", _("request to start a group decided")
+        HOUSE_RULES_PUBLISHED = "house_rules.published", _("house rules published")
+        API_TOKEN_CREATED = "api_token.created", _("API token created")
+
+    created_at = models.DateTimeField(default=timezone.now, db_index=True, editable=False)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False
+    )
+    action = models.CharField(max_length=40, choices=Action.choices, editable=False)
+    target_type = models.CharField(max_length=40, editable=False)
+    target_id = models.CharField(max_length=40, blank=True, editable=False)
+    municipality_id = models.BigIntegerField(null=True, blank=True, db_index=True, editable=False)
+    group_id = models.BigIntegerField(null=True, blank=True, db_index=True, editable=False)
+    data = models.JSONField(default=dict, blank=True, editable=False)
+
+    objects = AuditEventQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("audit event")
+        verbose_name_plural = _("audit events")
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.action} {self.target_type}:{self.target_id}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise PermissionDenied("Audit events are append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionDenied("Audit events are append-only.")

@@ -1,0 +1,36 @@
+"""The one way to write an audit event."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import models
+
+from .models import AuditEvent
+
+
+def record(
+    actor,
+    action: str,
+    target: models.Model | None = None,
+    *,
+    municipality_id: int | None = None,
+    group_id: int | None = None,
+    **data: Any,
+) -> AuditEvent:
+    """Append an event. ``data`` must never hold personal data beyond ids and counts."""
+    target_type = target._meta.label_lower if target is not None else ""
+    target_id = str(target.pk) if target is not None else ""
+    if group_id is None and target is not None:
+        group_id = getattr(target, "group_id", None)
+    if municipality_id is None and target is not None:
+        municipality_id = getattr(target, "municipality_id", None)
+    return AuditEvent.objects.create(
+        actor=actor if getattr(actor, "is_authenticated", False) else None,
+        action=action,
+        target_type=target_type,
+        target_id=target_id,
+        municipality_id=municipality_id,
+        group_id=group_id,
+        data=data,
+    )

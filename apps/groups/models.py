@@ -1,0 +1,110 @@
+"""Groups: one WhatsApp neighbourhood-watch group each, with its area, admins and capacity,
+and residents' requests to start a group where none exists."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from apps.areas.models import Area
+from apps.municipalities.models import Municipality
+
+
+class Group(models.Model):
+    class Status(models.TextChoices):
+        FORMING = "forming", _("forming")
+        ACTIVE = "active", _("active")
+        CLOSED = "closed", _("closed")
+
+    municipality = models.ForeignKey(Municipality, on_delete=models.PROTECT, related_name="groups")
+    area = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="groups")
+    name = models.CharField(_("name"), max_length=160)
+    slug = models.SlugField(max_length=80, unique=True)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.FORMING)
+    capacity = models.PositiveIntegerField(
+        _("capacity"),
+        default=settings.BUURTWACHT_DEFAULT_GROUP_CAPACITY,
+        validators=[MinValueValidator(2), MaxValueValidator(settings.BUURTWACHT_MAX_GROUP_CAPACITY)],
+        help_text=_("Most members the WhatsApp group may have (WhatsApp allows up to 1024)."),
+    )
+    public_description = models.TextField(_("public description"), blank=True)
+    # Secret: shown only to the group's admins and coordinators, and sent to approved members.
+    invite_link = models.URLField(_("WhatsApp invite link"), blank=True)
+    admins = models.ManyToManyField(settings.AUTH_USER_MODEL, through="GroupAdmin", related_name="admin_of_groups")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["municipality", "name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(capacity__gte=2) & models.Q(capacity__lte=1024), name="group_capacity_range"
+            )
+        ]
+        verbose_name = _("group")
+        verbose_name_plural = _("groups")
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_open_for_applications(self) -> bool:
+        return self.status != self.Status.CLOSED
+
+
+class GroupAdmin(models.Model):
+    class Role(models.TextChoices):
+        ADMIN = "admin", _("admin")
+        CO_ADMIN = "co_admin", _("co-admin")
+
+    group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="admin_roles")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="group_admin_roles")
+    role = models.CharField(_("role"), max_length=10, choices=Role.choices, default=Role.ADMIN)
+    appointed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        unique_together = [("group", "user")]
+        verbose_name = _("group admin")
+        verbose_name_plural = _("group admins")
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.get_role_display()}) {self.group}"
+
+
+class GroupRequest(models.Model):
+    """A resident asks to start a group where no group covers their address."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("open")
+        APPROVED = "approved", _("approved")
+        DECLINED = "declined", _("declined")
+
+    municipality = models.ForeignKey(Municipality, on_delete=models.CASCADE, related_name="group_requests")
+    full_name = models.CharField(_("full name"), max_length=160)
+    email = models.EmailField(_("e-mail"))
+    phone = models.CharField(_("mobile phone"), max_length=20, blank=True)
+    postcode = models.CharField(_("postcode"), max_length=7)
+    house_number = models.CharField(_("house number"), max_length=16)
+    street = models.CharField(_("street"), max_length=160, blank=True)
+    lat = models.FloatField(null=True, blank=True)
+    lon = models.FloatField(null=True, blank=True)
+    wants_to_be_admin = models.BooleanField(_("I would like to be the group's admin"), default=False)
+    message = models.TextField(_("message"), blank=True, max_length=2000)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.OPEN)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_note = models.TextField(_("note"), blank=True)
+    group = models.ForeignKey(Group, null=True, blank=True, on_delete=models.SET_NULL, related_name="requests")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("request to start a group")
+        verbose_name_plural = _("requests to start a group")
+
+    def __str__(self) -> str:
+        return f"{self.municipality} {self.postcode} {self.house_number} ({self.get_status_display()})"

@@ -1,0 +1,57 @@
+"""Members: the people in a group, with what the admin needs to add them in WhatsApp."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from apps.groups.models import Group
+from apps.municipalities.models import HouseRulesVersion
+
+
+class MemberQuerySet(models.QuerySet):
+    def current(self):
+        return self.filter(left_at__isnull=True)
+
+
+class Member(models.Model):
+    class LeaveReason(models.TextChoices):
+        LEFT = "left", _("left the group")
+        REMOVED = "removed", _("removed by an admin")
+        MOVED = "moved", _("moved away")
+
+    group = models.ForeignKey(Group, on_delete=models.PROTECT, related_name="members")
+    full_name = models.CharField(_("full name"), max_length=160)
+    street = models.CharField(_("street"), max_length=160)
+    house_number = models.CharField(_("house number"), max_length=16)
+    postcode = models.CharField(_("postcode"), max_length=7)
+    town = models.CharField(_("town"), max_length=120)
+    birth_date = models.DateField(_("date of birth"))
+    phone = models.CharField(_("mobile phone"), max_length=20, help_text=_("E.164"))
+    email = models.EmailField(_("e-mail"))
+    house_rules_version = models.ForeignKey(HouseRulesVersion, on_delete=models.PROTECT, related_name="+")
+    house_rules_accepted_at = models.DateTimeField()
+    joined_at = models.DateTimeField(default=timezone.now)
+    left_at = models.DateTimeField(null=True, blank=True)
+    leave_reason = models.CharField(max_length=10, choices=LeaveReason.choices, blank=True)
+    removal_note = models.TextField(_("why removed"), blank=True)
+    removed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    objects = MemberQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["group", "full_name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["group", "phone"], condition=models.Q(left_at__isnull=True), name="member_one_current_per_phone"
+            )
+        ]
+        verbose_name = _("member")
+        verbose_name_plural = _("members")
+
+    def __str__(self) -> str:
+        return f"{self.full_name} ({self.group})"

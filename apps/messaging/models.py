@@ -1,0 +1,63 @@
+"""Outgoing messages, one row per recipient per event, and the workers that deliver them."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class OutgoingMessage(models.Model):
+    class Channel(models.TextChoices):
+        EMAIL = "email", _("e-mail")
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("queued")
+        SENDING = "sending", _("sending")
+        SENT = "sent", _("sent")
+        FAILED = "failed", _("failed")
+
+    channel = models.CharField(max_length=10, choices=Channel.choices, default=Channel.EMAIL)
+    recipient = models.CharField(_("recipient"), max_length=254)
+    subject = models.CharField(_("subject"), max_length=200)
+    body = models.TextField(_("text"))
+    topic = models.CharField(max_length=40, help_text="What caused the message, e.g. application.confirm")
+    # One message per recipient per event: the key names both.
+    dedupe_key = models.CharField(max_length=120, unique=True)
+    group_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+    municipality_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.QUEUED)
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    last_error = models.TextField(_("last error"), blank=True)
+    provider_message_id = models.CharField(max_length=200, blank=True)
+    possible_repeat = models.BooleanField(
+        default=False, help_text="Its worker died while sending: it may already have arrived once."
+    )
+    next_attempt_at = models.DateTimeField(default=timezone.now, db_index=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    claimed_by = models.CharField(max_length=120, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["status", "next_attempt_at"], name="outgoing_due")]
+        verbose_name = _("outgoing message")
+        verbose_name_plural = _("outgoing messages")
+
+    def __str__(self) -> str:
+        return f"{self.topic} → {self.recipient} ({self.status})"
+
+
+class WorkerHeartbeat(models.Model):
+    name = models.CharField(max_length=120, unique=True)
+    kind = models.CharField(max_length=20)
+    last_seen = models.DateTimeField(default=timezone.now)
+    processed = models.PositiveBigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("worker")
+        verbose_name_plural = _("workers")
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.last_seen:%H:%M:%S}"

@@ -1,0 +1,137 @@
+"""Municipalities, their sub-municipalities, police zones, the people who coordinate them,
+and the house rules (code of conduct) each municipality publishes."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class Country(models.TextChoices):
+    BE = "BE", _("Belgium")
+    NL = "NL", _("Netherlands")
+
+
+# What residents must call before they post in the group (SAAR: Alarm the police first).
+POLICE_NUMBERS = {
+    Country.BE: {"emergency": "112", "non_urgent": "101"},
+    Country.NL: {"emergency": "112", "non_urgent": "0900-8844"},
+}
+
+
+class Municipality(models.Model):
+    name = models.CharField(_("name"), max_length=120)
+    slug = models.SlugField(unique=True)
+    code = models.CharField(_("official code"), max_length=20, blank=True, help_text=_("NIS code (BE) or CBS code (NL)"))
+    country = models.CharField(_("country"), max_length=2, choices=Country.choices)
+    language = models.CharField(_("language"), max_length=5, default="nl", choices=settings.LANGUAGES)
+    police_emergency_number = models.CharField(_("emergency number"), max_length=20, blank=True)
+    police_non_urgent_number = models.CharField(_("police number (not urgent)"), max_length=20, blank=True)
+    contact_email = models.EmailField(_("contact e-mail"), blank=True)
+    contact_phone = models.CharField(_("contact phone"), max_length=20, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("municipality")
+        verbose_name_plural = _("municipalities")
+
+    def __str__(self) -> str:
+        return self.name
+
+    def save(self, *args, **kwargs):
+        numbers = POLICE_NUMBERS.get(self.country, {})
+        if not self.police_emergency_number:
+            self.police_emergency_number = numbers.get("emergency", "112")
+        if not self.police_non_urgent_number:
+            self.police_non_urgent_number = numbers.get("non_urgent", "")
+        super().save(*args, **kwargs)
+
+    @property
+    def current_house_rules(self) -> HouseRulesVersion | None:
+        return self.house_rules.order_by("-version").first()
+
+
+class SubMunicipality(models.Model):
+    """A deelgemeente (BE) or wijk (NL): the unit coverage is reported by."""
+
+    municipality = models.ForeignKey(Municipality, on_delete=models.CASCADE, related_name="sub_municipalities")
+    name = models.CharField(_("name"), max_length=120)
+    code = models.CharField(_("official code"), max_length=20, blank=True)
+    geometry = models.JSONField(_("boundary (GeoJSON, WGS84)"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["municipality", "name"]
+        unique_together = [("municipality", "name")]
+        verbose_name = _("sub-municipality")
+        verbose_name_plural = _("sub-municipalities")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class PoliceZone(models.Model):
+    name = models.CharField(_("name"), max_length=120, unique=True)
+    country = models.CharField(_("country"), max_length=2, choices=Country.choices)
+    municipalities = models.ManyToManyField(Municipality, related_name="police_zones", blank=True)
+    email = models.EmailField(_("e-mail"), blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("police zone")
+        verbose_name_plural = _("police zones")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Coordinator(models.Model):
+    """A member of the municipality's staff who runs its neighbourhood-watch network."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="coordinator_roles")
+    municipality = models.ForeignKey(Municipality, on_delete=models.CASCADE, related_name="coordinators")
+
+    class Meta:
+        unique_together = [("user", "municipality")]
+        verbose_name = _("coordinator")
+        verbose_name_plural = _("coordinators")
+
+    def __str__(self) -> str:
+        return f"{self.user} @ {self.municipality}"
+
+
+class PoliceOfficer(models.Model):
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="police_roles")
+    zone = models.ForeignKey(PoliceZone, on_delete=models.CASCADE, related_name="officers")
+
+    class Meta:
+        unique_together = [("user", "zone")]
+        verbose_name = _("police officer")
+        verbose_name_plural = _("police officers")
+
+    def __str__(self) -> str:
+        return f"{self.user} @ {self.zone}"
+
+
+class HouseRulesVersion(models.Model):
+    """One published version of a municipality's code of conduct. Never edited: a change is
+    a new version, so every acceptance points at the exact text that was accepted."""
+
+    municipality = models.ForeignKey(Municipality, on_delete=models.CASCADE, related_name="house_rules")
+    version = models.PositiveIntegerField()
+    title = models.CharField(_("title"), max_length=200)
+    text = models.TextField(_("text"))
+    published_at = models.DateTimeField(default=timezone.now)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["municipality", "-version"]
+        unique_together = [("municipality", "version")]
+        verbose_name = _("house rules version")
+        verbose_name_plural = _("house rules versions")
+
+    def __str__(self) -> str:
+        return f"{self.municipality} v{self.version}"

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class SignsConfig(AppConfig):
+    name = "apps.signs"
+    label = "signs"

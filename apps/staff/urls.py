@@ -1,0 +1,32 @@
+"""The staff desk: group admins, municipal coordinators and police, each seeing only their own."""
+
+from django.urls import path
+
+from . import views
+
+app_name = "staff"
+
+urlpatterns = [
+    path("", views.dashboard, name="dashboard"),
+    # group admin (and coordinator for the groups of their municipality)
+    path("groepen/<int:pk>/", views.group_detail, name="group_detail"),
+    path("groepen/<int:pk>/leden/", views.member_list, name="member_list"),
+    path("groepen/<int:pk>/leden.csv", views.member_export, name="member_export"),
+    path("leden/<int:pk>/verwijderen/", views.member_remove, name="member_remove"),
+    path("aanmeldingen/", views.application_list, name="application_list"),
+    path("aanmeldingen/<int:pk>/", views.application_detail, name="application_detail"),
+    path("aanmeldingen/<int:pk>/goedkeuren/", views.application_approve, name="application_approve"),
+    path("aanmeldingen/<int:pk>/weigeren/", views.application_reject, name="application_reject"),
+    path("berichten/", views.message_list, name="message_list"),
+    path("berichten/<int:pk>/opnieuw/", views.message_retry, name="message_retry"),
+    # municipal coordinator
+    path("gemeente/<int:pk>/", views.municipality_detail, name="municipality_detail"),
+    path("gemeente/<int:pk>/groepen/nieuw/", views.group_create, name="group_create"),
+    path("groepen/<int:pk>/bewerken/", views.group_edit, name="group_edit"),
+    path("groepen/<int:pk>/beheerders/", views.group_admins, name="group_admins"),
+    path("gemeente/<int:pk>/huisregels/", views.house_rules_publish, name="house_rules_publish"),
+    path("aanvragen/", views.group_request_list, name="group_request_list"),
+    path("aanvragen/<int:pk>/", views.group_request_detail, name="group_request_detail"),
+    # police
+    path("politie/", views.police_overview, name="police_overview"),
+]

@@ -1,0 +1,5 @@
+"""Buurtwacht: the system around WhatsApp neighbourhood-watch groups."""
+
+from .celery import app as celery_app
+
+__all__ = ("celery_app",)

@@ -1,0 +1,227 @@
+"""Settings for Buurtwacht, read from the environment.
+
+The defaults are the embedded mode: SQLite, an in-process worker that needs no broker,
+e-mails kept in the outgoing-message table and readable on a local page. Production is
+chosen with ``BUURTWACHT_ENV=production`` and then refuses to start with ``DEBUG``, the
+default secret key or no allowed hosts. See ``docs/configuration.md``.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import gettext_lazy as _
+
+from .env import env_bool, env_choice, env_int, env_list, env_str
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = Path(env_str("BUURTWACHT_VAR_DIR", str(BASE_DIR / "var")))
+
+ENVIRONMENT = env_choice("BUURTWACHT_ENV", ("development", "test", "production"), "development")
+PRODUCTION = ENVIRONMENT == "production"
+if not PRODUCTION:
+    VAR_DIR.mkdir(parents=True, exist_ok=True)
+
+_DEFAULT_SECRET = "insecure-embedded-default-do-not-use-in-production"
+SECRET_KEY = env_str("SECRET_KEY", _DEFAULT_SECRET)
+DEBUG = env_bool("DEBUG", default=not PRODUCTION)
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", [] if PRODUCTION else ["localhost", "127.0.0.1", "[::1]"])
+
+if PRODUCTION:
+    problems = []
+    if DEBUG:
+        problems.append("DEBUG must be off")
+    if SECRET_KEY == _DEFAULT_SECRET or len(SECRET_KEY) < 32:
+        problems.append("SECRET_KEY must be set to a random value of 32 characters or more")
+    if not ALLOWED_HOSTS:
+        problems.append("ALLOWED_HOSTS must name the site's host names")
+    if problems:
+        raise ImproperlyConfigured("Production settings refused: " + "; ".join(problems) + ".")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "ninja",
+    "apps.core",
+    "apps.accounts",
+    "apps.audit",
+    "apps.municipalities",
+    "apps.areas",
+    "apps.addresses",
+    "apps.groups",
+    "apps.members",
+    "apps.applications",
+    "apps.messaging",
+    "apps.signs",
+    "apps.public",
+    "apps.staff",
+    "apps.api",
+    "apps.demo",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "buurtwacht.urls"
+WSGI_APPLICATION = "buurtwacht.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "apps.core.context_processors.site",
+            ],
+        },
+    },
+]
+
+DATABASES = {
+    "default": dj_database_url.parse(
+        env_str("DATABASE_URL", f"sqlite:///{VAR_DIR / 'buurtwacht.sqlite3'}"),
+        conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 0, minimum=0),
+    )
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # WAL lets the web server read while the worker writes; a busy timeout instead of
+    # "database is locked" when both write at once.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {"timeout": 20, "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"}
+    )
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+REDIS_URL = env_str("REDIS_URL", "")
+if REDIS_URL:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    # One web process in the embedded mode: a per-process cache is a correct rate-limit store.
+    SILENCED_SYSTEM_CHECKS = ["django_ratelimit.E003", "django_ratelimit.W001"]
+
+AUTH_USER_MODEL = "accounts.User"
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "accounts:login"
+LOGIN_REDIRECT_URL = "staff:dashboard"
+LOGOUT_REDIRECT_URL = "public:home"
+
+LANGUAGE_CODE = "nl"
+LANGUAGES = [("nl", _("Dutch")), ("fr", _("French")), ("en", _("English"))]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+TIME_ZONE = "Europe/Brussels"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+# Leaflet and Leaflet.draw come from the django-leaflet wheel. Only its static files are
+# used (its app would pull in GeoDjango and GDAL), served under /static/vendor/leaflet/.
+_LEAFLET_STATIC = Path(importlib.util.find_spec("leaflet").submodule_search_locations[0]) / "static"
+STATICFILES_DIRS = [BASE_DIR / "static", ("vendor", _LEAFLET_STATIC)]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": (
+            "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            if PRODUCTION
+            else "django.contrib.staticfiles.storage.StaticFilesStorage"
+        )
+    },
+}
+
+# Uploads: a GeoJSON area of a municipality is a few MB at most. Anything larger is refused
+# before it is read into memory.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+BUURTWACHT_MAX_GEOJSON_UPLOAD = env_int("BUURTWACHT_MAX_GEOJSON_UPLOAD", 10 * 1024 * 1024, minimum=1024)
+
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SECURE = PRODUCTION
+CSRF_COOKIE_SECURE = PRODUCTION
+SECURE_CONTENT_TYPE_NOSNIFF = True
+X_FRAME_OPTIONS = "DENY"
+SECURE_REFERRER_POLICY = "same-origin"
+if PRODUCTION:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000, minimum=0)
+
+# E-mail. The outgoing-message table is the record of what was sent; in the embedded mode
+# messages are also written to files and listed at /dev/mailbox/.
+EMAIL_BACKEND = env_str(
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.smtp.EmailBackend" if PRODUCTION else "django.core.mail.backends.filebased.EmailBackend",
+)
+EMAIL_FILE_PATH = VAR_DIR / "mail"
+EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 25, minimum=1)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10, minimum=1)
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Buurtwacht <noreply@buurtwacht.localhost>")
+BUURTWACHT_DEV_MAILBOX = env_bool("BUURTWACHT_DEV_MAILBOX", default=not PRODUCTION)
+BUURTWACHT_SITE_URL = env_str("BUURTWACHT_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+
+# Background work: "embedded" is a worker process polling the outgoing-message table
+# (`manage.py run_worker`); "celery" hands the same jobs to Celery workers over Redis.
+BUURTWACHT_WORKER = env_choice("BUURTWACHT_WORKER", ("embedded", "celery"), "embedded")
+BUURTWACHT_WORKER_STALE_AFTER = env_int("BUURTWACHT_WORKER_STALE_AFTER", 120, minimum=5)
+BUURTWACHT_DELIVERY_MAX_ATTEMPTS = env_int("BUURTWACHT_DELIVERY_MAX_ATTEMPTS", 8, minimum=1)
+CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", REDIS_URL or "memory://")
+CELERY_RESULT_BACKEND = None
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
+
+# Applications.
+BUURTWACHT_CONFIRMATION_MAX_AGE = env_int("BUURTWACHT_CONFIRMATION_MAX_AGE", 48 * 3600, minimum=60)
+BUURTWACHT_APPLICATION_EXPIRY_DAYS = env_int("BUURTWACHT_APPLICATION_EXPIRY_DAYS", 30, minimum=1)
+BUURTWACHT_APPLICATION_RATE = env_str("BUURTWACHT_APPLICATION_RATE", "10/h")
+BUURTWACHT_MINIMUM_AGE = 18
+BUURTWACHT_DEFAULT_GROUP_CAPACITY = 256
+BUURTWACHT_MAX_GROUP_CAPACITY = 1024
+
+# Map: the Leaflet library is served by the project itself (django-leaflet's static files);
+# only the background tiles come from a tile server, which a deployment may replace or
+# switch off (empty value: areas drawn on a plain background).
+BUURTWACHT_TILE_URL = env_str("BUURTWACHT_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png")
+BUURTWACHT_TILE_ATTRIBUTION = env_str(
+    "BUURTWACHT_TILE_ATTRIBUTION", '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a>'
+)
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+    "loggers": {"django.server": {"level": "WARNING"}},
+}

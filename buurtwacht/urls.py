@@ -1,0 +1,20 @@
+"""URL map: the public site (Dutch paths), the staff desk under /beheer/, the API under /api/v1/."""
+
+from django.contrib import admin
+from django.urls import include, path
+from django.views.i18n import JavaScriptCatalog
+
+from apps.core import views as core_views
+
+urlpatterns = [
+    path("", include("apps.public.urls")),
+    path("beheer/", include("apps.staff.urls")),
+    path("account/", include("apps.accounts.urls")),
+    path("api/v1/", include("apps.api.urls")),
+    path("healthz", core_views.healthz, name="healthz"),
+    path("dev/mailbox/", core_views.mailbox, name="mailbox"),
+    path("dev/mailbox/<int:pk>/", core_views.mailbox_message, name="mailbox_message"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
+    path("django-admin/", admin.site.urls),
+]
