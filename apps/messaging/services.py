@@ -21,6 +21,8 @@ from django.utils import timezone
 from .models import OutgoingMessage, WorkerHeartbeat
 from .transports import PermanentError, TransientError, transport_for
 
+__all__ = ["PermanentError", "TransientError"]
+
 log = logging.getLogger(__name__)
 
 # A row left in "sending" for longer than this belonged to a worker that died.
@@ -119,7 +121,7 @@ def release_abandoned(now=None) -> int:
     now = now or timezone.now()
     return OutgoingMessage.objects.filter(
         status=OutgoingMessage.Status.SENDING, claimed_at__lt=now - SENDING_TIMEOUT
-    ).update(status=OutgoingMessage.Status.QUEUED, possible_repeat=True, next_attempt_at=now)
+    ).update(status=OutgoingMessage.Status.QUEUED, possible_repeat=True, next_attempt_at=timezone.now())
 
 
 def due_ids(limit: int = 100) -> list[int]:
@@ -157,7 +159,9 @@ def beat(name: str, kind: str, processed: int = 0) -> None:
         last_seen=now, processed=F("processed") + processed, kind=kind
     )
     if not updated:
-        WorkerHeartbeat.objects.get_or_create(name=name, defaults={"kind": kind, "last_seen": now})
+        WorkerHeartbeat.objects.get_or_create(
+            name=name, defaults={"kind": kind, "last_seen": now, "processed": processed}
+        )
 
 
 def worker_status(now=None) -> dict:

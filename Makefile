@@ -1,0 +1,56 @@
+# Buurtwacht. `make run` and `make test` are all a fresh machine needs (Python 3.11+, git, make).
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+PYTEST_ARGS ?=
+
+.PHONY: run test lint fix messages check-messages bench worker clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.installed: $(BIN)/python requirements/base.txt requirements/dev.txt
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements/dev.txt
+	touch $@
+
+## run: create the environment, migrate, load the demo, serve it with the worker
+run: $(VENV)/.installed
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py load_demo --if-empty
+	$(BIN)/python manage.py serve --host $(HOST) --port $(PORT)
+
+## test: the whole suite (browser tests need Debian's chromium; CI installs it)
+test: $(VENV)/.installed
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+## lint: ruff, migrations in step with the models, translations extracted and compiled
+lint: $(VENV)/.installed
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/python manage.py makemigrations --check --dry-run
+	$(MAKE) check-messages
+
+fix: $(VENV)/.installed
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+## messages: extract translatable strings into locale/*/LC_MESSAGES/django.po and compile them (needs GNU gettext)
+messages: $(VENV)/.installed
+	$(BIN)/python manage.py makemessages -l nl -l fr -l en --no-location --no-obsolete -i ".venv/*" -i "bench/*"
+	$(BIN)/python manage.py makemessages -d djangojs -l nl -l fr -l en --no-location --no-obsolete -i ".venv/*" -i "staticfiles/*"
+	$(BIN)/python manage.py compilemessages --ignore ".venv/*"
+
+check-messages: $(VENV)/.installed
+	$(BIN)/python scripts/check_messages.py
+
+bench: $(VENV)/.installed
+	$(BIN)/python bench/run.py
+
+worker: $(VENV)/.installed
+	$(BIN)/python manage.py run_worker
+
+clean:
+	rm -rf $(VENV) var staticfiles .pytest_cache .ruff_cache

@@ -1,0 +1,52 @@
+"""Serve Buurtwacht on this machine: the web server and the embedded worker together.
+
+Used by ``make run``. Prints the address and the demo logins, starts ``run_worker`` as a
+child process, serves the site with waitress and stops the worker when it stops.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from django.conf import settings
+from django.core.management.base import BaseCommand
+
+
+class Command(BaseCommand):
+    help = "Serve the site and run the embedded worker (demo and laptop use)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--host", default="127.0.0.1")
+        parser.add_argument("--port", type=int, default=8000)
+        parser.add_argument("--no-worker", action="store_true", help="Do not start the embedded worker.")
+
+    def handle(self, *args, host: str, port: int, no_worker: bool, **options):
+        from waitress import serve
+
+        from apps.demo.logins import DEMO_LOGINS, DEMO_PASSWORD
+        from buurtwacht.wsgi import application
+
+        worker = None
+        if not no_worker and settings.BUURTWACHT_WORKER == "embedded":
+            worker = subprocess.Popen([sys.executable, "manage.py", "run_worker"], cwd=settings.BASE_DIR)
+        url = f"http://{host}:{port}/"
+        self.stdout.write("")
+        self.stdout.write(self.style.SUCCESS(f"Buurtwacht runs at {url}"))
+        self.stdout.write(f"  staff desk:  {url}beheer/   (log in with a demo login below)")
+        if settings.BUURTWACHT_DEV_MAILBOX:
+            self.stdout.write(f"  mailbox:     {url}dev/mailbox/   (every e-mail the demo sends)")
+        self.stdout.write(f"  health:      {url}healthz")
+        self.stdout.write(f"\nDemo logins (password for all: {DEMO_PASSWORD}):")
+        for username, role, description in DEMO_LOGINS:
+            self.stdout.write(f"  {username:<22} {role:<14} {description}")
+        self.stdout.write("\nStop with Ctrl+C.\n")
+        try:
+            serve(application, host=host, port=port, threads=8, _quiet=True)
+        finally:
+            if worker is not None:
+                worker.terminate()
+                try:
+                    worker.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    worker.kill()

@@ -1,0 +1,70 @@
+"""The production path: a message queued in a transaction is delivered by a Celery worker
+through Redis after commit."""
+
+from __future__ import annotations
+
+import os
+import time
+
+import pytest
+from django.core import mail
+from django.db import transaction
+
+from apps.core.services_available import need_redis
+from apps.messaging import services
+from apps.messaging.models import OutgoingMessage, WorkerHeartbeat
+
+QUEUE = f"buurtwacht-test-{os.getpid()}"
+
+
+@pytest.fixture
+def celery_worker_on_redis(settings):
+    from celery.contrib.testing.worker import start_worker
+
+    from buurtwacht.celery import app
+
+    url = need_redis()
+    settings.BUURTWACHT_WORKER = "celery"
+    app.conf.update(broker_url=url, task_always_eager=False, broker_connection_retry_on_startup=False)
+    # A queue of its own per test process, so another run's leftovers are never taken for ours.
+    app.conf.task_default_queue = QUEUE
+    with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
+        yield app
+
+
+def wait_for(predicate, timeout=15.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.05)
+    return False
+
+
+@pytest.mark.django_db(transaction=True)
+def test_message_is_delivered_by_a_celery_worker_after_commit(celery_worker_on_redis):
+    with transaction.atomic():
+        message = services.queue_email(
+            to="bewoner@example.org", subject="Welkom", body="Tekst", topic="test", dedupe_key="celery:1"
+        )
+    assert wait_for(lambda: OutgoingMessage.objects.get(pk=message.pk).status == "sent")
+    assert [m.to for m in mail.outbox] == [["bewoner@example.org"]]
+    assert OutgoingMessage.objects.get(pk=message.pk).claimed_by.startswith("celery@")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_rolled_back_event_sends_nothing(celery_worker_on_redis):
+    with pytest.raises(RuntimeError), transaction.atomic():
+        services.queue_email(to="x@example.org", subject="S", body="B", topic="test", dedupe_key="celery:2")
+        raise RuntimeError
+    time.sleep(0.5)
+    assert OutgoingMessage.objects.count() == 0 and mail.outbox == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_heartbeat_task_feeds_health(celery_worker_on_redis, client):
+    from apps.messaging.tasks import heartbeat
+
+    heartbeat.delay()
+    assert wait_for(lambda: WorkerHeartbeat.objects.filter(kind="celery").exists())
+    assert client.get("/healthz").status_code == 200
