@@ -1,3 +1,7 @@
-"""TEMPORARY: replaced by the API."""
+"""API v1, mounted at /api/v1/ (OpenAPI document at /api/v1/openapi.json, docs at /api/v1/docs)."""
 
-urlpatterns = []
+from django.urls import path
+
+from .api import api
+
+urlpatterns = [path("", api.urls)]

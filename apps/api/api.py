@@ -1,0 +1,114 @@
+"""The NinjaAPI instance of API v1: its routers, its authentication and its error answers."""
+
+from __future__ import annotations
+
+import json
+
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError, Throttled
+from ninja.errors import ValidationError as SchemaValidationError
+from ninja.parser import Parser
+
+from . import applications, groups, lookup
+from .auth import ApiTokenAuth
+from .errors import errors_from_django, errors_from_schema
+
+DESCRIPTION = """\
+Find the WhatsApp neighbourhood-watch groups that cover an address, apply to join one, and
+(for group admins and municipal coordinators) handle applications and member lists.
+
+**Public endpoints** need no authentication and return no personal data.
+
+**Private endpoints** need a personal token in the header `Authorization: Bearer <token>`
+(`manage.py create_api_token USERNAME`). They show only the groups the token's user manages;
+anything else answers 404. Reading applications or members is recorded in the audit trail.
+
+**Errors.** Refused input answers 400 with `{"errors": {"field": ["message", ...]}}`;
+`__all__` holds messages about the request as a whole. 401, 403, 404 and 429 answer
+`{"detail": "message"}`. Messages follow the `Accept-Language` header (nl, fr, en).
+"""
+
+
+class BodyNotAnObject(ValueError):
+    pass
+
+
+class JsonObjectParser(Parser):
+    """Every request body of this API is a JSON object. Ninja would read a list or a string as
+    an object with every field missing; refuse it as what it is instead."""
+
+    def parse_body(self, request: HttpRequest) -> dict:
+        data = super().parse_body(request)
+        if not isinstance(data, dict):
+            raise BodyNotAnObject
+        return data
+
+
+api = NinjaAPI(
+    title="Buurtwacht API",
+    version="1",
+    description=DESCRIPTION,
+    docs_url="/docs",
+    openapi_url="/openapi.json",
+    urls_namespace="api-v1",
+    parser=JsonObjectParser(),
+    # Private unless an endpoint says otherwise: a new endpoint cannot become public by accident.
+    auth=ApiTokenAuth(),
+)
+api.add_router("", groups.router)
+api.add_router("", lookup.router)
+api.add_router("", applications.router)
+
+
+def _errors(request: HttpRequest, errors: dict[str, list[str]]) -> HttpResponse:
+    return api.create_response(request, {"errors": errors}, status=400)
+
+
+def _detail(request: HttpRequest, message: str, status: int) -> HttpResponse:
+    return api.create_response(request, {"detail": message}, status=status)
+
+
+@api.exception_handler(SchemaValidationError)
+def invalid_input(request: HttpRequest, exc: SchemaValidationError) -> HttpResponse:
+    return _errors(request, errors_from_schema(exc.errors))
+
+
+@api.exception_handler(ValidationError)
+def refused(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    return _errors(request, errors_from_django(exc))
+
+
+@api.exception_handler(AuthenticationError)
+def unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    response = _detail(request, _("Send a valid API token: Authorization: Bearer <token>."), 401)
+    response["WWW-Authenticate"] = 'Bearer realm="buurtwacht"'
+    return response
+
+
+@api.exception_handler(PermissionDenied)
+def forbidden(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
+    return _detail(request, _("You are not allowed to do this."), 403)
+
+
+@api.exception_handler(Http404)
+def not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+    return _detail(request, _("Not found."), 404)
+
+
+@api.exception_handler(Throttled)
+def throttled(request: HttpRequest, exc: Throttled) -> HttpResponse:
+    return _detail(request, _("Too many requests from your connection. Try again later."), 429)
+
+
+@api.exception_handler(HttpError)
+def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    # Ninja reports a body it cannot parse as a bare 400; say what is wrong with it.
+    if exc.status_code == 400 and isinstance(exc.__cause__, BodyNotAnObject):
+        return _errors(request, {NON_FIELD_ERRORS: [_("Send a JSON object in the request body.")]})
+    if exc.status_code == 400 and isinstance(exc.__cause__, (json.JSONDecodeError, UnicodeDecodeError)):
+        message = _("The request body is not valid JSON: %(error)s") % {"error": exc.__cause__}
+        return _errors(request, {NON_FIELD_ERRORS: [message]})
+    return _detail(request, str(exc), exc.status_code)

@@ -1,0 +1,186 @@
+"""Applications: residents apply (public), admins and coordinators read and decide (private).
+
+Applying runs the same ``ApplicationForm`` and ``services.submit`` as the web form, so the
+API accepts and refuses exactly what the web page does.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest
+from django.shortcuts import get_object_or_404
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django_ratelimit.core import is_ratelimited
+from ninja import Query, Router
+from ninja.throttling import BaseThrottle
+
+from apps.accounts.permissions import applications_for
+from apps.applications import services
+from apps.applications.forms import ApplicationForm
+from apps.applications.models import Application
+from apps.audit.models import AuditEvent
+from apps.audit.services import record
+from apps.groups.models import Group
+
+from .errors import errors_from_django
+from .schemas import (
+    ApplicationCreated,
+    ApplicationDetailOut,
+    ApplicationIn,
+    ApplicationListQuery,
+    ApplicationOut,
+    ApplicationPage,
+    DetailOut,
+    ErrorOut,
+    RejectIn,
+)
+
+router = Router(tags=["applications"])
+
+PRIVATE_RESPONSES = {401: DetailOut, 404: DetailOut}
+
+
+class ApplicationRateLimit(BaseThrottle):
+    """The per-IP limit on applications sent to the API (django-ratelimit group "applications",
+    used by nothing else).
+
+    A throttle runs before the body is parsed, so malformed attempts count as well.
+    """
+
+    def allow_request(self, request: HttpRequest) -> bool:
+        return not is_ratelimited(
+            request,
+            group="applications",
+            key="ip",
+            rate=settings.BUURTWACHT_APPLICATION_RATE,
+            method="POST",
+            increment=True,
+        )
+
+
+def _form_data(payload: ApplicationIn) -> dict:
+    """The JSON body as the raw data the form expects."""
+    data = payload.model_dump(exclude={"group"})
+    data["birth_date"] = payload.birth_date.isoformat()
+    data["house_rules_version"] = str(payload.house_rules_version)
+    return {k: "" if v is None else v for k, v in data.items()}
+
+
+@router.post(
+    "/applications",
+    auth=None,
+    throttle=[ApplicationRateLimit()],
+    response={201: ApplicationCreated, 400: ErrorOut, 429: DetailOut},
+    exclude_none=True,
+    summary="Apply to join a group",
+    description=(
+        "Checked exactly like the web form. Any refusal answers 400 with messages per field; when the address "
+        "lies in another group's area, `right_group` names the group to apply to. An unknown or closed group is "
+        "refused on `group`. The applicant receives an e-mail to confirm their address. Too many applications "
+        "from one IP address answer 429 and nothing is stored."
+    ),
+)
+def submit_application(request: HttpRequest, payload: ApplicationIn) -> tuple[int, dict]:
+    group = Group.objects.select_related("municipality").filter(slug=payload.group).first()
+    if group is None:
+        raise ValidationError({"group": _("There is no group %(slug)s.") % {"slug": payload.group}})
+    if not group.is_open_for_applications:
+        raise ValidationError({"group": _("This group no longer takes new members.")})
+    form = ApplicationForm(_form_data(payload), country=group.municipality.country)
+    if not form.is_valid():
+        raise ValidationError(form.errors.as_data())
+    try:
+        submitted = services.submit(group, form.cleaned_data, language=translation.get_language())
+    except services.WrongArea as exc:
+        body = {"errors": errors_from_django(exc)}
+        if exc.right_group is not None:
+            body["right_group"] = {"slug": exc.right_group.slug, "name": exc.right_group.name}
+        return 400, body
+    application = submitted.application
+    return 201, {
+        "id": application.pk,
+        "status": application.status,
+        "status_url": services.status_url(submitted.access_key),
+    }
+
+
+def _get(request: HttpRequest, application_id: int) -> Application:
+    """The application if it is in the user's reach; anything else is simply not found."""
+    return get_object_or_404(
+        applications_for(request.auth).select_related("group", "group__municipality"), pk=application_id
+    )
+
+
+@router.get(
+    "/applications",
+    response={200: ApplicationPage, 400: ErrorOut, **PRIVATE_RESPONSES},
+    summary="Applications to the groups you manage",
+)
+def list_applications(request: HttpRequest, filters: Query[ApplicationListQuery]) -> dict:
+    """Newest first. Includes the applicants' personal data; every page read is audited."""
+    applications = applications_for(request.auth).select_related("group").order_by("-created_at", "-id")
+    if filters.status:
+        applications = applications.filter(status=filters.status)
+    count = applications.count()
+    items = list(applications[filters.offset : filters.offset + filters.limit])
+    # One event per group on the page, so each group's audit trail shows who saw its applicants.
+    by_group: dict[tuple[int, int], list[int]] = defaultdict(list)
+    for application in items:
+        by_group[(application.group_id, application.group.municipality_id)].append(application.pk)
+    for (group_id, municipality_id), ids in by_group.items():
+        record(
+            request.auth,
+            AuditEvent.Action.APPLICATION_VIEWED,
+            None,
+            group_id=group_id,
+            municipality_id=municipality_id,
+            application_ids=ids,
+            via="api",
+        )
+    return {"count": count, "limit": filters.limit, "offset": filters.offset, "items": items}
+
+
+@router.get(
+    "/applications/{application_id}",
+    response={200: ApplicationDetailOut, **PRIVATE_RESPONSES},
+    summary="One application, with the automatic checks",
+)
+def get_application(request: HttpRequest, application_id: int) -> dict:
+    application = _get(request, application_id)
+    record(
+        request.auth,
+        AuditEvent.Action.APPLICATION_VIEWED,
+        application,
+        municipality_id=application.group.municipality_id,
+        via="api",
+    )
+    return {**ApplicationOut.model_validate(application).model_dump(), "checks": services.checks(application)}
+
+
+@router.post(
+    "/applications/{application_id}/approve",
+    response={200: ApplicationOut, 400: ErrorOut, 403: DetailOut, **PRIVATE_RESPONSES},
+    summary="Approve an application",
+    description="The applicant becomes a member and receives the group's invite. The e-mail address must "
+    "be confirmed, the group not full or closed, the applicant 18 or older; otherwise 400.",
+)
+def approve_application(request: HttpRequest, application_id: int) -> Application:
+    application = _get(request, application_id)
+    services.approve(application, actor=request.auth)
+    return _get(request, application_id)
+
+
+@router.post(
+    "/applications/{application_id}/reject",
+    response={200: ApplicationOut, 400: ErrorOut, 403: DetailOut, **PRIVATE_RESPONSES},
+    summary="Reject an application",
+    description="The reason is sent to the applicant and is required.",
+)
+def reject_application(request: HttpRequest, application_id: int, payload: RejectIn) -> Application:
+    application = _get(request, application_id)
+    services.reject(application, actor=request.auth, reason=payload.reason)
+    return _get(request, application_id)

@@ -1,0 +1,86 @@
+"""Groups: the public map layer, and the member list of a group the user manages."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db.models import Count, IntegerField, OuterRef, Subquery
+from django.db.models.functions import Coalesce
+from django.http import HttpRequest
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from ninja import Router
+
+from apps.accounts.permissions import managed_groups, members_for
+from apps.audit.models import AuditEvent
+from apps.audit.services import record
+from apps.groups.models import Group
+from apps.members.models import Member
+
+from .schemas import DetailOut, GroupCollection, MemberList
+
+router = Router(tags=["groups"])
+
+
+def group_url(slug: str) -> str:
+    """Absolute address of a group's public page."""
+    return settings.BUURTWACHT_SITE_URL + reverse("public:group_detail", args=[slug])
+
+
+@router.get("/groups", auth=None, response=GroupCollection, summary="Open groups as GeoJSON")
+def list_groups(request: HttpRequest) -> dict:
+    """Every group that is not closed, with its area. Only public fields: no admins, no members,
+    no invite link. One query, however many groups there are."""
+    current_members = (
+        Member.objects.current()
+        .filter(group=OuterRef("pk"))
+        .order_by()
+        .values("group")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    groups = (
+        Group.objects.exclude(status=Group.Status.CLOSED)
+        .select_related("municipality", "area")
+        # Load only what is published, so nothing secret is even read.
+        .only(
+            "id", "name", "slug", "status", "capacity", "municipality__name", "municipality__country", "area__geometry"
+        )
+        .annotate(current=Coalesce(Subquery(current_members, output_field=IntegerField()), 0))
+        .order_by("municipality__name", "name", "id")
+    )
+    return {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "id": g.pk,
+                "geometry": g.area.geometry,
+                "properties": {
+                    "id": g.pk,
+                    "name": g.name,
+                    "slug": g.slug,
+                    "status": g.status,
+                    "municipality": g.municipality.name,
+                    "country": g.municipality.country,
+                    "capacity": g.capacity,
+                    "places_available": g.current < g.capacity,
+                    "url": group_url(g.slug),
+                },
+            }
+            for g in groups
+        ],
+    }
+
+
+@router.get(
+    "/groups/{group_id}/members",
+    response={200: MemberList, 401: DetailOut, 404: DetailOut},
+    summary="Current members of a group you manage",
+)
+def list_members(request: HttpRequest, group_id: int) -> dict:
+    """The people now in the group, with what an admin needs to add them in WhatsApp.
+    Only for the group's admins and its municipality's coordinators; the read is audited."""
+    group = get_object_or_404(managed_groups(request.auth), pk=group_id)
+    members = list(members_for(request.auth).current().filter(group=group).order_by("full_name", "id"))
+    record(request.auth, AuditEvent.Action.MEMBERS_VIEWED, group, group_id=group.pk, count=len(members), via="api")
+    return {"group": group, "count": len(members), "items": members}

@@ -1,0 +1,93 @@
+"""Which group covers an address or a point: the public search, as JSON."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest
+from django.utils.translation import gettext as _
+from ninja import Query, Router
+
+from apps.addresses.normalize import normalize_addition, normalize_postcode, split_house_number
+from apps.areas.geometry import SERVICE_BOUNDS
+from apps.groups.lookup import Lookup, lookup_address, lookup_point
+
+from .groups import group_url
+from .schemas import ErrorOut, LookupOut, LookupQuery
+
+router = Router(tags=["lookup"])
+
+
+def _check_part(errors: dict, field: str, check, value: str) -> None:
+    try:
+        check(value)
+    except ValidationError as exc:
+        errors[field] = exc.messages
+
+
+def _find(query: LookupQuery) -> Lookup:
+    """Run the lookup the query asks for; raises ``ValidationError`` per field."""
+    has_point = query.lat is not None or query.lon is not None
+    has_address = any(v and v.strip() for v in (query.postcode, query.house_number, query.addition))
+    if has_point and has_address:
+        raise ValidationError(_("Look up either an address or a point, not both."))
+    if not has_point and not has_address:
+        raise ValidationError(_("Give a postcode and house number, or a point (lat and lon)."))
+    errors: dict[str, list[str]] = {}
+    if has_point:
+        min_lon, min_lat, max_lon, max_lat = SERVICE_BOUNDS
+        for field, value, low, high in (("lat", query.lat, min_lat, max_lat), ("lon", query.lon, min_lon, max_lon)):
+            if value is None:
+                errors[field] = [_("This field is required.")]
+            elif not low <= value <= high:  # also refuses NaN
+                errors[field] = [_("This point lies outside Belgium and the Netherlands.")]
+        if errors:
+            raise ValidationError(errors)
+        return lookup_point(query.lon, query.lat)
+    for field in ("postcode", "house_number"):
+        if not (getattr(query, field) or "").strip():
+            errors[field] = [_("This field is required.")]
+    # Each part is checked on its own, so every message lands on the field to correct.
+    if "postcode" not in errors:
+        _check_part(errors, "postcode", normalize_postcode, query.postcode)
+    if "house_number" not in errors:
+        _check_part(errors, "house_number", split_house_number, query.house_number)
+    _check_part(errors, "addition", normalize_addition, query.addition or "")
+    if errors:
+        raise ValidationError(errors)
+    return lookup_address(query.postcode, query.house_number, query.addition or "")
+
+
+@router.get(
+    "/lookup",
+    auth=None,
+    response={200: LookupOut, 400: ErrorOut},
+    summary="Find the groups that cover an address or a point",
+    description=(
+        "Give `postcode` and `house_number` (and `addition`), or `lat` and `lon`. Malformed input, a point "
+        "outside Belgium and the Netherlands and an address that is not in the register all answer 400 with "
+        "a message per field (an unknown postcode on `postcode`, an unknown house number on `house_number`). "
+        "A known place that no group covers answers 200 with empty `groups`."
+    ),
+)
+def lookup(request: HttpRequest, query: Query[LookupQuery]) -> dict:
+    found = _find(query)
+    address = found.address
+    return {
+        "point": {"lat": found.lat, "lon": found.lon},
+        "address": (
+            {
+                "street": address.street,
+                "house_number": f"{address.house_number}{address.addition}",
+                "postcode": address.postcode,
+                "town": address.town,
+            }
+            if address is not None
+            else None
+        ),
+        "on_border": found.on_border,
+        "areas": [{"id": a.pk, "name": a.name} for a in found.areas],
+        "groups": [
+            {"id": g.pk, "name": g.name, "slug": g.slug, "status": g.status, "url": group_url(g.slug)}
+            for g in found.groups
+        ],
+    }

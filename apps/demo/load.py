@@ -1,0 +1,364 @@
+"""Writes the generated demo world into the database, and takes it out again.
+
+Areas go through ``save_area``, house rules through ``publish_house_rules``, groups and their
+admins through the group services, applications and the request to start a group through
+their services too, so the demo holds exactly what the application would have stored, audit
+trail and queued e-mails included. Addresses, members and signs are bulk-created.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+import shapely
+from django.contrib.auth.hashers import make_password
+from django.db import transaction
+from shapely.geometry import mapping, shape
+
+from apps.accounts.models import User
+from apps.addresses.models import Address
+from apps.applications import services as applications
+from apps.applications.forms import ApplicationForm
+from apps.applications.models import Application
+from apps.areas import index
+from apps.areas.models import Area
+from apps.areas.services import save_area
+from apps.groups.models import Group, GroupAdmin
+from apps.groups.services import appoint_admin, save_group, submit_group_request
+from apps.members.models import Member
+from apps.messaging.models import OutgoingMessage
+from apps.municipalities.models import (
+    Coordinator,
+    HouseRulesVersion,
+    Municipality,
+    PoliceOfficer,
+    PoliceZone,
+    SubMunicipality,
+)
+from apps.municipalities.services import publish_house_rules
+from apps.signs.models import StreetSign
+
+from . import rules
+from .generate import DEFAULT_SEED, DemoMunicipality, DemoWorld, build
+from .logins import DEMO_PASSWORD, LOGINS
+
+MUNICIPALITY_SLUGS = ("heerlo", "maasveld")
+USERNAMES = tuple(login.username for login in LOGINS)
+
+
+class DemoError(Exception):
+    """The demo cannot be loaded into this database; the message says why."""
+
+
+def present() -> bool:
+    """Whether any part of the demo (its municipalities or its logins) is in the database."""
+    return (
+        Municipality.objects.filter(slug__in=MUNICIPALITY_SLUGS).exists()
+        or User.objects.filter(username__in=USERNAMES).exists()
+    )
+
+
+@transaction.atomic
+def reset() -> None:
+    """Remove the demo municipalities with everything in them, the demo police zone and the demo
+    logins. Other municipalities are not touched. The audit trail is append-only and keeps the
+    demo's events."""
+    ids = list(Municipality.objects.filter(slug__in=MUNICIPALITY_SLUGS).values_list("pk", flat=True))
+    # Children first: groups, areas and house rules are protected while something points at them.
+    Application.objects.filter(group__municipality_id__in=ids).delete()
+    Member.objects.filter(group__municipality_id__in=ids).delete()
+    StreetSign.objects.filter(municipality_id__in=ids).delete()
+    Group.objects.filter(municipality_id__in=ids).delete()
+    Area.objects.filter(municipality_id__in=ids).delete()
+    Address.objects.filter(municipality_id__in=ids).delete()
+    OutgoingMessage.objects.filter(municipality_id__in=ids).delete()
+    PoliceZone.objects.filter(name__in=_zone_names()).delete()
+    Municipality.objects.filter(pk__in=ids).delete()
+    User.objects.filter(username__in=USERNAMES).delete()
+    transaction.on_commit(index.invalidate)
+
+
+def _zone_names() -> list[str]:
+    return [login.scope for login in LOGINS if login.role == "police"]
+
+
+@transaction.atomic
+def load(seed: int = DEFAULT_SEED) -> DemoWorld:
+    """Generate the world for ``seed`` and store it, all in one transaction."""
+    if present():
+        raise DemoError("The demo is already loaded (Heerlo, Maasveld or a demo login exists).")
+    world = build(seed)
+    problems = _conflicts(world)
+    if problems:
+        raise DemoError("The demo would clash with data in this database: " + "; ".join(problems) + ".")
+    users = _users(world)
+    for municipality in world.municipalities:
+        _municipality(municipality, users)
+    zone = PoliceZone.objects.create(name=world.police_zone, country="BE", email="pz.kanton.heerlo@example.org")
+    zone.municipalities.add(Municipality.objects.get(slug="heerlo"))
+    for login in LOGINS:
+        if login.role == "police":
+            PoliceOfficer.objects.create(user=users[login.username], zone=zone)
+    for municipality in world.municipalities:
+        _pending(municipality)
+    return world
+
+
+def _conflicts(world: DemoWorld) -> list[str]:
+    slugs = [g.slug for m in world.municipalities for g in m.groups]
+    postcodes = sorted({h.postcode for m in world.municipalities for h in m.houses})
+    problems = []
+    taken = sorted(Group.objects.filter(slug__in=slugs).values_list("slug", flat=True))
+    if taken:
+        problems.append("group slugs " + ", ".join(taken) + " are taken")
+    used = sorted(set(Address.objects.filter(postcode__in=postcodes).values_list("postcode", flat=True)))
+    if used:
+        problems.append("the address register already has postcodes " + ", ".join(used))
+    if PoliceZone.objects.filter(name=world.police_zone).exists():
+        problems.append(f"police zone {world.police_zone} exists")
+    return problems
+
+
+def _users(world: DemoWorld) -> dict[str, User]:
+    # Hashed once: every demo login has the same published password, and hashing it fifteen
+    # times would cost seconds on a slow laptop.
+    password = make_password(DEMO_PASSWORD)
+    admins = {g.slug: g for m in world.municipalities for g in m.groups}
+    coordinators = {m.slug: m.coordinator for m in world.municipalities}
+    users = {}
+    for login in LOGINS:
+        user = User(username=login.username, email=f"{login.username}@example.org", password=password)
+        person = None
+        if login.role == "superuser":
+            user.is_staff = user.is_superuser = True
+        elif login.role == "coordinator":
+            person = coordinators[login.scope]
+        elif login.role == "police":
+            person = world.police
+        else:
+            # Admins are residents of their area and members of their group: the first member
+            # is the admin, the second the co-admin.
+            person = admins[login.scope].members[0 if login.role == "admin" else 1].person
+        if person is not None:
+            user.first_name, user.last_name, user.phone = person.first_name, person.last_name, person.phone
+        user.save()
+        users[login.username] = user
+    return users
+
+
+def _municipality(demo: DemoMunicipality, users: dict[str, User]) -> Municipality:
+    coordinator = next(users[x.username] for x in LOGINS if x.role == "coordinator" and x.scope == demo.slug)
+    municipality = Municipality.objects.create(
+        name=demo.name,
+        slug=demo.slug,
+        code=demo.code,
+        country=demo.country,
+        language="nl",
+        contact_email=demo.contact_email,
+    )
+    Coordinator.objects.create(user=coordinator, municipality=municipality)
+    subs = {
+        sub.name: SubMunicipality.objects.create(
+            municipality=municipality, name=sub.name, code=sub.code, geometry=_geojson(sub.polygon)
+        )
+        for sub in demo.subs
+    }
+    house_rules = publish_house_rules(
+        municipality, title=rules.title(demo.name), text=rules.text(municipality), actor=coordinator
+    )
+    # The demo shows a network that has run for years: its members accepted these rules long
+    # before today, so the rules carry the date they were first published in the story.
+    HouseRulesVersion.objects.filter(pk=house_rules.pk).update(published_at=demo.rules_published_at)
+    Address.objects.bulk_create(
+        [
+            Address(
+                country=demo.country,
+                postcode=h.postcode,
+                house_number=h.number,
+                addition=h.addition,
+                street=h.street,
+                town=h.town,
+                lon=h.lon,
+                lat=h.lat,
+                municipality=municipality,
+            )
+            for h in demo.houses
+        ],
+        batch_size=1000,
+    )
+    members = []
+    groups = {}
+    for plan in demo.groups:
+        area = save_area(
+            municipality=municipality,
+            name=plan.area_name,
+            geometry=_geojson(plan.geometry),
+            sub_municipality=subs[plan.sub_names[0]] if len(plan.sub_names) == 1 else None,
+            actor=coordinator,
+        )
+        group = save_group(
+            actor=coordinator,
+            municipality=municipality,
+            area=area,
+            name=plan.name,
+            status=Group.Status.ACTIVE,
+            capacity=Group._meta.get_field("capacity").default,
+            invite_link=plan.invite_link,
+            public_description=plan.description,
+        )
+        if group.slug != plan.slug:
+            raise DemoError(f"Group {plan.name} got slug {group.slug}, expected {plan.slug}.")
+        for login in LOGINS:
+            if login.scope == plan.slug:
+                role = GroupAdmin.Role.ADMIN if login.role == "admin" else GroupAdmin.Role.CO_ADMIN
+                appoint_admin(actor=coordinator, group=group, user=users[login.username], role=role)
+        # The services stamp "now"; the story's groups started years ago.
+        Group.objects.filter(pk=group.pk).update(created_at=plan.created_at)
+        GroupAdmin.objects.filter(group=group).update(appointed_at=plan.created_at)
+        groups[plan.slug] = group
+        members += [
+            Member(
+                group=group,
+                full_name=m.person.full_name,
+                street=m.house.street,
+                house_number=m.house.house_number,
+                postcode=m.house.postcode,
+                town=m.house.town,
+                birth_date=m.person.birth_date,
+                phone=m.person.phone,
+                email=m.person.email,
+                house_rules_version=house_rules,
+                house_rules_accepted_at=m.joined_at,
+                joined_at=m.joined_at,
+            )
+            for m in plan.members
+        ]
+    Member.objects.bulk_create(members, batch_size=500)
+    StreetSign.objects.bulk_create(
+        [
+            StreetSign(
+                municipality=municipality,
+                group=groups[s.group_slug],
+                road=s.road,
+                lon=s.lon,
+                lat=s.lat,
+                placed_on=s.placed_on,
+            )
+            for s in demo.signs
+        ]
+    )
+    return municipality
+
+
+def _pending(demo: DemoMunicipality) -> None:
+    """Applications and requests that wait for someone, made the way residents make them: the
+    form, then the service. They are dated today (unlike the rest of the story) because the
+    expiry job would otherwise close them at once."""
+    municipality = Municipality.objects.get(slug=demo.slug)
+    version = municipality.current_house_rules.version
+    for pending in demo.applications:
+        person, house = pending.person, pending.house
+        form = ApplicationForm(
+            {
+                "full_name": person.full_name,
+                "street": house.street,
+                "house_number": str(house.number),
+                "addition": house.addition,
+                "postcode": house.postcode,
+                "town": house.town,
+                "birth_date": person.birth_date.isoformat(),
+                "phone": person.phone,
+                "email": person.email,
+                "accept_house_rules": "on",
+                "house_rules_version": str(version),
+                "remark": pending.remark,
+                "website": "",
+            },
+            country=demo.country,
+        )
+        if not form.is_valid():
+            raise DemoError(f"Demo application of {person.full_name} is not valid: {form.errors.as_text()}")
+        group = Group.objects.get(slug=pending.group_slug)
+        submitted = applications.submit(group, form.cleaned_data, language="nl")
+        if pending.confirmed:
+            applications.confirm(applications.confirmation_token(submitted.application))
+    for request in demo.start_requests:
+        person, house = request.person, request.house
+        submit_group_request(
+            municipality=municipality,
+            full_name=person.full_name,
+            email=person.email,
+            phone=person.phone,
+            postcode=house.postcode,
+            house_number=house.house_number,
+            street=house.street,
+            lat=house.lat,
+            lon=house.lon,
+            wants_to_be_admin=True,
+            message=request.message,
+        )
+
+
+def _geojson(polygon) -> dict:
+    # Through JSON so the stored value has lists, as it reads back from the database.
+    return json.loads(json.dumps(mapping(polygon)))
+
+
+@dataclass(frozen=True)
+class Coverage:
+    municipality: str
+    country: str
+    active_groups: int
+    members: int
+    covered: int
+    sub_municipalities: int
+    largest_group: str
+    largest_size: int
+    addresses: int
+    signs: int
+    open_applications: int
+    group_requests: int
+
+    def __str__(self) -> str:
+        return (
+            f"{self.municipality} ({self.country}): {self.active_groups} active groups, {self.members} members, "
+            f"{self.covered} of {self.sub_municipalities} sub-municipalities covered, largest group "
+            f"{self.largest_group} ({self.largest_size}); {self.addresses} addresses, {self.signs} street signs, "
+            f"{self.open_applications} open applications, {self.group_requests} request(s) to start a group"
+        )
+
+
+def coverage(municipality: Municipality) -> Coverage:
+    """The coordinator's sentence, counted from the database. A sub-municipality is covered when
+    active groups' areas cover at least half of it."""
+    active = list(municipality.groups.filter(status=Group.Status.ACTIVE).select_related("area"))
+    sizes = sorted(((g.members.current().count(), g.name) for g in active), reverse=True)
+    covering = shapely.union_all([shape(g.area.geometry) for g in active]) if active else None
+    subs = list(municipality.sub_municipalities.exclude(geometry=None))
+    covered = 0
+    for sub in subs:
+        polygon = shape(sub.geometry)
+        if covering is not None and covering.intersection(polygon).area >= polygon.area / 2:
+            covered += 1
+    largest_size, largest_name = sizes[0] if sizes else (0, "-")
+    return Coverage(
+        municipality=municipality.name,
+        country=municipality.country,
+        active_groups=len(active),
+        members=sum(size for size, _name in sizes),
+        covered=covered,
+        sub_municipalities=len(subs),
+        largest_group=largest_name,
+        largest_size=largest_size,
+        addresses=municipality.addresses.count(),
+        signs=municipality.street_signs.count(),
+        open_applications=Application.objects.filter(
+            group__municipality=municipality, status__in=Application.OPEN_STATUSES
+        ).count(),
+        group_requests=municipality.group_requests.count(),
+    )
+
+
+def demo_coverage() -> list[Coverage]:
+    return [coverage(m) for m in Municipality.objects.filter(slug__in=MUNICIPALITY_SLUGS).order_by("name")]

@@ -1,0 +1,102 @@
+"""The maps and the page layout in a real browser (Debian's chromium through Playwright)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from apps.core.services_available import need_chromium
+from apps.core.testing import build_world
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def page(live_server, transactional_db):
+    from playwright.sync_api import sync_playwright
+
+    executable = need_chromium()
+    build_world()
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=executable, args=["--no-sandbox"])
+        context = browser.new_context(viewport={"width": 360, "height": 740})
+        page = context.new_page()
+        page.errors = []
+        page.on("pageerror", lambda exc: page.errors.append(str(exc)))
+        # Every script, style sheet and image must load; the site has no favicon, which is not ours to add.
+        page.on(
+            "response",
+            lambda r: r.status >= 400
+            and not r.url.endswith("/favicon.ico")
+            and page.errors.append(f"{r.status} {r.url}"),
+        )
+        yield page
+        browser.close()
+
+
+def test_home_map_draws_the_areas_and_a_click_searches_there(page, live_server):
+    page.goto(live_server.url + "/")
+    page.wait_for_selector(".public-map.leaflet-container")
+    assert page.locator("#map-heading").is_visible()
+    assert page.locator("#home-map path.leaflet-interactive").count() == 3
+    # no tile server in tests: the areas are drawn on a plain background
+    assert page.locator("#home-map .leaflet-tile").count() == 0
+    page.set_viewport_size({"width": 1280, "height": 900})
+    box = page.locator("#home-map").bounding_box()
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.wait_for_url(re.compile(r"/zoeken/\?lat=-?\d+\.\d{6}&lon=-?\d+\.\d{6}$"))
+    assert page.locator("h1").count() == 1
+    assert page.errors == []
+
+
+def test_search_result_map_shows_the_place_and_its_group(page, live_server):
+    page.goto(live_server.url + "/zoeken/?postcode=3870&house_number=1")
+    page.wait_for_selector("#result-map.leaflet-container")
+    assert page.locator("#result-map path.leaflet-interactive").count() == 2  # the area and the dot
+    assert page.errors == []
+
+
+def test_group_page_map_shows_its_area(page, live_server):
+    page.goto(live_server.url + "/groepen/testdorp-zuid/")
+    page.wait_for_selector("#group-map.leaflet-container")
+    assert page.locator("#group-map path.leaflet-interactive").count() == 1
+    assert page.errors == []
+
+
+def test_pages_fit_a_small_phone(page, live_server):
+    for path in (
+        "/",
+        "/zoeken/?postcode=3870&house_number=3",
+        "/groepen/testdorp-noord/",
+        "/groepen/testdorp-noord/aanmelden/",
+        "/groep-starten/",
+    ):
+        page.goto(live_server.url + path)
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 360, (path, width)
+    assert page.errors == []
+
+
+def test_error_summary_links_move_focus_to_the_field(page, live_server):
+    page.goto(live_server.url + "/zoeken/?postcode=38&house_number=1")
+    page.locator(".error-summary a").first.click()
+    assert page.evaluate("document.activeElement.id") == "search_postcode"
+
+
+def test_without_javascript_the_search_form_works_and_no_empty_map_shows(live_server, transactional_db):
+    from playwright.sync_api import sync_playwright
+
+    executable = need_chromium()
+    build_world()
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=executable, args=["--no-sandbox"])
+        page = browser.new_context(java_script_enabled=False).new_page()
+        page.goto(live_server.url + "/")
+        assert not page.locator("#home-map").is_visible()
+        assert not page.locator("#map-heading").is_visible()
+        page.fill("#search_postcode", "6211ab")
+        page.fill("#search_house_number", "10")
+        page.click("button[type=submit].big")
+        assert "Grensstad Centrum" in page.content()
+        browser.close()
