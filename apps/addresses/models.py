@@ -24,8 +24,11 @@ class Address(models.Model):
     class Meta:
         ordering = ["postcode", "house_number", "addition"]
         constraints = [
-            models.UniqueConstraint(fields=["postcode", "house_number", "addition"], name="address_unique_key"),
+            models.UniqueConstraint(
+                fields=["postcode", "street", "house_number", "addition"], name="address_unique_key"
+            ),
         ]
+        indexes = [models.Index(fields=["postcode", "house_number"], name="address_postcode_number")]
         verbose_name = _("address")
         verbose_name_plural = _("addresses")
 

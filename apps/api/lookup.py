@@ -7,7 +7,6 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Query, Router
 
-from apps.addresses.normalize import normalize_addition, normalize_postcode, split_house_number
 from apps.areas.geometry import SERVICE_BOUNDS
 from apps.groups.lookup import Lookup, lookup_address, lookup_point
 
@@ -15,13 +14,6 @@ from .groups import group_url
 from .schemas import ErrorOut, LookupOut, LookupQuery
 
 router = Router(tags=["lookup"])
-
-
-def _check_part(errors: dict, field: str, check, value: str) -> None:
-    try:
-        check(value)
-    except ValidationError as exc:
-        errors[field] = exc.messages
 
 
 def _find(query: LookupQuery) -> Lookup:
@@ -46,15 +38,10 @@ def _find(query: LookupQuery) -> Lookup:
     for field in ("postcode", "house_number"):
         if not (getattr(query, field) or "").strip():
             errors[field] = [_("This field is required.")]
-    # Each part is checked on its own, so every message lands on the field to correct.
-    if "postcode" not in errors:
-        _check_part(errors, "postcode", normalize_postcode, query.postcode)
-    if "house_number" not in errors:
-        _check_part(errors, "house_number", split_house_number, query.house_number)
-    _check_part(errors, "addition", normalize_addition, query.addition or "")
     if errors:
         raise ValidationError(errors)
-    return lookup_address(query.postcode, query.house_number, query.addition or "")
+    # Malformed parts come back from the register lookup with their field named.
+    return lookup_address(query.postcode, query.house_number, query.addition or "", query.street or "")
 
 
 @router.get(
@@ -66,7 +53,8 @@ def _find(query: LookupQuery) -> Lookup:
         "Give `postcode` and `house_number` (and `addition`), or `lat` and `lon`. Malformed input, a point "
         "outside Belgium and the Netherlands and an address that is not in the register all answer 400 with "
         "a message per field (an unknown postcode on `postcode`, an unknown house number on `house_number`). "
-        "A known place that no group covers answers 200 with empty `groups`."
+        "A known place that no group covers answers 200 with empty `groups`. Where several streets of a "
+        "Belgian postcode have the number, the answer is 400 on `street` naming them; ask again with `street`."
     ),
 )
 def lookup(request: HttpRequest, query: Query[LookupQuery]) -> dict:

@@ -74,6 +74,9 @@ class LookupQuery(Schema):
     postcode: str | None = Field(None, description="3870 (Belgium) or 6162 AB (the Netherlands).")
     house_number: str | None = Field(None, description="12 or 12A.")
     addition: str | None = None
+    street: str | None = Field(
+        None, description="Only needed where several streets of a (Belgian) postcode have the house number."
+    )
     lat: OptionalFloat = Field(None, description="WGS84 latitude; give `lon` too, and no address.")
     lon: OptionalFloat = Field(None, description="WGS84 longitude.")
 

@@ -74,7 +74,7 @@ def submit(group: Group, data: dict, *, language: str | None = None) -> Submitte
             {"accept_house_rules": _("The house rules were changed while you filled in the form. Read them again.")},
             code="rules_changed",
         )
-    address = find_address(data["postcode"], data["house_number"], data.get("addition", ""))
+    address = find_address(data["postcode"], data["house_number"], data.get("addition", ""), data.get("street", ""))
     if not any(a.pk == group.area_id for a in lookup_point(address.lon, address.lat).areas):
         right = lookup_point(address.lon, address.lat).group
         if right is not None:
@@ -95,10 +95,11 @@ def submit(group: Group, data: dict, *, language: str | None = None) -> Submitte
             application = Application.objects.create(
                 group=group,
                 full_name=data["full_name"],
-                street=data["street"].strip(),
+                # The register's spelling, so admins see one name per street.
+                street=address.street,
                 house_number=house_number,
                 postcode=data["postcode"],
-                town=data["town"].strip(),
+                town=address.town,
                 birth_date=data["birth_date"],
                 phone=data["phone"],
                 email=data["email"],

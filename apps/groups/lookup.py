@@ -50,9 +50,10 @@ def lookup_point(lon: float, lat: float) -> Lookup:
     return Lookup(lon=lon, lat=lat, areas=areas, groups=groups, on_border=any(h.on_border for h in hits))
 
 
-def lookup_address(postcode: str, house_number: str, addition: str = "") -> Lookup:
-    """Raises ``ValidationError`` (per field) when the address is not in the register."""
-    address = find_address(postcode, house_number, addition)
+def lookup_address(postcode: str, house_number: str, addition: str = "", street: str = "") -> Lookup:
+    """Raises ``ValidationError`` (per field) when the address is not in the register, and
+    ``AmbiguousAddress`` when the street is needed to tell addresses apart."""
+    address = find_address(postcode, house_number, addition, street)
     result = lookup_point(address.lon, address.lat)
     result.address = address
     return result

@@ -75,6 +75,8 @@ class AddressSearchForm(_AddressFieldsMixin, forms.Form):
         required=False,
         help_text=_("Only if your address has one, for example A or bus 2."),
     )
+    # Asked only when several streets of the postcode have the house number (Belgium).
+    street = forms.CharField(label=_("Street"), max_length=160, required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("auto_id", "search_%s")
@@ -137,6 +139,12 @@ class StartGroupForm(_AddressFieldsMixin, forms.Form):
         label=_("House number"), max_length=10, error_messages={"required": _("Enter your house number.")}
     )
     addition = forms.CharField(label=_("Addition"), max_length=10, required=False)
+    street = forms.CharField(
+        label=_("Street"),
+        max_length=160,
+        required=False,
+        help_text=_("Needed where several streets of your postcode have the same house number."),
+    )
     wants_to_be_admin = forms.BooleanField(
         label=_("I would like to be the group's admin."),
         required=False,

@@ -23,7 +23,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 from django_ratelimit.decorators import ratelimit
 
-from apps.addresses.services import find_address
+from apps.addresses.services import AmbiguousAddress, find_address
 from apps.applications import services as applications
 from apps.applications.forms import ApplicationForm
 from apps.applications.services import WrongArea
@@ -42,7 +42,7 @@ _SENT_APPLICATION = "public.application_sent"
 _SENT_GROUP_REQUEST = "public.group_request_sent"
 # Fields the apply page takes over from the search result, so the resident types less.
 _PREFILL_FIELDS = ("postcode", "house_number", "addition", "street", "town")
-_START_FIELDS = ("postcode", "house_number", "addition")
+_START_FIELDS = ("postcode", "house_number", "addition", "street")
 
 
 def _form_rate(group, request) -> str:
@@ -205,7 +205,13 @@ def search(request):
         if form.is_valid():
             data = form.cleaned_data
             try:
-                result = lookup_address(data["postcode"], data["house_number"], data["addition"])
+                result = lookup_address(data["postcode"], data["house_number"], data["addition"], data["street"])
+            except AmbiguousAddress as exc:
+                context["street_choices"] = [
+                    {"street": street, "query": urlencode({**_search_params(data), "street": street})}
+                    for street in exc.streets
+                ]
+                _add_service_errors(form, exc)
             except ValidationError as exc:
                 _add_service_errors(form, exc)
         if result is None:
@@ -216,6 +222,10 @@ def search(request):
 
     context.update(_result_context(result))
     return render(request, "public/search.html", context)
+
+
+def _search_params(data: dict) -> dict:
+    return {"postcode": data["postcode"], "house_number": data["house_number"], "addition": data["addition"]}
 
 
 def _result_context(result: Lookup) -> dict:
@@ -443,7 +453,7 @@ def _start_group_address(form: StartGroupForm, context: dict):
     """The register's address for the request, or ``None`` with the reason on the form."""
     data = form.cleaned_data
     try:
-        address = find_address(data["postcode"], data["house_number"], data["addition"])
+        address = find_address(data["postcode"], data["house_number"], data["addition"], data["street"])
     except ValidationError as exc:
         _add_service_errors(form, exc)
         return None

@@ -52,3 +52,46 @@ def test_closed_group_is_not_offered(world: World):
     world.group_a.status = "closed"
     world.group_a.save()
     assert lookup_address("3870", "1").group is None
+
+
+def test_belgian_postcode_with_the_number_in_two_streets_asks_for_the_street(world: World):
+    from apps.addresses.models import Address
+    from apps.addresses.services import AmbiguousAddress
+
+    Address.objects.create(
+        country="BE",
+        postcode="3870",
+        house_number=1,
+        street="Sint-Jansstraat",
+        town="Testdorp",
+        lon=5.311,
+        lat=50.746,
+        municipality=world.testdorp,
+    )
+    with pytest.raises(AmbiguousAddress) as excinfo:
+        find_address("3870", "1")
+    assert excinfo.value.streets == ["Noordstraat", "Sint-Jansstraat"]
+    assert "street" in excinfo.value.message_dict
+    # spelled as residents spell it
+    assert find_address("3870", "1", street="sint jansstraat").street == "Sint-Jansstraat"
+    assert find_address("3870", "1", street="NOORDSTRAAT ").street == "Noordstraat"
+    with pytest.raises(AmbiguousAddress):
+        find_address("3870", "1", street="Kerkstraat")
+    # the street decides the group
+    assert lookup_address("3870", "1", street="Sint-Jansstraat").group == world.group_b
+    # where the number is unique, a misspelt street does not stand in the way
+    assert find_address("6211 AB", "10", street="Merkt").street == "Markt"
+
+
+@pytest.mark.parametrize(
+    ("postcode", "number", "addition", "fields"),
+    [
+        ("38", "1", "", {"postcode"}),
+        ("3870", "abc", "", {"house_number"}),
+        ("x", "y", "!!", {"postcode", "house_number", "addition"}),
+    ],
+)
+def test_malformed_parts_are_named_per_field(world: World, postcode, number, addition, fields):
+    with pytest.raises(ValidationError) as excinfo:
+        find_address(postcode, number, addition)
+    assert set(excinfo.value.message_dict) == fields

@@ -117,3 +117,24 @@ def test_bad_input_is_refused_on_the_field_to_correct(client, world: World, quer
 def test_messages_follow_the_accept_language_header(client, world: World, language, query, field, message):
     response = client.get(URL, query, headers={"Accept-Language": language})
     assert response.json()["errors"][field] == [message]
+
+
+@pytest.mark.django_db
+def test_street_decides_where_two_streets_share_the_number(client, world):
+    from apps.addresses.models import Address
+
+    Address.objects.create(
+        country="BE",
+        postcode="3870",
+        house_number=1,
+        street="Sint-Jansstraat",
+        town="Testdorp",
+        lon=5.311,
+        lat=50.746,
+        municipality=world.testdorp,
+    )
+    ambiguous = client.get("/api/v1/lookup", {"postcode": "3870", "house_number": "1"})
+    assert ambiguous.status_code == 400
+    assert "Sint-Jansstraat" in ambiguous.json()["errors"]["street"][0]
+    chosen = client.get("/api/v1/lookup", {"postcode": "3870", "house_number": "1", "street": "sint-jansstraat"})
+    assert chosen.status_code == 200 and [g["slug"] for g in chosen.json()["groups"]] == ["testdorp-zuid"]

@@ -217,3 +217,25 @@ def test_point_outside_belgium_and_the_netherlands_is_refused(client, world: Wor
         html, "This place lies outside Belgium and the Netherlands. Choose a place in Belgium or the Netherlands."
     )
     assert "/aanmelden/" not in html
+
+
+@pytest.mark.django_db
+def test_two_streets_with_the_same_number_ask_which_street(client, world):
+    from apps.addresses.models import Address
+
+    Address.objects.create(
+        country="BE",
+        postcode="3870",
+        house_number=1,
+        street="Sint-Jansstraat",
+        town="Testdorp",
+        lon=5.311,
+        lat=50.746,
+        municipality=world.testdorp,
+    )
+    response = client.get("/zoeken/", {"postcode": "3870", "house_number": "1"})
+    assert response.status_code == 200
+    choices = response.context["street_choices"]
+    assert [c["street"] for c in choices] == ["Noordstraat", "Sint-Jansstraat"]
+    chosen = client.get("/zoeken/?" + choices[1]["query"])
+    assert [card["group"] for card in chosen.context["cards"]] == [world.group_b]

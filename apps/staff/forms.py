@@ -1,0 +1,283 @@
+"""Forms of the staff desk. They check input only; every change goes through the services."""
+
+from __future__ import annotations
+
+from django import forms
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.template.defaultfilters import filesizeformat
+from django.utils.translation import gettext_lazy as _
+
+from apps.applications.models import Application
+from apps.areas.models import Area
+from apps.groups.models import Group, GroupAdmin, GroupRequest
+from apps.messaging.models import OutgoingMessage
+from apps.municipalities.models import SubMunicipality
+
+
+class StaffForm(forms.Form):
+    """Labels stand above their fields, so they need no colon after them."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+
+
+class ApplicationFilterForm(StaffForm):
+    status = forms.ChoiceField(label=_("Status"), required=False)
+    group = forms.ModelChoiceField(
+        label=_("Group"), queryset=Group.objects.none(), required=False, empty_label=_("All groups")
+    )
+
+    def __init__(self, *args, groups, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["status"].choices = [("", _("All statuses")), *Application.Status.choices]
+        self.fields["group"].queryset = groups
+
+
+class StatusFilterForm(StaffForm):
+    """A status filter for a list; the choices come from the model being listed."""
+
+    status = forms.ChoiceField(label=_("Status"), required=False)
+
+    def __init__(self, *args, choices, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["status"].choices = [("", _("All statuses")), *choices]
+
+
+def message_filter_form(data) -> StatusFilterForm:
+    return StatusFilterForm(data, choices=OutgoingMessage.Status.choices)
+
+
+def group_request_filter_form(data) -> StatusFilterForm:
+    return StatusFilterForm(data, choices=GroupRequest.Status.choices)
+
+
+class ReasonForm(StaffForm):
+    """Rejecting an application or removing a member: the person is told why, so a reason is required."""
+
+    reason = forms.CharField(
+        label=_("Reason"),
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": _("Give a reason.")},
+    )
+
+    def __init__(self, *args, label=None, help_text=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if label:
+            self.fields["reason"].label = label
+        if help_text:
+            self.fields["reason"].help_text = help_text
+
+
+class AreaChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, area):
+        users = [g.name for g in area.groups.all()]
+        label = area.name
+        if area.sub_municipality_id:
+            label += f" ({area.sub_municipality.name})"
+        if users:
+            label += " – " + _("used by %(groups)s") % {"groups": ", ".join(users)}
+        return label
+
+
+class GroupForm(StaffForm):
+    AREA_EXISTING = "existing"
+    AREA_DRAW = "draw"
+    AREA_UPLOAD = "upload"
+
+    name = forms.CharField(label=_("Name"), max_length=160)
+    status = forms.ChoiceField(label=_("Status"), choices=Group.Status.choices)
+    capacity = forms.IntegerField(
+        label=_("Capacity"),
+        min_value=2,
+        max_value=settings.BUURTWACHT_MAX_GROUP_CAPACITY,
+        initial=settings.BUURTWACHT_DEFAULT_GROUP_CAPACITY,
+    )
+    invite_link = forms.URLField(
+        label=_("WhatsApp invite link (optional)"),
+        required=False,
+        assume_scheme="https",
+        help_text=_("Sent to each approved member. Only admins and coordinators see it."),
+    )
+    public_description = forms.CharField(
+        label=_("Public description (optional)"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Shown to residents on the group's public page."),
+    )
+    area_source = forms.ChoiceField(
+        label=_("How do you give the area?"),
+        widget=forms.RadioSelect,
+        choices=[
+            (AREA_EXISTING, _("Choose an existing area")),
+            (AREA_DRAW, _("Draw the area on the map (or paste GeoJSON)")),
+            (AREA_UPLOAD, _("Upload a GeoJSON file")),
+        ],
+    )
+    existing_area = AreaChoiceField(label=_("Existing area"), queryset=Area.objects.none(), required=False)
+    area_name = forms.CharField(
+        label=_("Name of the area (optional)"),
+        max_length=160,
+        required=False,
+        help_text=_("For a drawn or uploaded outline. When left empty, the area gets the group's name."),
+    )
+    geometry = forms.CharField(
+        label=_("Outline as GeoJSON"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3, "spellcheck": "false", "autocomplete": "off"}),
+        help_text=_("Drawing on the map fills this in. You can also paste a GeoJSON Polygon here."),
+    )
+    geojson_file = forms.FileField(
+        label=_("GeoJSON file"),
+        required=False,
+        widget=forms.ClearableFileInput(attrs={"accept": ".geojson,.json,application/geo+json,application/json"}),
+    )
+    sub_municipality = forms.ModelChoiceField(
+        label=_("Sub-municipality (optional)"),
+        queryset=SubMunicipality.objects.none(),
+        required=False,
+        empty_label=_("None"),
+        help_text=_(
+            "Coverage is counted per sub-municipality. An existing area keeps its own unless you change this field."
+        ),
+    )
+
+    def __init__(self, *args, municipality, upload_refused: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.municipality = municipality
+        self.upload_refused = upload_refused
+        # Only this municipality's areas and sub-municipalities can be chosen: another
+        # municipality's area posted by id is "not one of the available choices".
+        self.fields["existing_area"].queryset = (
+            Area.objects.filter(municipality=municipality).select_related("sub_municipality").prefetch_related("groups")
+        )
+        self.fields["sub_municipality"].queryset = municipality.sub_municipalities.all()
+        # Texts with numbers are filled in here, in the language of the request.
+        self.fields["capacity"].help_text = _("Most members the WhatsApp group may have: from 2 to %(max)d.") % {
+            "max": settings.BUURTWACHT_MAX_GROUP_CAPACITY
+        }
+        limit = filesizeformat(settings.BUURTWACHT_MAX_GEOJSON_UPLOAD)
+        self.fields["geojson_file"].help_text = _(
+            "A Polygon or MultiPolygon in WGS84 (longitude, latitude), at most %(size)s."
+        ) % {"size": limit}
+
+    def clean_geojson_file(self):
+        upload = self.cleaned_data.get("geojson_file")
+        limit = settings.BUURTWACHT_MAX_GEOJSON_UPLOAD
+        # The upload handler already dropped a file over the limit; its size is checked here
+        # too so the limit holds whatever handlers are installed.
+        if self.upload_refused or (upload and upload.size > limit):
+            raise ValidationError(
+                _("The file is larger than %(size)s. Simplify the area or split it, then upload it again."),
+                code="too_large",
+                params={"size": filesizeformat(limit)},
+            )
+        return upload
+
+    def clean(self):
+        data = super().clean()
+        source = data.get("area_source")
+        if source == self.AREA_EXISTING and not data.get("existing_area") and "existing_area" not in self.errors:
+            self.add_error("existing_area", _("Choose an area."))
+        elif source == self.AREA_DRAW and not (data.get("geometry") or "").strip():
+            self.add_error("geometry", _("Draw the area on the map or paste its GeoJSON."))
+        elif source == self.AREA_UPLOAD and not data.get("geojson_file") and "geojson_file" not in self.errors:
+            self.add_error("geojson_file", _("Choose a GeoJSON file."))
+        return data
+
+    def geometry_input(self) -> str | None:
+        """The new outline as text, or None when an existing area was chosen."""
+        source = self.cleaned_data["area_source"]
+        if source == self.AREA_DRAW:
+            return self.cleaned_data["geometry"]
+        if source == self.AREA_UPLOAD:
+            raw = self.cleaned_data["geojson_file"].read()
+            try:
+                return raw.decode("utf-8-sig")
+            except UnicodeDecodeError as exc:
+                raise ValidationError(
+                    {"geojson_file": _("The file is not a text file in UTF-8. Export the area as GeoJSON.")}
+                ) from exc
+        return None
+
+
+class AppointAdminForm(StaffForm):
+    user = forms.CharField(
+        label=_("User name or e-mail address"),
+        max_length=254,
+        help_text=_("The person needs an account. Ask the operators of Buurtwacht to create one."),
+    )
+    role = forms.ChoiceField(label=_("Role"), choices=GroupAdmin.Role.choices, initial=GroupAdmin.Role.ADMIN)
+
+    def clean_user(self):
+        value = self.cleaned_data["user"].strip()
+        users = get_user_model().objects.filter(is_active=True)
+        by_name = users.filter(username__iexact=value)
+        found = list(by_name[:2]) or list(users.filter(email__iexact=value)[:2])
+        if not found:
+            raise ValidationError(_("There is no active account with this user name or e-mail address."))
+        if len(found) > 1:
+            raise ValidationError(_("Several accounts use this e-mail address. Enter the user name instead."))
+        return found[0]
+
+
+class HouseRulesForm(StaffForm):
+    title = forms.CharField(label=_("Title"), max_length=200)
+    text = forms.CharField(
+        label=_("Text"),
+        widget=forms.Textarea(attrs={"rows": 14}),
+        help_text=_("Every applicant accepts this text. Existing members keep the version they accepted."),
+    )
+
+    def __init__(self, *args, current=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.current = current
+
+    def clean(self):
+        data = super().clean()
+        current = self.current
+        if (
+            current is not None
+            and data.get("title", "").strip() == current.title
+            and data.get("text", "").strip() == current.text
+        ):
+            raise ValidationError(_("This is the same as the current version. Change the text to publish a new one."))
+        return data
+
+
+class GroupRequestDecisionForm(StaffForm):
+    APPROVE = "approve"
+    DECLINE = "decline"
+
+    decision = forms.ChoiceField(
+        label=_("Decision"),
+        widget=forms.RadioSelect,
+        choices=[(APPROVE, _("Approve: a group will be started")), (DECLINE, _("Decline"))],
+    )
+    note = forms.CharField(
+        label=_("Note to the resident (optional)"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("Added to the e-mail the resident receives."),
+    )
+    group = forms.ModelChoiceField(
+        label=_("Group started for this request (optional)"),
+        queryset=Group.objects.none(),
+        required=False,
+        empty_label=_("No group yet"),
+    )
+
+    def __init__(self, *args, groups, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["group"].queryset = groups
+
+    def clean(self):
+        data = super().clean()
+        if data.get("decision") == self.DECLINE and data.get("group"):
+            self.add_error("group", _("A declined request cannot be linked to a group."))
+        return data

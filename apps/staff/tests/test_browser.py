@@ -1,0 +1,153 @@
+"""The desk in a real browser (Debian's chromium through Playwright): the maps, drawing an area,
+and pages that fit the phone of a volunteer admin."""
+
+from __future__ import annotations
+
+import json
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+from apps.core.services_available import need_chromium
+from apps.core.testing import PASSWORD, World, add_member, build_world
+
+from .helpers import make_application
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def desk_world(transactional_db) -> tuple[World, object]:
+    world = build_world()
+    application = make_application(world.group_a, World.ADDRESS_A, full_name="Anna Noord", phone="0470 11 11 11")
+    add_member(
+        world.group_a,
+        1,
+        full_name="Maximiliaan Vandenbroucke-Verhaegen",
+        email="maximiliaan.vandenbroucke-verhaegen@voorbeeld-provider.example.org",
+    )
+    return world, application
+
+
+@pytest.fixture
+def browser_page(live_server, desk_world):
+    from playwright.sync_api import sync_playwright
+
+    executable = need_chromium()
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=executable, args=["--no-sandbox"])
+        context = browser.new_context(viewport={"width": 360, "height": 740}, locale="en")
+        page = context.new_page()
+        page.errors = []
+        page.on("pageerror", lambda exc: page.errors.append(str(exc)))
+        page.on(
+            "response",
+            lambda r: r.status >= 400
+            and not r.url.endswith("/favicon.ico")
+            and page.errors.append(f"{r.status} {r.url}"),
+        )
+        yield page
+        browser.close()
+
+
+def outside_the_browser_loop(function):
+    """Playwright's sync API runs an event loop in this thread, where Django refuses queries."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(function).result()
+
+
+def log_in(page, live_server, username: str) -> None:
+    page.goto(live_server.url + "/account/inloggen/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", PASSWORD)
+    page.click("button[type=submit].primary")
+    page.wait_for_url(live_server.url + "/beheer/")
+
+
+def test_admin_pages_fit_a_small_phone(browser_page, live_server, desk_world):
+    world, application = desk_world
+    page = browser_page
+    log_in(page, live_server, "admin_a")
+    for path in (
+        "/beheer/",
+        "/beheer/aanmeldingen/",
+        f"/beheer/aanmeldingen/{application.pk}/",
+        f"/beheer/groepen/{world.group_a.pk}/",
+        f"/beheer/groepen/{world.group_a.pk}/leden/",
+        "/beheer/berichten/",
+    ):
+        page.goto(live_server.url + path)
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 360, (path, width)
+        assert page.locator("h1").count() == 1, path
+    assert page.errors == []
+
+
+def test_application_map_shows_the_area_and_the_address(browser_page, live_server, desk_world):
+    _world, application = desk_world
+    page = browser_page
+    log_in(page, live_server, "admin_a")
+    page.goto(f"{live_server.url}/beheer/aanmeldingen/{application.pk}/")
+    page.wait_for_selector(".map.leaflet-container")
+    assert page.locator(".map path.leaflet-interactive").count() == 2  # the area and the dot
+    assert page.locator(".map .leaflet-tile").count() == 0  # no tile server in tests
+    assert page.errors == []
+
+
+def test_coordinator_draws_an_area_and_creates_a_group(browser_page, live_server, desk_world):
+    world, _application = desk_world
+    page = browser_page
+    page.set_viewport_size({"width": 1280, "height": 1000})
+    log_in(page, live_server, "coordinator")
+    page.goto(f"{live_server.url}/beheer/gemeente/{world.testdorp.pk}/groepen/nieuw/")
+    page.wait_for_selector(".map.leaflet-container")
+    page.fill("#id_name", "Testdorp Oost")
+    page.locator(".leaflet-draw-draw-polygon").click()
+    box = page.locator(".map").bounding_box()
+    cx, cy = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    corners = [(cx - 120, cy - 80), (cx + 120, cy - 80), (cx + 120, cy + 80), (cx - 120, cy + 80)]
+    for x, y in corners:
+        page.mouse.click(x, y)
+        page.wait_for_timeout(150)
+    page.mouse.click(*corners[0])  # close the outline on its first corner
+    page.wait_for_function("document.querySelector('#id_geometry').value.length > 0")
+    geometry = json.loads(page.input_value("#id_geometry"))
+    assert geometry["type"] == "Polygon" and len(geometry["coordinates"][0]) == 5
+    assert page.is_checked("input[name=area_source][value=draw]")
+    page.click("button[type=submit].primary")
+    page.wait_for_selector("h1:has-text('Testdorp Oost')")
+    from apps.groups.models import Group
+
+    group = outside_the_browser_loop(lambda: Group.objects.select_related("area").get(name="Testdorp Oost"))
+    assert group.area.area_m2 > 100 and group.area.municipality_id == world.testdorp.pk
+    assert page.errors == []
+
+
+def test_group_form_shows_the_current_outline_for_editing(browser_page, live_server, desk_world):
+    world, _application = desk_world
+    page = browser_page
+    page.set_viewport_size({"width": 1280, "height": 1000})
+    log_in(page, live_server, "coordinator")
+    page.goto(f"{live_server.url}/beheer/groepen/{world.group_a.pk}/bewerken/")
+    page.wait_for_selector(".map.leaflet-container")
+    # Two outlines: the group's own (editable) and its neighbour for context.
+    assert page.locator(".map path.leaflet-interactive").count() == 2
+    assert page.locator(".leaflet-draw-edit-edit").count() == 1
+    assert page.input_value("#id_geometry") == ""  # nothing changes unless the outline is edited
+    assert page.errors == []
+
+
+def test_without_javascript_no_empty_map_shows(live_server, desk_world):
+    from playwright.sync_api import sync_playwright
+
+    _world, application = desk_world
+    executable = need_chromium()
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=executable, args=["--no-sandbox"])
+        page = browser.new_context(java_script_enabled=False, locale="en").new_page()
+        log_in(page, live_server, "admin_a")
+        page.goto(f"{live_server.url}/beheer/aanmeldingen/{application.pk}/")
+        assert not page.locator(".map").is_visible()
+        assert not page.locator(".map-legend").is_visible()
+        assert page.locator("text=Lives in the group's area").is_visible()  # the checks say it in words
+        browser.close()

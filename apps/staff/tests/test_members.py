@@ -1,0 +1,128 @@
+"""The member list of a group: who sees it, the CSV for WhatsApp, removal, and the audit trail."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from django.urls import reverse
+
+from apps.audit.models import AuditEvent
+from apps.core.testing import add_member
+from apps.members.models import Member
+
+from .helpers import snapshot
+
+
+def test_member_list_shows_current_members_and_records_the_view(client, world, desk):
+    gone = add_member(world.group_a, 70, full_name="Gert Weg")
+    Member.objects.filter(pk=gone.pk).update(left_at=gone.joined_at)
+    client.force_login(world.admin_a)
+    response = client.get(reverse("staff:member_list", args=[world.group_a.pk]))
+    page = response.content.decode()
+    assert "Marc Noord" in page and "+32470000001" in page
+    assert "Gert Weg" not in page  # left the group
+    assert "Mia Zuid" not in page  # group B
+    event = AuditEvent.objects.get(action=AuditEvent.Action.MEMBERS_VIEWED)
+    assert (event.actor, event.group_id, event.municipality_id, event.data["count"]) == (
+        world.admin_a,
+        world.group_a.pk,
+        world.testdorp.pk,
+        1,
+    )
+
+
+def test_member_search(client, world, desk):
+    add_member(world.group_a, 71, full_name="Zoë Kerkstraat", street="Kerkstraat")
+    client.force_login(world.admin_a)
+    response = client.get(reverse("staff:member_list", args=[world.group_a.pk]), {"q": "kerk"})
+    assert [m.full_name for m in response.context["members"]] == ["Zoë Kerkstraat"]
+    assert response.context["fill"].current == 2  # the capacity still counts everyone
+
+
+def test_capacity_warning_from_ninety_percent(client, world, desk):
+    world.group_a.capacity = 10
+    world.group_a.save()
+    for n in range(2, 9):
+        add_member(world.group_a, 100 + n)  # 8 of 10
+    client.force_login(world.admin_a)
+    url = reverse("staff:member_list", args=[world.group_a.pk])
+    page = client.get(url).content.decode()
+    assert "8 of 10 members (80%)" in page and "almost full" not in page.lower()
+    add_member(world.group_a, 200)  # 9 of 10
+    page = client.get(url).content.decode()
+    assert "9 of 10 members (90%)" in page and "This group is almost full." in page
+    assert 'class="capacity capacity-warn"' in page
+    add_member(world.group_a, 201)  # 10 of 10
+    page = client.get(url).content.decode()
+    assert "This group is full" in page and 'class="capacity capacity-full"' in page
+
+
+def test_remove_needs_a_reason(client, world, desk):
+    client.force_login(world.admin_a)
+    before = snapshot(ignore_views=True)
+    response = client.post(reverse("staff:member_remove", args=[desk.member_a.pk]), {"reason": "  "}, follow=True)
+    assert snapshot(ignore_views=True) == before
+    assert Member.objects.get(pk=desk.member_a.pk).left_at is None
+    assert any("say why" in str(m) for m in response.context["messages"])
+
+
+def test_remove_with_a_reason(client, world, desk):
+    client.force_login(world.admin_a)
+    response = client.post(
+        reverse("staff:member_remove", args=[desk.member_a.pk]), {"reason": "Gebruikt de groep om te chatten."}
+    )
+    assert response.status_code == 302 and response.url == reverse("staff:member_list", args=[world.group_a.pk])
+    member = Member.objects.get(pk=desk.member_a.pk)
+    assert member.leave_reason == Member.LeaveReason.REMOVED and member.removed_by == world.admin_a
+    assert member.removal_note == "Gebruikt de groep om te chatten."
+    assert AuditEvent.objects.filter(action=AuditEvent.Action.MEMBER_REMOVED, target_id=str(member.pk)).exists()
+    # Removing again is refused with a message and changes nothing.
+    before = snapshot(ignore_views=True)
+    response = client.post(reverse("staff:member_remove", args=[member.pk]), {"reason": "Nog eens."}, follow=True)
+    assert snapshot(ignore_views=True) == before
+    assert any("no longer a member" in str(m) for m in response.context["messages"])
+
+
+def read_csv(response) -> list[list[str]]:
+    return list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+
+
+def test_export_is_a_csv_attachment_named_after_the_group(client, world, desk):
+    add_member(world.group_a, 72, full_name="Émile Noël", street="Kerkstraat")
+    client.force_login(world.admin_a)
+    response = client.get(reverse("staff:member_export", args=[world.group_a.pk]))
+    assert response.status_code == 200
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    assert response["Content-Disposition"].startswith('attachment; filename="testdorp-noord-')
+    assert response["Content-Disposition"].endswith('.csv"')
+    assert response.content.startswith("\ufeff".encode())  # Excel reads the file as UTF-8
+    rows = read_csv(response)
+    assert rows[0] == ["name", "phone", "street", "house number", "postcode", "town", "e-mail", "joined"]
+    assert sorted(r[:3] for r in rows[1:]) == [
+        ["Marc Noord", "+32470000001", "Noordstraat"],
+        ["Émile Noël", "+32470000072", "Kerkstraat"],
+    ]
+    assert "Mia Zuid" not in response.content.decode("utf-8-sig")
+
+
+def test_export_guards_against_formulas_in_names(client, world, desk):
+    add_member(world.group_a, 73, full_name="=cmd|' /C calc'!A0", street="+Straat", town="@Dorp")
+    client.force_login(world.admin_a)
+    rows = read_csv(client.get(reverse("staff:member_export", args=[world.group_a.pk])))
+    row = next(r for r in rows if r[1] == "+32470000073")
+    assert row[0] == "'=cmd|' /C calc'!A0"
+    assert row[2] == "'+Straat" and row[5] == "'@Dorp"
+
+
+def test_export_is_recorded(client, world, desk):
+    client.force_login(world.coordinator)
+    client.get(reverse("staff:member_export", args=[world.group_b.pk]))
+    event = AuditEvent.objects.get(action=AuditEvent.Action.MEMBERS_EXPORTED)
+    assert (event.actor, event.group_id, event.data["count"]) == (world.coordinator, world.group_b.pk, 1)
+
+
+def test_export_is_never_cached(client, world, desk):
+    client.force_login(world.admin_a)
+    response = client.get(reverse("staff:member_export", args=[world.group_a.pk]))
+    assert "no-store" in response["Cache-Control"]
