@@ -25,7 +25,7 @@ PRODUCTION = ENVIRONMENT == "production"
 if not PRODUCTION:
     VAR_DIR.mkdir(parents=True, exist_ok=True)
 
-_DEFAULT_SECRET = "insecure-embedded-default-do-not-use-in-production"
+_DEFAULT_SECRET = "insecure-embedded-default-do-not-use-in-production"  # noqa: S105 (refused in production)
 SECRET_KEY = env_str("SECRET_KEY", _DEFAULT_SECRET)
 DEBUG = env_bool("DEBUG", default=not PRODUCTION)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", [] if PRODUCTION else ["localhost", "127.0.0.1", "[::1]"])
@@ -159,10 +159,16 @@ STORAGES = {
 }
 
 # Uploads: a GeoJSON area of a municipality is a few MB at most. Anything larger is refused
-# before it is read into memory.
-DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
-FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# before it is read into memory. A pasted outline counts against the form-data limit, so that
+# one leaves room for the largest allowed outline.
 BUURTWACHT_MAX_GEOJSON_UPLOAD = env_int("BUURTWACHT_MAX_GEOJSON_UPLOAD", 10 * 1024 * 1024, minimum=1024)
+DATA_UPLOAD_MAX_MEMORY_SIZE = BUURTWACHT_MAX_GEOJSON_UPLOAD + 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+
+# Behind a reverse proxy every request comes from the proxy's address; name the header the
+# proxy sets (e.g. HTTP_X_REAL_IP) so rate limits count per resident, not per proxy.
+RATELIMIT_IP_META_KEY = env_str("BUURTWACHT_CLIENT_IP_HEADER", "") or None
+CSRF_FAILURE_VIEW = "apps.core.views.csrf_failure"
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = PRODUCTION
@@ -208,6 +214,8 @@ BUURTWACHT_CONFIRMATION_MAX_AGE = env_int("BUURTWACHT_CONFIRMATION_MAX_AGE", 48 
 BUURTWACHT_APPLICATION_EXPIRY_DAYS = env_int("BUURTWACHT_APPLICATION_EXPIRY_DAYS", 30, minimum=1)
 BUURTWACHT_APPLICATION_RATE = env_str("BUURTWACHT_APPLICATION_RATE", "10/h")
 BUURTWACHT_MINIMUM_AGE = 18
+# Areas within this distance of each other are neighbours (alerts are passed on between them).
+BUURTWACHT_NEIGHBOUR_DISTANCE_M = env_int("BUURTWACHT_NEIGHBOUR_DISTANCE_M", 500, minimum=0)
 BUURTWACHT_DEFAULT_GROUP_CAPACITY = 256
 BUURTWACHT_MAX_GROUP_CAPACITY = 1024
 

@@ -8,6 +8,10 @@ object outside the user's reach is simply not found (404), never shown and never
 - police officer: the groups and areas of the municipalities of their zone and the contact of
   each group's admins, but not the applicants' or members' personal data;
 - superuser: everything (operators of the deployment).
+
+The services check again before they write. They take ``actor=None`` to mean the system
+itself (management commands, data loads, the worker); web views and the API always pass the
+request's user, which is never ``None``.
 """
 
 from __future__ import annotations
@@ -35,9 +39,7 @@ def police_municipality_ids(user) -> list[int]:
         return []
     from apps.municipalities.models import PoliceZone
 
-    return list(
-        PoliceZone.objects.filter(officers__user=user).values_list("municipalities__id", flat=True).distinct()
-    )
+    return list(PoliceZone.objects.filter(officers__user=user).values_list("municipalities__id", flat=True).distinct())
 
 
 def municipalities_for(user) -> QuerySet:
@@ -104,11 +106,15 @@ def can_coordinate(user, municipality) -> bool:
 
 
 def require_group(user, group) -> None:
+    if user is None:  # the system itself
+        return
     if not can_manage_group(user, group):
         raise PermissionDenied
 
 
 def require_municipality(user, municipality) -> None:
+    if user is None:  # the system itself
+        return
     if not can_coordinate(user, municipality):
         raise PermissionDenied
 

@@ -49,9 +49,10 @@ class ApplicationForm(forms.Form):
         self.country = country
         self.today = today or timezone.localdate()
         for name in ("full_name", "street", "town", "email"):
-            self.fields[name].widget.attrs.setdefault("autocomplete", {"full_name": "name", "street": "address-line1",
-                                                                       "town": "address-level2",
-                                                                       "email": "email"}[name])
+            self.fields[name].widget.attrs.setdefault(
+                "autocomplete",
+                {"full_name": "name", "street": "address-line1", "town": "address-level2", "email": "email"}[name],
+            )
         self.fields["postcode"].widget.attrs["autocomplete"] = "postal-code"
 
     def clean_full_name(self):

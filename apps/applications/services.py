@@ -160,9 +160,11 @@ def _queue_to_applicant(application: Application, event: str, subject: str, body
 
 
 def by_access_key(key: str) -> Application | None:
-    return Application.objects.select_related("group", "group__municipality").filter(
-        access_key_hash=Application.hash_key(key)
-    ).first()
+    return (
+        Application.objects.select_related("group", "group__municipality")
+        .filter(access_key_hash=Application.hash_key(key))
+        .first()
+    )
 
 
 @transaction.atomic
@@ -183,7 +185,9 @@ def confirm(token: str) -> Application:
     application.status = Application.Status.CONFIRMED
     application.confirmed_at = timezone.now()
     application.save(update_fields=["status", "confirmed_at"])
-    record(None, AuditEvent.Action.APPLICATION_CONFIRMED, application, municipality_id=application.group.municipality_id)
+    record(
+        None, AuditEvent.Action.APPLICATION_CONFIRMED, application, municipality_id=application.group.municipality_id
+    )
     for admin in application.group.admin_roles.select_related("user"):
         if not admin.user.email:
             continue
@@ -216,20 +220,27 @@ def checks(application: Application, today=None) -> list[Check]:
     current = group.members.current().count()
     duplicate = group.members.current().filter(phone=application.phone).exists()
     return [
-        Check("email", application.confirmed_at is not None,
-              _("E-mail address confirmed") if application.confirmed_at else _("E-mail address not confirmed yet")),
+        Check(
+            "email",
+            application.confirmed_at is not None,
+            _("E-mail address confirmed") if application.confirmed_at else _("E-mail address not confirmed yet"),
+        ),
         Check("area", in_area, _("Lives in the group's area") if in_area else _("Address outside the group's area")),
         Check("age", age >= settings.BUURTWACHT_MINIMUM_AGE, _("Age %(age)d") % {"age": age}),
-        Check("duplicate", not duplicate,
-              _("Phone number already in the group") if duplicate else _("Not yet a member")),
-        Check("capacity", current < group.capacity,
-              _("%(current)d of %(capacity)d places taken") % {"current": current, "capacity": group.capacity}),
+        Check(
+            "duplicate", not duplicate, _("Phone number already in the group") if duplicate else _("Not yet a member")
+        ),
+        Check(
+            "capacity",
+            current < group.capacity,
+            _("%(current)d of %(capacity)d places taken") % {"current": current, "capacity": group.capacity},
+        ),
     ]
 
 
 def _locked_open(application: Application) -> Application:
-    locked = Application.objects.select_for_update().select_related("group", "group__municipality").get(
-        pk=application.pk
+    locked = (
+        Application.objects.select_for_update().select_related("group", "group__municipality").get(pk=application.pk)
     )
     if not locked.is_open:
         raise ValidationError(
@@ -278,8 +289,13 @@ def approve(application: Application, *, actor) -> Member:
     application.decided_by = actor
     application.member = member
     application.save(update_fields=["status", "decided_at", "decided_by", "member"])
-    record(actor, AuditEvent.Action.APPLICATION_APPROVED, application, municipality_id=group.municipality_id,
-           member_id=member.pk)
+    record(
+        actor,
+        AuditEvent.Action.APPLICATION_APPROVED,
+        application,
+        municipality_id=group.municipality_id,
+        member_id=member.pk,
+    )
     if group.invite_link:
         body = N_(
             "Dear %(name)s,\n\nWelcome to %(group)s. Join the WhatsApp group with this link:\n%(invite)s\n\n"
@@ -316,8 +332,9 @@ def reject(application: Application, *, actor, reason: str) -> Application:
     application.decided_by = actor
     application.decision_reason = reason
     application.save(update_fields=["status", "decided_at", "decided_by", "decision_reason"])
-    record(actor, AuditEvent.Action.APPLICATION_REJECTED, application,
-           municipality_id=application.group.municipality_id)
+    record(
+        actor, AuditEvent.Action.APPLICATION_REJECTED, application, municipality_id=application.group.municipality_id
+    )
     _queue_to_applicant(
         application,
         "rejected",
@@ -335,8 +352,9 @@ def withdraw(application: Application) -> Application:
     application.status = Application.Status.WITHDRAWN
     application.decided_at = timezone.now()
     application.save(update_fields=["status", "decided_at"])
-    record(None, AuditEvent.Action.APPLICATION_WITHDRAWN, application,
-           municipality_id=application.group.municipality_id)
+    record(
+        None, AuditEvent.Action.APPLICATION_WITHDRAWN, application, municipality_id=application.group.municipality_id
+    )
     return application
 
 

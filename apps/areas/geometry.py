@@ -65,7 +65,9 @@ def parse_area_geometry(value: Any) -> AreaGeometry:
     try:
         geom = shape(value)
     except (ValueError, TypeError, AttributeError, IndexError, shapely.errors.GEOSException) as exc:
-        raise ValidationError(_("The coordinates of this area cannot be read: %(error)s"), params={"error": exc}) from exc
+        raise ValidationError(
+            _("The coordinates of this area cannot be read: %(error)s"), params={"error": exc}
+        ) from exc
     if geom.is_empty:
         raise ValidationError(_("The area is empty."))
     if shapely.get_num_coordinates(geom) > MAX_VERTICES:

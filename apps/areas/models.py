@@ -30,3 +30,20 @@ class Area(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class AreaNeighbour(models.Model):
+    """Two areas that touch or lie within the neighbour distance of each other, across
+    municipal and national borders. Stored in both directions; recomputed when areas change."""
+
+    area = models.ForeignKey(Area, on_delete=models.CASCADE, related_name="neighbour_links")
+    neighbour = models.ForeignKey(Area, on_delete=models.CASCADE, related_name="+")
+    distance_m = models.FloatField(help_text="0 when the areas touch or overlap")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["area", "neighbour"], name="area_neighbour_unique")]
+        verbose_name = _("neighbouring area")
+        verbose_name_plural = _("neighbouring areas")
+
+    def __str__(self) -> str:
+        return f"{self.area_id} ~ {self.neighbour_id} ({self.distance_m:.0f} m)"

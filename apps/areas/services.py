@@ -7,10 +7,11 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from apps.accounts.permissions import require_municipality
 from apps.audit.models import AuditEvent
 from apps.audit.services import record
 
-from . import index
+from . import index, neighbours
 from .geometry import parse_area_geometry, to_geojson
 from .models import Area
 
@@ -25,6 +26,9 @@ def save_area(
     area: Area | None = None,
     actor=None,
 ) -> Area:
+    require_municipality(actor, municipality)
+    if area is not None and area.pk and area.municipality_id != municipality.pk:
+        require_municipality(actor, area.municipality)
     parsed = parse_area_geometry(geometry)
     area = area or Area(municipality=municipality)
     area.municipality = municipality
@@ -37,4 +41,5 @@ def save_area(
     area.save()
     record(actor, AuditEvent.Action.AREA_SAVED, area, area_m2=round(parsed.area_m2))
     transaction.on_commit(index.invalidate)
+    transaction.on_commit(lambda: neighbours.recompute([area.pk]))
     return area

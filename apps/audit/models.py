@@ -38,6 +38,8 @@ class AuditEvent(models.Model):
         AREA_SAVED = "area.saved", _("area saved")
         GROUP_REQUEST_SUBMITTED = "group_request.submitted", _("request to start a group")
         GROUP_REQUEST_DECIDED = "group_request.decided", _("request to start a group decided")
+        GROUP_REQUEST_VIEWED = "group_request.viewed", _("request to start a group viewed")
+        MESSAGES_VIEWED = "messages.viewed", _("outgoing messages viewed")
         HOUSE_RULES_PUBLISHED = "house_rules.published", _("house rules published")
         API_TOKEN_CREATED = "api_token.created", _("API token created")
 
@@ -45,6 +47,8 @@ class AuditEvent(models.Model):
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False
     )
+    # Who it was, as they were named then: the account may later be deleted.
+    actor_label = models.CharField(max_length=150, blank=True, editable=False)
     action = models.CharField(max_length=40, choices=Action.choices, editable=False)
     target_type = models.CharField(max_length=40, editable=False)
     target_id = models.CharField(max_length=40, blank=True, editable=False)

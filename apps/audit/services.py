@@ -25,8 +25,10 @@ def record(
         group_id = getattr(target, "group_id", None)
     if municipality_id is None and target is not None:
         municipality_id = getattr(target, "municipality_id", None)
+    authenticated = getattr(actor, "is_authenticated", False)
     return AuditEvent.objects.create(
-        actor=actor if getattr(actor, "is_authenticated", False) else None,
+        actor=actor if authenticated else None,
+        actor_label=actor.get_username() if authenticated else "",
         action=action,
         target_type=target_type,
         target_id=target_id,

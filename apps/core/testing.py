@@ -22,7 +22,7 @@ from apps.members.models import Member
 from apps.municipalities.models import Coordinator, Municipality, PoliceOfficer, PoliceZone
 from apps.municipalities.services import publish_house_rules
 
-PASSWORD = "correct-horse-battery"
+PASSWORD = "correct-horse-battery"  # noqa: S105 (test accounts only)
 
 
 def box(min_lon: float, min_lat: float, max_lon: float, max_lat: float) -> dict:
@@ -74,31 +74,91 @@ def build_world() -> World:
     area_b = save_area(municipality=testdorp, name="Zuid", geometry=box(5.30, 50.74, 5.32, 50.75))
     area_nl = save_area(municipality=grensstad, name="Centrum", geometry=box(5.68, 50.84, 5.70, 50.86))
     group_a = Group.objects.create(
-        municipality=testdorp, area=area_a, name="Testdorp Noord", slug="testdorp-noord",
-        status=Group.Status.ACTIVE, invite_link="https://chat.whatsapp.com/INVITEnoord",
+        municipality=testdorp,
+        area=area_a,
+        name="Testdorp Noord",
+        slug="testdorp-noord",
+        status=Group.Status.ACTIVE,
+        invite_link="https://chat.whatsapp.com/INVITEnoord",
     )
     group_b = Group.objects.create(
-        municipality=testdorp, area=area_b, name="Testdorp Zuid", slug="testdorp-zuid",
-        status=Group.Status.ACTIVE, invite_link="https://chat.whatsapp.com/INVITEzuid",
+        municipality=testdorp,
+        area=area_b,
+        name="Testdorp Zuid",
+        slug="testdorp-zuid",
+        status=Group.Status.ACTIVE,
+        invite_link="https://chat.whatsapp.com/INVITEzuid",
     )
     group_nl = Group.objects.create(
-        municipality=grensstad, area=area_nl, name="Grensstad Centrum", slug="grensstad-centrum",
+        municipality=grensstad,
+        area=area_nl,
+        name="Grensstad Centrum",
+        slug="grensstad-centrum",
         status=Group.Status.ACTIVE,
     )
     Address.objects.bulk_create(
         [
-            Address(country="BE", postcode="3870", house_number=1, street="Noordstraat", town="Testdorp",
-                    lon=5.31, lat=50.755, municipality=testdorp),
-            Address(country="BE", postcode="3870", house_number=2, street="Zuidstraat", town="Testdorp",
-                    lon=5.31, lat=50.745, municipality=testdorp),
-            Address(country="BE", postcode="3870", house_number=2, addition="A", street="Zuidstraat",
-                    town="Testdorp", lon=5.3101, lat=50.745, municipality=testdorp),
-            Address(country="BE", postcode="3870", house_number=3, street="Grensweg", town="Testdorp",
-                    lon=5.31, lat=50.75, municipality=testdorp),
-            Address(country="BE", postcode="3871", house_number=5, street="Veldweg", town="Testdorp",
-                    lon=5.40, lat=50.70, municipality=testdorp),
-            Address(country="NL", postcode="6211 AB", house_number=10, street="Markt", town="Grensstad",
-                    lon=5.69, lat=50.85, municipality=grensstad),
+            Address(
+                country="BE",
+                postcode="3870",
+                house_number=1,
+                street="Noordstraat",
+                town="Testdorp",
+                lon=5.31,
+                lat=50.755,
+                municipality=testdorp,
+            ),
+            Address(
+                country="BE",
+                postcode="3870",
+                house_number=2,
+                street="Zuidstraat",
+                town="Testdorp",
+                lon=5.31,
+                lat=50.745,
+                municipality=testdorp,
+            ),
+            Address(
+                country="BE",
+                postcode="3870",
+                house_number=2,
+                addition="A",
+                street="Zuidstraat",
+                town="Testdorp",
+                lon=5.3101,
+                lat=50.745,
+                municipality=testdorp,
+            ),
+            Address(
+                country="BE",
+                postcode="3870",
+                house_number=3,
+                street="Grensweg",
+                town="Testdorp",
+                lon=5.31,
+                lat=50.75,
+                municipality=testdorp,
+            ),
+            Address(
+                country="BE",
+                postcode="3871",
+                house_number=5,
+                street="Veldweg",
+                town="Testdorp",
+                lon=5.40,
+                lat=50.70,
+                municipality=testdorp,
+            ),
+            Address(
+                country="NL",
+                postcode="6211 AB",
+                house_number=10,
+                street="Markt",
+                town="Grensstad",
+                lon=5.69,
+                lat=50.85,
+                municipality=grensstad,
+            ),
         ]
     )
     admin_a = make_user("admin_a", phone="+32470000001")
@@ -114,9 +174,18 @@ def build_world() -> World:
     police = make_user("police")
     PoliceOfficer.objects.create(user=police, zone=zone)
     return World(
-        testdorp=testdorp, grensstad=grensstad, group_a=group_a, group_b=group_b, group_nl=group_nl,
-        admin_a=admin_a, admin_b=admin_b, coordinator=coordinator, coordinator_nl=coordinator_nl,
-        police=police, superuser=superuser, zone=zone,
+        testdorp=testdorp,
+        grensstad=grensstad,
+        group_a=group_a,
+        group_b=group_b,
+        group_nl=group_nl,
+        admin_a=admin_a,
+        admin_b=admin_b,
+        coordinator=coordinator,
+        coordinator_nl=coordinator_nl,
+        police=police,
+        superuser=superuser,
+        zone=zone,
     )
 
 

@@ -24,7 +24,12 @@ def healthz(request):
     worker = worker_status() if database["ok"] else {"ok": False}
     ok = database["ok"] and worker["ok"]
     return JsonResponse(
-        {"status": "ok" if ok else "unhealthy", "database": database, "worker": worker, "mode": settings.BUURTWACHT_WORKER},
+        {
+            "status": "ok" if ok else "unhealthy",
+            "database": database,
+            "worker": worker,
+            "mode": settings.BUURTWACHT_WORKER,
+        },
         status=200 if ok else 503,
     )
 
@@ -38,7 +43,9 @@ def _mailbox_enabled():
 def mailbox(request):
     """The e-mails the system sent, readable on a laptop without a mail server (embedded mode only)."""
     _mailbox_enabled()
-    messages = OutgoingMessage.objects.filter(channel=OutgoingMessage.Channel.EMAIL).order_by("-created_at", "-id")[:200]
+    messages = OutgoingMessage.objects.filter(channel=OutgoingMessage.Channel.EMAIL).order_by("-created_at", "-id")[
+        :200
+    ]
     return render(request, "core/mailbox.html", {"mail": messages})
 
 
@@ -47,3 +54,8 @@ def mailbox_message(request, pk: int):
     _mailbox_enabled()
     message = get_object_or_404(OutgoingMessage, pk=pk, channel=OutgoingMessage.Channel.EMAIL)
     return render(request, "core/mailbox_message.html", {"message": message})
+
+
+def csrf_failure(request, reason: str = ""):
+    """A form sent from a page that was open too long (or with cookies off): say so plainly."""
+    return render(request, "core/csrf_failure.html", status=403)

@@ -27,8 +27,18 @@ def _unique_slug(name: str, exclude_pk: int | None = None) -> str:
 
 
 @transaction.atomic
-def save_group(*, actor, municipality, area, name: str, status: str, capacity: int, invite_link: str = "",
-               public_description: str = "", group: Group | None = None) -> Group:
+def save_group(
+    *,
+    actor,
+    municipality,
+    area,
+    name: str,
+    status: str,
+    capacity: int,
+    invite_link: str = "",
+    public_description: str = "",
+    group: Group | None = None,
+) -> Group:
     require_municipality(actor, municipality)
     if area.municipality_id != municipality.pk:
         raise ValidationError({"area": _("The area belongs to another municipality.")})
@@ -40,9 +50,7 @@ def save_group(*, actor, municipality, area, name: str, status: str, capacity: i
     if not creating:
         current = group.members.current().count()
         if capacity < current:
-            raise ValidationError(
-                {"capacity": _("The group already has %(count)d members.") % {"count": current}}
-            )
+            raise ValidationError({"capacity": _("The group already has %(count)d members.") % {"count": current}})
     group = group or Group(municipality=municipality)
     group.municipality = municipality
     group.area = area
@@ -82,9 +90,20 @@ def remove_admin(*, actor, group: Group, user) -> None:
 
 
 @transaction.atomic
-def submit_group_request(*, municipality, full_name: str, email: str, phone: str, postcode: str,
-                         house_number: str, street: str = "", lat=None, lon=None,
-                         wants_to_be_admin: bool = False, message: str = "") -> GroupRequest:
+def submit_group_request(
+    *,
+    municipality,
+    full_name: str,
+    email: str,
+    phone: str,
+    postcode: str,
+    house_number: str,
+    street: str = "",
+    lat=None,
+    lon=None,
+    wants_to_be_admin: bool = False,
+    message: str = "",
+) -> GroupRequest:
     request = GroupRequest.objects.create(
         municipality=municipality,
         full_name=full_name.strip(),
@@ -135,8 +154,9 @@ def submit_group_request(*, municipality, full_name: str, email: str, phone: str
 
 
 @transaction.atomic
-def decide_group_request(*, actor, request: GroupRequest, approve: bool, note: str = "",
-                         group: Group | None = None) -> GroupRequest:
+def decide_group_request(
+    *, actor, request: GroupRequest, approve: bool, note: str = "", group: Group | None = None
+) -> GroupRequest:
     require_municipality(actor, request.municipality)
     locked = GroupRequest.objects.select_for_update().get(pk=request.pk)
     if locked.status != GroupRequest.Status.OPEN:

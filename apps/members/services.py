@@ -41,13 +41,30 @@ def roster_csv(group, *, actor) -> str:
     members = list(group.members.current().order_by("full_name"))
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow([_("name"), _("phone"), _("street"), _("house number"), _("postcode"), _("town"),
-                     _("e-mail"), _("joined")])
+    writer.writerow(
+        [_("name"), _("phone"), _("street"), _("house number"), _("postcode"), _("town"), _("e-mail"), _("joined")]
+    )
     for m in members:
-        writer.writerow([_csv_safe(m.full_name), m.phone, _csv_safe(m.street), m.house_number, m.postcode,
-                         _csv_safe(m.town), m.email, m.joined_at.date().isoformat()])
-    record(actor, AuditEvent.Action.MEMBERS_EXPORTED, group, group_id=group.pk,
-           municipality_id=group.municipality_id, count=len(members))
+        writer.writerow(
+            [
+                _csv_safe(m.full_name),
+                m.phone,
+                _csv_safe(m.street),
+                m.house_number,
+                m.postcode,
+                _csv_safe(m.town),
+                m.email,
+                m.joined_at.date().isoformat(),
+            ]
+        )
+    record(
+        actor,
+        AuditEvent.Action.MEMBERS_EXPORTED,
+        group,
+        group_id=group.pk,
+        municipality_id=group.municipality_id,
+        count=len(members),
+    )
     return out.getvalue()
 
 

@@ -78,9 +78,9 @@ def _dispatch(pk: int) -> None:
 def claim(pk: int, worker: str) -> bool:
     now = timezone.now()
     return (
-        OutgoingMessage.objects.filter(
-            pk=pk, status=OutgoingMessage.Status.QUEUED, next_attempt_at__lte=now
-        ).update(status=OutgoingMessage.Status.SENDING, claimed_at=now, claimed_by=worker, attempts=F("attempts") + 1)
+        OutgoingMessage.objects.filter(pk=pk, status=OutgoingMessage.Status.QUEUED, next_attempt_at__lte=now).update(
+            status=OutgoingMessage.Status.SENDING, claimed_at=now, claimed_by=worker, attempts=F("attempts") + 1
+        )
         == 1
     )
 
@@ -126,9 +126,7 @@ def release_abandoned(now=None) -> int:
 
 def due_ids(limit: int = 100) -> list[int]:
     return list(
-        OutgoingMessage.objects.filter(
-            status=OutgoingMessage.Status.QUEUED, next_attempt_at__lte=timezone.now()
-        )
+        OutgoingMessage.objects.filter(status=OutgoingMessage.Status.QUEUED, next_attempt_at__lte=timezone.now())
         .order_by("next_attempt_at", "id")
         .values_list("id", flat=True)[:limit]
     )
@@ -143,14 +141,29 @@ def deliver_due(worker: str, limit: int = 100) -> int:
     return sent
 
 
-def retry(message: OutgoingMessage) -> bool:
+def retry(message: OutgoingMessage, *, actor) -> bool:
     """Put a failed message back in the queue (from the sender's view)."""
+    _require_message(actor, message)
     updated = OutgoingMessage.objects.filter(pk=message.pk, status=OutgoingMessage.Status.FAILED).update(
         status=OutgoingMessage.Status.QUEUED, next_attempt_at=timezone.now(), last_error=""
     )
     if updated:
         transaction.on_commit(lambda: _dispatch(message.pk))
     return bool(updated)
+
+
+def _require_message(actor, message: OutgoingMessage) -> None:
+    from django.core.exceptions import PermissionDenied
+
+    from apps.accounts.permissions import managed_groups, municipalities_for
+
+    if actor is None:  # the system itself
+        return
+    if message.group_id and managed_groups(actor).filter(pk=message.group_id).exists():
+        return
+    if message.municipality_id and municipalities_for(actor).filter(pk=message.municipality_id).exists():
+        return
+    raise PermissionDenied
 
 
 def beat(name: str, kind: str, processed: int = 0) -> None:

@@ -7,7 +7,6 @@ A transport sends one message and returns the provider's id, or raises
 from __future__ import annotations
 
 import smtplib
-import socket
 
 from django.conf import settings
 from django.core.mail import EmailMessage
@@ -43,7 +42,7 @@ class EmailTransport:
             if 500 <= exc.smtp_code < 600:
                 raise PermanentError(f"SMTP {exc.smtp_code}: {exc.smtp_error!r}") from exc
             raise TransientError(f"SMTP {exc.smtp_code}: {exc.smtp_error!r}") from exc
-        except (smtplib.SMTPException, socket.error, OSError) as exc:
+        except (smtplib.SMTPException, OSError) as exc:
             raise TransientError(f"{type(exc).__name__}: {exc}") from exc
         return message_id
 

@@ -24,11 +24,15 @@ POLICE_NUMBERS = {
 class Municipality(models.Model):
     name = models.CharField(_("name"), max_length=120)
     slug = models.SlugField(unique=True)
-    code = models.CharField(_("official code"), max_length=20, blank=True, help_text=_("NIS code (BE) or CBS code (NL)"))
+    code = models.CharField(
+        _("official code"), max_length=20, blank=True, help_text=_("NIS code (BE) or CBS code (NL)")
+    )
     country = models.CharField(_("country"), max_length=2, choices=Country.choices)
     language = models.CharField(_("language"), max_length=5, default="nl", choices=settings.LANGUAGES)
+    # BE: 112 for every emergency, 101 for the police (SAAR: "call 101 first"). NL: 112 when
+    # there is danger, 0900-8844 for the police when there is none.
     police_emergency_number = models.CharField(_("emergency number"), max_length=20, blank=True)
-    police_non_urgent_number = models.CharField(_("police number (not urgent)"), max_length=20, blank=True)
+    police_non_urgent_number = models.CharField(_("police number"), max_length=20, blank=True)
     contact_email = models.EmailField(_("contact e-mail"), blank=True)
     contact_phone = models.CharField(_("contact phone"), max_length=20, blank=True)
 

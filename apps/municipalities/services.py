@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db import transaction
 from django.db.models import Max
 
+from apps.accounts.permissions import require_municipality
 from apps.audit.models import AuditEvent
 from apps.audit.services import record
 
@@ -13,11 +14,14 @@ from .models import HouseRulesVersion, Municipality
 
 @transaction.atomic
 def publish_house_rules(municipality: Municipality, *, title: str, text: str, actor=None) -> HouseRulesVersion:
+    require_municipality(actor, municipality)
     # Lock the municipality so two coordinators publishing at once get distinct versions.
     Municipality.objects.select_for_update().filter(pk=municipality.pk).first()
     latest = municipality.house_rules.aggregate(v=Max("version"))["v"] or 0
     rules = HouseRulesVersion.objects.create(
         municipality=municipality, version=latest + 1, title=title.strip(), text=text.strip(), published_by=actor
     )
-    record(actor, AuditEvent.Action.HOUSE_RULES_PUBLISHED, rules, municipality_id=municipality.pk, version=rules.version)
+    record(
+        actor, AuditEvent.Action.HOUSE_RULES_PUBLISHED, rules, municipality_id=municipality.pk, version=rules.version
+    )
     return rules

@@ -421,6 +421,8 @@ def message_list(request):
     page = _page(request, outgoing.order_by("-created_at", "-pk"))
     for message in page.object_list:
         message.group_name = group_names.get(message.group_id, "")
+    # Recipients' addresses are personal data: who looked at which messages is kept.
+    record(request.user, AuditEvent.Action.MESSAGES_VIEWED, None, message_ids=[m.pk for m in page.object_list])
     return _render(
         request, "staff/message_list.html", {"form": form, "page": page, "query": _query_without_page(request)}
     )
@@ -430,7 +432,7 @@ def message_list(request):
 @require_POST
 def message_retry(request, pk):
     message = get_object_or_404(_outgoing_for(request.user), pk=pk)
-    if retry(message):
+    if retry(message, actor=request.user):
         messages.success(request, _("The message is queued and will be sent again."))
     else:
         messages.info(request, _("Only failed messages can be sent again; this one was not changed."))
@@ -769,6 +771,8 @@ def group_request_detail(request, pk):
     )
     groups = managed_groups(request.user).filter(municipality=group_request.municipality).order_by("name")
     is_open = group_request.status == GroupRequest.Status.OPEN
+    if request.method != "POST":
+        record(request.user, AuditEvent.Action.GROUP_REQUEST_VIEWED, group_request)
     if request.method == "POST" and is_open:
         form = forms.GroupRequestDecisionForm(request.POST, groups=groups)
         if form.is_valid():

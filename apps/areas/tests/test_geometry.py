@@ -14,7 +14,10 @@ from apps.areas.services import save_area
 from apps.core.testing import box
 from apps.municipalities.models import Municipality
 
-BOWTIE = {"type": "Polygon", "coordinates": [[[5.30, 50.74], [5.32, 50.76], [5.32, 50.74], [5.30, 50.76], [5.30, 50.74]]]}
+BOWTIE = {
+    "type": "Polygon",
+    "coordinates": [[[5.30, 50.74], [5.32, 50.76], [5.32, 50.74], [5.30, 50.76], [5.30, 50.74]]],
+}
 
 
 @pytest.mark.parametrize(
@@ -79,3 +82,22 @@ def test_index_handles_holes_multipolygons_borders_and_changes():
     # a change in the table reaches the index on the next lookup
     save_area(municipality=m, name="Kern", geometry=box(5.50, 50.70, 5.52, 50.72), area=hole)
     assert [h.area_id for h in index.lookup(5.35, 50.75)] == []
+
+
+def test_only_the_municipalitys_coordinator_saves_its_areas(world):
+    from django.core.exceptions import PermissionDenied
+
+    before = list(Area.objects.values_list("pk", "geometry"))
+    for outsider in (world.coordinator_nl, world.admin_a, world.police):
+        with pytest.raises(PermissionDenied):
+            save_area(municipality=world.testdorp, name="Nieuw", geometry=box(5.4, 50.7, 5.41, 50.71), actor=outsider)
+        with pytest.raises(PermissionDenied):
+            save_area(
+                municipality=world.grensstad,
+                name="Kaping",
+                geometry=box(5.4, 50.7, 5.41, 50.71),
+                area=world.group_a.area,
+                actor=world.coordinator_nl,
+            )
+    assert list(Area.objects.values_list("pk", "geometry")) == before
+    save_area(municipality=world.testdorp, name="Nieuw", geometry=box(5.4, 50.7, 5.41, 50.71), actor=world.coordinator)

@@ -29,3 +29,12 @@ def test_healthy_with_a_recent_heartbeat_and_red_when_stale(client, settings):
         last_seen=timezone.now() - dt.timedelta(seconds=settings.BUURTWACHT_WORKER_STALE_AFTER + 1)
     )
     assert client.get("/healthz").status_code == 503
+
+
+@pytest.mark.django_db
+def test_csrf_failure_is_a_plain_page():
+    from django.test import Client
+
+    response = Client(enforce_csrf_checks=True).post("/groep-starten/", {"full_name": "x"})
+    assert response.status_code == 403
+    assert "core/csrf_failure.html" in [t.name for t in response.templates]

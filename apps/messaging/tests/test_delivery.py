@@ -16,8 +16,13 @@ from apps.messaging.transports import EmailTransport
 
 
 def queue(n: int = 1, **kw) -> OutgoingMessage:
-    defaults = {"to": f"r{n}@example.org", "subject": "Onderwerp", "body": "Tekst", "topic": "test",
-                "dedupe_key": f"test:{n}"}
+    defaults = {
+        "to": f"r{n}@example.org",
+        "subject": "Onderwerp",
+        "body": "Tekst",
+        "topic": "test",
+        "dedupe_key": f"test:{n}",
+    }
     defaults.update(kw)
     return services.queue_email(**defaults)
 
@@ -80,7 +85,7 @@ def test_permanent_error_stops_and_can_be_retried(monkeypatch):
     message.refresh_from_db()
     assert "refused" in message.last_error and message.attempts == 1
     monkeypatch.undo()
-    assert services.retry(message)
+    assert services.retry(message, actor=None)
     assert services.deliver(message.pk, "w") == OutgoingMessage.Status.SENT
 
 
@@ -127,3 +132,17 @@ def test_messages_are_queued_only_when_the_event_commits(django_capture_on_commi
         queue(1)
         raise RuntimeError("the event failed")
     assert OutgoingMessage.objects.count() == 0
+
+
+def test_only_the_groups_people_may_retry_its_message(world, monkeypatch):
+    from django.core.exceptions import PermissionDenied
+
+    message = queue(1, group_id=world.group_a.pk, municipality_id=world.testdorp.pk)
+    OutgoingMessage.objects.filter(pk=message.pk).update(status="failed", last_error="550")
+    message.refresh_from_db()
+    for outsider in (world.admin_b, world.coordinator_nl, world.police):
+        with pytest.raises(PermissionDenied):
+            services.retry(message, actor=outsider)
+    message.refresh_from_db()
+    assert message.status == "failed"
+    assert services.retry(message, actor=world.admin_a)

@@ -191,8 +191,9 @@ def test_message_list_and_retry(client, world, desk):
     assert (desk.message_a.status, desk.message_a.last_error) == (OutgoingMessage.Status.QUEUED, "")
     # A message that has not failed is left alone.
     before = snapshot()
-    response = client.post(reverse("staff:message_retry", args=[desk.message_a.pk]), follow=True)
+    response = client.post(reverse("staff:message_retry", args=[desk.message_a.pk]))
     assert snapshot() == before
+    response = client.get(response.url)
     assert any("Only failed messages" in str(m) for m in response.context["messages"])
 
 
@@ -202,3 +203,27 @@ def test_coordinator_sees_the_municipality_messages(client, world, desk):
     recipients = {m.recipient for m in response.context["page"].object_list}
     assert {"anna@example.org", "bert@example.org", "rita@example.org", "coordinator@example.org"} <= recipients
     assert not {"noor@example.org", "ruud@example.org"} & recipients
+
+
+def test_reading_requests_and_messages_is_recorded(client, world):
+    from apps.audit.models import AuditEvent
+    from apps.groups.services import submit_group_request
+    from apps.messaging.services import queue_email
+
+    request = submit_group_request(
+        municipality=world.testdorp,
+        full_name="Els Jacobs",
+        email="els@example.org",
+        phone="+32470999999",
+        postcode="3871",
+        house_number="5",
+    )
+    queue_email(
+        to="x@example.org", subject="S", body="B", topic="t", dedupe_key="audit:1", municipality_id=world.testdorp.pk
+    )
+    client.force_login(world.coordinator)
+    client.get(f"/beheer/aanvragen/{request.pk}/")
+    client.get("/beheer/berichten/")
+    viewed = AuditEvent.objects.filter(actor=world.coordinator).values_list("action", "actor_label")
+    assert ("group_request.viewed", "coordinator") in list(viewed)
+    assert ("messages.viewed", "coordinator") in list(viewed)
