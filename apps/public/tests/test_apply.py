@@ -73,7 +73,7 @@ def test_successful_application_redirects_and_says_check_your_email(client, worl
     assert "jan.peeters@example.org" in html
     assert says(html, "Check your e-mail")
     assert re.search(r'href="/aanmelding/[A-Za-z0-9_-]{20,}/"', html)
-    assert page["Referrer-Policy"] == "no-referrer"
+    assert page["Referrer-Policy"] == "same-origin"
     # The status link is shown once; a reload (or the next user of a shared computer) does not see it.
     again = client.get(response["Location"]).content.decode()
     assert "/aanmelding/" not in again.replace("/aanmelding/verstuurd/", "")

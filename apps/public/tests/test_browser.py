@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from apps.core.services_available import need_chromium
+from apps.core.browser import launch
 from apps.core.testing import build_world
 
 pytestmark = pytest.mark.browser
@@ -16,10 +16,9 @@ pytestmark = pytest.mark.browser
 def page(live_server, transactional_db):
     from playwright.sync_api import sync_playwright
 
-    executable = need_chromium()
     build_world()
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=executable, args=["--no-sandbox"])
+        browser = launch(playwright)
         context = browser.new_context(viewport={"width": 360, "height": 740})
         page = context.new_page()
         page.errors = []
@@ -87,10 +86,9 @@ def test_error_summary_links_move_focus_to_the_field(page, live_server):
 def test_without_javascript_the_search_form_works_and_no_empty_map_shows(live_server, transactional_db):
     from playwright.sync_api import sync_playwright
 
-    executable = need_chromium()
     build_world()
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=executable, args=["--no-sandbox"])
+        browser = launch(playwright)
         page = browser.new_context(java_script_enabled=False).new_page()
         page.goto(live_server.url + "/")
         assert not page.locator("#home-map").is_visible()

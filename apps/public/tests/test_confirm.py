@@ -33,7 +33,7 @@ def test_get_only_shows_a_button_and_changes_nothing(client, world: World):
     html = response.content.decode()
     assert '<form method="post"' in html and says(html, "Confirm my application")
     assert '<meta name="robots" content="noindex">' in html
-    assert response["Referrer-Policy"] == "no-referrer"
+    assert response["Referrer-Policy"] == "same-origin"
     application.refresh_from_db()
     assert application.status == Application.Status.SUBMITTED and application.confirmed_at is None
     assert not OutgoingMessage.objects.filter(topic="application.new_for_admin").exists()

@@ -37,7 +37,7 @@ def test_status_page_is_kept_out_of_search_engines_and_referrers(client, world: 
     key = applied(client, world)
     response = client.get(status_url(key))
     assert '<meta name="robots" content="noindex">' in response.content.decode()
-    assert response["Referrer-Policy"] == "no-referrer"
+    assert response["Referrer-Policy"] == "same-origin"
     assert "no-cache" in response["Cache-Control"] or "no-store" in response["Cache-Control"]
 
 

@@ -8,7 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from apps.core.services_available import need_chromium
+from apps.core.browser import launch
 from apps.core.testing import PASSWORD, World, add_member, build_world
 
 from .helpers import make_application
@@ -33,9 +33,8 @@ def desk_world(transactional_db) -> tuple[World, object]:
 def browser_page(live_server, desk_world):
     from playwright.sync_api import sync_playwright
 
-    executable = need_chromium()
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=executable, args=["--no-sandbox"])
+        browser = launch(playwright)
         context = browser.new_context(viewport={"width": 360, "height": 740}, locale="en")
         page = context.new_page()
         page.errors = []
@@ -141,9 +140,8 @@ def test_without_javascript_no_empty_map_shows(live_server, desk_world):
     from playwright.sync_api import sync_playwright
 
     _world, application = desk_world
-    executable = need_chromium()
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=executable, args=["--no-sandbox"])
+        browser = launch(playwright)
         page = browser.new_context(java_script_enabled=False, locale="en").new_page()
         log_in(page, live_server, "admin_a")
         page.goto(f"{live_server.url}/beheer/aanmeldingen/{application.pk}/")

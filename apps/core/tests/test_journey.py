@@ -1,0 +1,113 @@
+"""The whole journey in a real browser: a resident finds their group and applies, confirms
+the e-mail address, the admin approves on a phone or a desktop, and the resident gets the
+WhatsApp invite. The interface is the default one: Dutch."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from apps.applications.models import Application
+from apps.core.browser import launch
+from apps.core.testing import PASSWORD, build_world
+from apps.members.models import Member
+from apps.messaging.models import OutgoingMessage
+
+pytestmark = pytest.mark.browser
+
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1366, "height": 900}
+
+
+@pytest.fixture
+def browser(live_server, transactional_db, monkeypatch):
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API runs an event loop in this thread; the test's own database reads
+    # between page actions are ordinary synchronous calls.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+    with sync_playwright() as playwright:
+        browser = launch(playwright)
+        yield browser
+        browser.close()
+
+
+def new_page(browser, viewport):
+    context = browser.new_context(viewport=viewport, locale="nl-BE")
+    page = context.new_page()
+    page.problems = []
+    page.on("pageerror", lambda exc: page.problems.append(str(exc)))
+    page.on("response", lambda r: r.status >= 500 and page.problems.append(f"{r.status} {r.url}"))
+    return page
+
+
+def fits(page) -> bool:
+    return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+
+
+@pytest.mark.parametrize(
+    ("resident_view", "admin_view"), [(PHONE, PHONE), (DESKTOP, DESKTOP)], ids=["phone", "desktop"]
+)
+def test_resident_applies_and_admin_approves(browser, live_server, resident_view, admin_view):
+    world = build_world()
+
+    # The resident searches for their address on the home page.
+    page = new_page(browser, resident_view)
+    page.goto(live_server.url + "/")
+    assert page.locator("html").get_attribute("lang") == "nl"
+    page.fill("input[name=postcode]", "3870")
+    page.fill("input[name=house_number]", "1")
+    page.locator("form.search-form button[type=submit]").click()
+    page.wait_for_url(re.compile(r"/zoeken/\?"))
+    assert "Testdorp Noord" in page.locator("main").inner_text()
+    assert fits(page)
+
+    # ... applies; the search carried the address into the form.
+    page.locator("a[href*='/groepen/testdorp-noord/aanmelden/']").first.click()
+    page.wait_for_url(re.compile(r"/aanmelden/"))
+    assert page.input_value("input[name=postcode]") == "3870"
+    assert page.input_value("input[name=street]") == "Noordstraat"
+    page.fill("input[name=full_name]", "Maria Janssens")
+    page.fill("input[name=birth_date]", "1951-03-08")
+    page.fill("input[name=phone]", "0470 12 34 56")
+    page.fill("input[name=email]", "maria@example.org")
+    page.check("input[name=accept_house_rules]")
+    assert fits(page)
+    page.locator("form.apply-form button[type=submit]").click()
+    page.wait_for_url(re.compile(r"/aanmelding/verstuurd/"))
+    application = Application.objects.get()
+    assert application.status == Application.Status.SUBMITTED and application.phone == "+32470123456"
+
+    # ... opens the link in the confirmation e-mail and confirms.
+    mail = OutgoingMessage.objects.get(topic="application.confirm")
+    confirm_url = re.search(r"http://testserver(/aanmelding/bevestigen/\S+)", mail.body).group(1)
+    page.goto(live_server.url + confirm_url)
+    application.refresh_from_db()
+    assert application.status == Application.Status.SUBMITTED  # opening the link changes nothing
+    page.locator("main form button[type=submit]").click()
+    page.wait_for_load_state()
+    application.refresh_from_db()
+    assert application.status == Application.Status.CONFIRMED
+    assert page.problems == []
+
+    # The admin logs in, sees the application with its checks, and approves it.
+    desk = new_page(browser, admin_view)
+    desk.goto(live_server.url + "/beheer/")
+    desk.wait_for_url(re.compile(r"/account/inloggen/"))
+    desk.fill("input[name=username]", world.admin_a.username)
+    desk.fill("input[name=password]", PASSWORD)
+    desk.locator("main form button[type=submit]").click()
+    desk.wait_for_url(re.compile(r"/beheer/$"))
+    desk.goto(live_server.url + f"/beheer/aanmeldingen/{application.pk}/")
+    assert "Maria Janssens" in desk.locator("main").inner_text()
+    assert fits(desk)
+    desk.locator(f"form[action$='/aanmeldingen/{application.pk}/goedkeuren/'] button[type=submit]").click()
+    desk.wait_for_url(re.compile(rf"/beheer/aanmeldingen/{application.pk}/$"))
+    application.refresh_from_db()
+    assert application.status == Application.Status.APPROVED
+    assert Member.objects.get().full_name == "Maria Janssens"
+    welcome = OutgoingMessage.objects.get(topic="application.approved")
+    assert welcome.recipient == "maria@example.org" and world.group_a.invite_link in welcome.body
+    assert desk.problems == []
