@@ -24,7 +24,7 @@ class Command(BaseCommand):
     def handle(self, *args, host: str, port: int, no_worker: bool, **options):
         from waitress import serve
 
-        from apps.demo.logins import DEMO_LOGINS, DEMO_PASSWORD
+        from apps.demo.logins import format_table
         from buurtwacht.wsgi import application
 
         worker = None
@@ -37,9 +37,7 @@ class Command(BaseCommand):
         if settings.BUURTWACHT_DEV_MAILBOX:
             self.stdout.write(f"  mailbox:     {url}dev/mailbox/   (every e-mail the demo sends)")
         self.stdout.write(f"  health:      {url}healthz")
-        self.stdout.write(f"\nDemo logins (password for all: {DEMO_PASSWORD}):")
-        for username, role, description in DEMO_LOGINS:
-            self.stdout.write(f"  {username:<22} {role:<14} {description}")
+        self.stdout.write("\nDemo logins:\n" + format_table())
         self.stdout.write("\nStop with Ctrl+C.\n")
         try:
             serve(application, host=host, port=port, threads=8, _quiet=True)
