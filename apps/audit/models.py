@@ -42,6 +42,12 @@ class AuditEvent(models.Model):
         MESSAGES_VIEWED = "messages.viewed", _("outgoing messages viewed")
         HOUSE_RULES_PUBLISHED = "house_rules.published", _("house rules published")
         API_TOKEN_CREATED = "api_token.created", _("API token created")
+        INCIDENT_REPORTED = "incident.reported", _("incident reported")
+        INCIDENT_FEEDBACK = "incident.feedback", _("police feedback on an incident")
+        INCIDENT_CLOSED = "incident.closed", _("incident closed")
+        RELAY_SENT = "relay.sent", _("incident relayed")
+        RELAY_ACKNOWLEDGED = "relay.acknowledged", _("relay acknowledged")
+        USER_INVITED = "user.invited", _("account created by invitation")
 
     created_at = models.DateTimeField(default=timezone.now, db_index=True, editable=False)
     actor = models.ForeignKey(

@@ -35,12 +35,23 @@ def remove(member: Member, *, actor, reason: str) -> Member:
     return locked
 
 
-def roster_csv(group, *, actor) -> str:
-    """The current members as CSV for adding their numbers in WhatsApp. Recorded in the audit log."""
+# Excel in Belgium and the Netherlands splits CSV on semicolons (the comma is the decimal sign
+# there); other spreadsheets and tools expect commas.
+ROSTER_DELIMITERS = (";", ",")
+DEFAULT_ROSTER_DELIMITER = ";"
+
+
+def roster_csv(group, *, actor, delimiter: str = DEFAULT_ROSTER_DELIMITER) -> str:
+    """The current members as CSV for adding their numbers in WhatsApp. Recorded in the audit log.
+
+    ``delimiter`` is ";" (what Dutch and Belgian Excel reads) or ","; anything else gives ";".
+    """
     require_group(actor, group)
+    if delimiter not in ROSTER_DELIMITERS:
+        delimiter = DEFAULT_ROSTER_DELIMITER
     members = list(group.members.current().order_by("full_name"))
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = csv.writer(out, delimiter=delimiter)
     writer.writerow(
         [_("name"), _("phone"), _("street"), _("house number"), _("postcode"), _("town"), _("e-mail"), _("joined")]
     )
@@ -53,7 +64,7 @@ def roster_csv(group, *, actor) -> str:
                 m.house_number,
                 m.postcode,
                 _csv_safe(m.town),
-                m.email,
+                _csv_safe(m.email),
                 m.joined_at.date().isoformat(),
             ]
         )

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from apps.applications.models import Application
 from apps.areas.models import Area
+from apps.core.phones import normalize_mobile
 from apps.groups.models import Group, GroupAdmin, GroupRequest
 from apps.messaging.models import OutgoingMessage
 from apps.municipalities.models import SubMunicipality
@@ -209,7 +210,7 @@ class AppointAdminForm(StaffForm):
     user = forms.CharField(
         label=_("User name or e-mail address"),
         max_length=254,
-        help_text=_("The person needs an account. Ask the operators of Buurtwacht to create one."),
+        help_text=_("For a person who already has an account. Someone without one can be invited below."),
     )
     role = forms.ChoiceField(label=_("Role"), choices=GroupAdmin.Role.choices, initial=GroupAdmin.Role.ADMIN)
 
@@ -223,6 +224,37 @@ class AppointAdminForm(StaffForm):
         if len(found) > 1:
             raise ValidationError(_("Several accounts use this e-mail address. Enter the user name instead."))
         return found[0]
+
+
+class InviteAdminForm(StaffForm):
+    """A new admin who has no account yet; the account is made by apps.accounts.services."""
+
+    full_name = forms.CharField(
+        label=_("Full name"), max_length=150, error_messages={"required": _("Enter the full name of the new admin.")}
+    )
+    email = forms.EmailField(
+        label=_("E-mail address"),
+        max_length=254,
+        error_messages={"required": _("Enter the e-mail address of the new admin.")},
+        help_text=_("The link to choose a password is sent to this address."),
+    )
+    phone = forms.CharField(
+        label=_("Mobile phone"),
+        max_length=30,
+        error_messages={"required": _("Enter the mobile phone number of the new admin.")},
+        help_text=_("Shown to the municipality and the police as the group's contact."),
+        widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "off"}),
+    )
+    role = forms.ChoiceField(label=_("Role"), choices=GroupAdmin.Role.choices, initial=GroupAdmin.Role.ADMIN)
+
+    def __init__(self, *args, country: str = "BE", **kwargs):
+        # Two forms share the page: these fields need ids of their own.
+        kwargs.setdefault("auto_id", "id_invite_%s")
+        super().__init__(*args, **kwargs)
+        self.country = country
+
+    def clean_phone(self):
+        return normalize_mobile(self.cleaned_data["phone"], default_region=self.country)
 
 
 class HouseRulesForm(StaffForm):

@@ -40,6 +40,7 @@ from apps.accounts.permissions import (
     roles,
     visible_groups,
 )
+from apps.accounts.services import invite_admin
 from apps.applications import services as application_services
 from apps.applications.models import Application
 from apps.areas.models import Area
@@ -375,7 +376,9 @@ def member_list(request, pk):
 @staff_view
 def member_export(request, pk):
     group = _managed_group(request, pk)
-    content = roster_csv(group, actor=request.user)  # records MEMBERS_EXPORTED
+    # Semicolons unless asked otherwise: what Excel reads in Belgium and the Netherlands.
+    delimiter = "," if request.GET.get("sep") == "comma" else ";"
+    content = roster_csv(group, actor=request.user, delimiter=delimiter)  # records MEMBERS_EXPORTED
     # The byte-order mark makes Excel read the file as UTF-8 (names with é, ë, ç).
     response = HttpResponse("\ufeff" + content, content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{group.slug}-{timezone.localdate():%Y-%m-%d}.csv"'
@@ -703,6 +706,7 @@ def group_edit(request, pk):
 def group_admins(request, pk):
     group = _coordinated_group(request, pk)
     form = forms.AppointAdminForm()
+    invite_form = forms.InviteAdminForm(country=group.municipality.country)
     if request.method == "POST":
         action = request.POST.get("action")
         if action == "remove":
@@ -721,8 +725,38 @@ def group_admins(request, pk):
                 appoint_admin(actor=request.user, group=group, user=user, role=form.cleaned_data["role"])
                 messages.success(request, _("%(name)s is now an admin of this group.") % {"name": user.display_name})
                 return redirect("staff:group_admins", pk=group.pk)
+        if action == "invite":
+            invite_form = forms.InviteAdminForm(request.POST, country=group.municipality.country)
+            if invite_form.is_valid():
+                data = invite_form.cleaned_data
+                try:
+                    admin = invite_admin(
+                        actor=request.user,
+                        group=group,
+                        full_name=data["full_name"],
+                        email=data["email"],
+                        phone=data["phone"],
+                        role=data["role"],
+                    )
+                except ValidationError as exc:
+                    _add_errors(invite_form, exc)
+                else:
+                    messages.success(
+                        request,
+                        _(
+                            "An account was made for %(name)s (user name %(username)s), who is now an admin of this "
+                            "group. They received an e-mail with a link to choose a password."
+                        )
+                        % {"name": admin.user.display_name, "username": admin.user.get_username()},
+                    )
+                    return redirect("staff:group_admins", pk=group.pk)
+            messages.error(request, _("Nobody was invited. Correct the fields marked below."))
     admins = group.admin_roles.select_related("user").order_by("role", "user__first_name", "user__username")
-    return _render(request, "staff/group_admins.html", {"group": group, "admins": admins, "form": form})
+    return _render(
+        request,
+        "staff/group_admins.html",
+        {"group": group, "admins": admins, "form": form, "invite_form": invite_form},
+    )
 
 
 @staff_view

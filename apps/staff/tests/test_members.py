@@ -84,8 +84,8 @@ def test_remove_with_a_reason(client, world, desk):
     assert any("no longer a member" in str(m) for m in response.context["messages"])
 
 
-def read_csv(response) -> list[list[str]]:
-    return list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+def read_csv(response, delimiter: str = ";") -> list[list[str]]:
+    return list(csv.reader(io.StringIO(response.content.decode("utf-8-sig")), delimiter=delimiter))
 
 
 def test_export_is_a_csv_attachment_named_after_the_group(client, world, desk):
@@ -106,13 +106,61 @@ def test_export_is_a_csv_attachment_named_after_the_group(client, world, desk):
     assert "Mia Zuid" not in response.content.decode("utf-8-sig")
 
 
-def test_export_guards_against_formulas_in_names(client, world, desk):
-    add_member(world.group_a, 73, full_name="=cmd|' /C calc'!A0", street="+Straat", town="@Dorp")
+def test_export_uses_semicolons_for_excel_by_default(client, world, desk):
+    add_member(world.group_a, 74, full_name="Peeters; Jan", street="Kerkstraat")
     client.force_login(world.admin_a)
-    rows = read_csv(client.get(reverse("staff:member_export", args=[world.group_a.pk])))
-    row = next(r for r in rows if r[1] == "+32470000073")
-    assert row[0] == "'=cmd|' /C calc'!A0"
-    assert row[2] == "'+Straat" and row[5] == "'@Dorp"
+    url = reverse("staff:member_export", args=[world.group_a.pk])
+    for query in ({}, {"sep": "semicolon"}, {"sep": "tab"}, {"sep": ""}):  # unknown values: semicolons too
+        response = client.get(url, query)
+        assert response.content.startswith("\ufeff".encode())
+        text = response.content.decode("utf-8-sig")
+        assert text.splitlines()[0] == "name;phone;street;house number;postcode;town;e-mail;joined"
+        rows = read_csv(response)
+        assert ["Peeters; Jan", "+32470000074", "Kerkstraat"] in [r[:3] for r in rows]  # quoted, not split
+        assert all(len(r) == 8 for r in rows)
+
+
+def test_export_with_commas_on_request(client, world, desk):
+    add_member(world.group_a, 75, full_name="Janssens, Els", street="Kerkstraat")
+    client.force_login(world.admin_a)
+    response = client.get(reverse("staff:member_export", args=[world.group_a.pk]), {"sep": "comma"})
+    assert response.status_code == 200 and response.content.startswith("\ufeff".encode())
+    assert response["Content-Disposition"].startswith('attachment; filename="testdorp-noord-')
+    text = response.content.decode("utf-8-sig")
+    assert text.splitlines()[0] == "name,phone,street,house number,postcode,town,e-mail,joined"
+    rows = read_csv(response, delimiter=",")
+    assert sorted(r[:3] for r in rows[1:]) == [
+        ["Janssens, Els", "+32470000075", "Kerkstraat"],
+        ["Marc Noord", "+32470000001", "Noordstraat"],
+    ]
+    assert AuditEvent.objects.filter(action=AuditEvent.Action.MEMBERS_EXPORTED, group_id=world.group_a.pk).count() == 1
+
+
+def test_member_list_offers_both_downloads(client, world, desk):
+    client.force_login(world.admin_a)
+    page = client.get(reverse("staff:member_list", args=[world.group_a.pk])).content.decode()
+    url = reverse("staff:member_export", args=[world.group_a.pk])
+    assert f'href="{url}"' in page and "Excel (;)" in page
+    assert f'href="{url}?sep=comma"' in page and "CSV (,)" in page
+
+
+def test_export_guards_against_formulas_in_names(client, world, desk):
+    add_member(
+        world.group_a,
+        73,
+        full_name="=cmd|' /C calc'!A0",
+        street="+Straat",
+        town="@Dorp",
+        email="=1+1@example.org",
+    )
+    client.force_login(world.admin_a)
+    for sep, delimiter in (("", ";"), ("comma", ",")):
+        response = client.get(reverse("staff:member_export", args=[world.group_a.pk]), {"sep": sep})
+        rows = read_csv(response, delimiter=delimiter)
+        row = next(r for r in rows if r[1] == "+32470000073")
+        assert row[0] == "'=cmd|' /C calc'!A0"
+        assert row[2] == "'+Straat" and row[5] == "'@Dorp"
+        assert row[6] == "'=1+1@example.org"
 
 
 def test_export_is_recorded(client, world, desk):

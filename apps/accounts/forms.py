@@ -1,0 +1,67 @@
+"""Forms of the account pages: asking for a link to choose a new password, and choosing it."""
+
+from __future__ import annotations
+
+import hashlib
+import unicodedata
+
+from django.contrib.auth import forms as auth_forms
+from django.contrib.auth import get_user_model
+from django.template import loader
+from django.utils.translation import gettext_lazy as _
+
+from apps.messaging.services import queue_email
+
+
+def _same_address(a: str, b: str) -> bool:
+    """Compare as Django does: the database's case-insensitive match is not trusted for Unicode."""
+    return unicodedata.normalize("NFKC", a).casefold() == unicodedata.normalize("NFKC", b).casefold()
+
+
+class QueuedPasswordResetForm(auth_forms.PasswordResetForm):
+    """Django's form, but the e-mail goes through the outgoing-message table like every other
+    message (so it is retried, listed, and shown in the mailbox of the embedded mode).
+
+    Whether an account exists is never shown: the page after sending is the same either way.
+    """
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+        self.fields["email"].label = _("E-mail address")
+
+    def get_users(self, email):
+        """Active accounts with this address, including invited people who have not chosen a
+        password yet (Django leaves those out): their invitation link may have expired."""
+        field = get_user_model().get_email_field_name()
+        users = get_user_model()._default_manager.filter(**{f"{field}__iexact": email, "is_active": True})
+        return (u for u in users if _same_address(email, getattr(u, field)))
+
+    def send_mail(
+        self,
+        subject_template_name,
+        email_template_name,
+        context,
+        from_email,
+        to_email,
+        html_email_template_name=None,
+    ):
+        subject = "".join(loader.render_to_string(subject_template_name, context).splitlines())
+        body = loader.render_to_string(email_template_name, context)
+        # One message per link: the same form sent twice within a second queues one e-mail.
+        digest = hashlib.sha256(context["token"].encode()).hexdigest()[:32]
+        queue_email(
+            to=to_email,
+            subject=subject,
+            body=body,
+            topic="account.password_reset",
+            dedupe_key=f"account:{context['user'].pk}:password_reset:{digest}",
+        )
+
+
+class ChoosePasswordForm(auth_forms.SetPasswordForm):
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+        self.fields["new_password1"].label = _("New password")
+        self.fields["new_password2"].label = _("Repeat the new password")

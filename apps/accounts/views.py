@@ -1,0 +1,61 @@
+"""Account pages around Django's own views: asking for a link to choose a password, and
+choosing it (also the page an invited admin lands on)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.auth import views as auth_views
+from django.urls import reverse, reverse_lazy
+from django.utils.decorators import method_decorator
+from django.utils.translation import gettext as _
+from django_ratelimit.decorators import ratelimit
+
+from .forms import ChoosePasswordForm, QueuedPasswordResetForm
+from .services import link_valid_days
+
+DEFAULT_RESET_RATE = "10/h"
+
+
+def _reset_rate(group, request) -> str:
+    # Read at request time so a deployment (or a test) can change it without a restart.
+    return getattr(settings, "BUURTWACHT_PASSWORD_RESET_RATE", DEFAULT_RESET_RATE)
+
+
+@method_decorator(
+    ratelimit(key="ip", rate=_reset_rate, method="POST", block=False, group="accounts.password_reset"),
+    name="dispatch",
+)
+class PasswordResetView(auth_views.PasswordResetView):
+    """Sends the link only when an active account has the address, and says the same either way."""
+
+    form_class = QueuedPasswordResetForm
+    template_name = "accounts/password_reset_form.html"
+    subject_template_name = "accounts/password_reset_subject.txt"
+    email_template_name = "accounts/password_reset_email.txt"
+    success_url = reverse_lazy("accounts:password_reset_done")
+
+    def form_valid(self, form):
+        if getattr(self.request, "limited", False):
+            form.add_error(None, _("This form was sent too many times from your connection. Try again later."))
+            return self.form_invalid(form)
+        # Links point at the configured site address, never at the Host header of the request.
+        self.extra_email_context = {
+            "site_url": settings.BUURTWACHT_SITE_URL,
+            "login_url": settings.BUURTWACHT_SITE_URL + reverse("accounts:login"),
+            "days": link_valid_days(),
+        }
+        return super().form_valid(form)
+
+
+class PasswordResetDoneView(auth_views.PasswordResetDoneView):
+    template_name = "accounts/password_reset_done.html"
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    form_class = ChoosePasswordForm
+    template_name = "accounts/password_reset_confirm.html"
+    success_url = reverse_lazy("accounts:password_reset_complete")
+
+
+class PasswordResetCompleteView(auth_views.PasswordResetCompleteView):
+    template_name = "accounts/password_reset_complete.html"
