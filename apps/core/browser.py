@@ -18,3 +18,15 @@ CHROMIUM_ARGS = [
 
 def launch(playwright):
     return playwright.chromium.launch(executable_path=need_chromium(), args=CHROMIUM_ARGS)
+
+
+def open_page(browser, *, width: int = 360, height: int = 740, locale: str | None = None, **context_options):
+    """A new page that collects what a person would notice as broken: script errors and
+    responses of 400 or more (a missing style sheet, script or image), in ``page.errors``."""
+    if locale:
+        context_options["locale"] = locale
+    page = browser.new_context(viewport={"width": width, "height": height}, **context_options).new_page()
+    page.errors = []
+    page.on("pageerror", lambda exc: page.errors.append(str(exc)))
+    page.on("response", lambda r: r.status >= 400 and page.errors.append(f"{r.status} {r.url}"))
+    return page

@@ -9,7 +9,7 @@ import re
 import pytest
 
 from apps.applications.models import Application
-from apps.core.browser import launch
+from apps.core.browser import launch, open_page
 from apps.core.testing import PASSWORD, build_world
 from apps.members.models import Member
 from apps.messaging.models import OutgoingMessage
@@ -34,15 +34,6 @@ def browser(live_server, transactional_db, monkeypatch):
         browser.close()
 
 
-def new_page(browser, viewport):
-    context = browser.new_context(viewport=viewport, locale="nl-BE")
-    page = context.new_page()
-    page.problems = []
-    page.on("pageerror", lambda exc: page.problems.append(str(exc)))
-    page.on("response", lambda r: r.status >= 500 and page.problems.append(f"{r.status} {r.url}"))
-    return page
-
-
 def fits(page) -> bool:
     return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
 
@@ -54,7 +45,7 @@ def test_resident_applies_and_admin_approves(browser, live_server, resident_view
     world = build_world()
 
     # The resident searches for their address on the home page.
-    page = new_page(browser, resident_view)
+    page = open_page(browser, locale="nl-BE", **resident_view)
     page.goto(live_server.url + "/")
     assert page.locator("html").get_attribute("lang") == "nl"
     page.fill("input[name=postcode]", "3870")
@@ -90,10 +81,10 @@ def test_resident_applies_and_admin_approves(browser, live_server, resident_view
     page.wait_for_load_state()
     application.refresh_from_db()
     assert application.status == Application.Status.CONFIRMED
-    assert page.problems == []
+    assert page.errors == []
 
     # The admin logs in, sees the application with its checks, and approves it.
-    desk = new_page(browser, admin_view)
+    desk = open_page(browser, locale="nl-BE", **admin_view)
     desk.goto(live_server.url + "/beheer/")
     desk.wait_for_url(re.compile(r"/account/inloggen/"))
     desk.fill("input[name=username]", world.admin_a.username)
@@ -110,4 +101,4 @@ def test_resident_applies_and_admin_approves(browser, live_server, resident_view
     assert Member.objects.get().full_name == "Maria Janssens"
     welcome = OutgoingMessage.objects.get(topic="application.approved")
     assert welcome.recipient == "maria@example.org" and world.group_a.invite_link in welcome.body
-    assert desk.problems == []
+    assert desk.errors == []

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from apps.core.browser import launch
+from apps.core.browser import launch, open_page
 from apps.core.testing import build_world
 
 pytestmark = pytest.mark.browser
@@ -19,17 +19,7 @@ def page(live_server, transactional_db):
     build_world()
     with sync_playwright() as playwright:
         browser = launch(playwright)
-        context = browser.new_context(viewport={"width": 360, "height": 740})
-        page = context.new_page()
-        page.errors = []
-        page.on("pageerror", lambda exc: page.errors.append(str(exc)))
-        # Every script, style sheet and image must load; the site has no favicon, which is not ours to add.
-        page.on(
-            "response",
-            lambda r: r.status >= 400
-            and not r.url.endswith("/favicon.ico")
-            and page.errors.append(f"{r.status} {r.url}"),
-        )
+        page = open_page(browser)
         yield page
         browser.close()
 

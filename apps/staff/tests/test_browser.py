@@ -8,7 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from apps.core.browser import launch
+from apps.core.browser import launch, open_page
 from apps.core.testing import PASSWORD, World, add_member, build_world
 
 from .helpers import make_application
@@ -35,16 +35,7 @@ def browser_page(live_server, desk_world):
 
     with sync_playwright() as playwright:
         browser = launch(playwright)
-        context = browser.new_context(viewport={"width": 360, "height": 740}, locale="en")
-        page = context.new_page()
-        page.errors = []
-        page.on("pageerror", lambda exc: page.errors.append(str(exc)))
-        page.on(
-            "response",
-            lambda r: r.status >= 400
-            and not r.url.endswith("/favicon.ico")
-            and page.errors.append(f"{r.status} {r.url}"),
-        )
+        page = open_page(browser, locale="en")
         yield page
         browser.close()
 
