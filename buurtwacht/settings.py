@@ -60,11 +60,15 @@ INSTALLED_APPS = [
     "apps.members",
     "apps.applications",
     "apps.messaging",
+    "apps.incidents",
+    "apps.relays",
     "apps.signs",
     "apps.public",
     "apps.staff",
     "apps.api",
     "apps.demo",
+    "apps.coverage",
+    "apps.geocoding",
 ]
 
 MIDDLEWARE = [
@@ -227,6 +231,28 @@ BUURTWACHT_TILE_ATTRIBUTION = env_str(
     "BUURTWACHT_TILE_ATTRIBUTION", '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a>'
 )
 
+# Alerts and delivery: WhatsApp Cloud API (template messages) and SMS through CM.com. Empty
+# credentials switch a channel off; recipients then fall back to the next channel they have.
+WHATSAPP_API_URL = env_str("WHATSAPP_API_URL", "https://graph.facebook.com/v23.0").rstrip("/")
+WHATSAPP_PHONE_NUMBER_ID = env_str("WHATSAPP_PHONE_NUMBER_ID", "")
+WHATSAPP_TOKEN = env_str("WHATSAPP_TOKEN", "")
+WHATSAPP_ALERT_TEMPLATE = env_str("WHATSAPP_ALERT_TEMPLATE", "buurtwacht_alert")
+# Cloud API throughput per business phone number (80 messages/s by default), shared by all workers.
+WHATSAPP_MESSAGES_PER_SECOND = env_int("WHATSAPP_MESSAGES_PER_SECOND", 80, minimum=1)
+SMS_CM_URL = env_str("SMS_CM_URL", "https://gw.messaging.cm.com/v1.0/message")
+SMS_CM_PRODUCT_TOKEN = env_str("SMS_CM_PRODUCT_TOKEN", "")
+SMS_SENDER = env_str("SMS_SENDER", "Buurtwacht")[:11]
+SMS_MESSAGES_PER_SECOND = env_int("SMS_MESSAGES_PER_SECOND", 50, minimum=1)
+BUURTWACHT_DELIVERY_HTTP_TIMEOUT = env_int("BUURTWACHT_DELIVERY_HTTP_TIMEOUT", 10, minimum=1)
+# Quiet hours (local time) for informational ("green") messages of people who set none.
+BUURTWACHT_QUIET_HOURS = env_str("BUURTWACHT_QUIET_HOURS", "22:00-07:00")
+# Incident attachments: kept outside the web root (served only through the desk), type read from
+# the content; limits per kind in bytes.
+BUURTWACHT_ATTACHMENT_DIR = Path(env_str("BUURTWACHT_ATTACHMENT_DIR", str(VAR_DIR / "attachments")))
+BUURTWACHT_MAX_IMAGE = env_int("BUURTWACHT_MAX_IMAGE", 15 * 1024 * 1024, minimum=1024)
+BUURTWACHT_MAX_AUDIO = env_int("BUURTWACHT_MAX_AUDIO", 25 * 1024 * 1024, minimum=1024)
+BUURTWACHT_MAX_VIDEO = env_int("BUURTWACHT_MAX_VIDEO", 100 * 1024 * 1024, minimum=1024)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -235,3 +261,15 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {"django.server": {"level": "WARNING"}},
 }
+
+# Geography: area and address imports, the spatial index, open data.
+# Area files (GeoJSON, zipped Shapefile, GeoPackage) larger than this are refused before parsing.
+BUURTWACHT_MAX_AREA_FILE = env_int("BUURTWACHT_MAX_AREA_FILE", 200 * 1024 * 1024, minimum=1024)
+# How often (ms) a process checks whether another process changed the areas (one primary-key query).
+BUURTWACHT_AREA_INDEX_CHECK_MS = env_int("BUURTWACHT_AREA_INDEX_CHECK_MS", 1000, minimum=0)
+# An invalid outline is repaired (shapely.make_valid) only when that changes its surface by less than this share.
+BUURTWACHT_AREA_REPAIR_MAX_CHANGE = 0.01
+# Geocoders a municipality may choose (apps.geocoding); the register answers when they fail or are slow.
+BUURTWACHT_GEOCODER_TIMEOUT = float(env_str("BUURTWACHT_GEOCODER_TIMEOUT", "2.0"))
+BUURTWACHT_PDOK_URL = env_str("BUURTWACHT_PDOK_URL", "https://api.pdok.nl/bzk/locatieserver/search/v3_1")
+BUURTWACHT_VLAANDEREN_URL = env_str("BUURTWACHT_VLAANDEREN_URL", "https://api.basisregisters.vlaanderen.be")

@@ -5,10 +5,14 @@ from django.urls import include, path
 from django.views.i18n import JavaScriptCatalog
 
 from apps.core import views as core_views
+from apps.relays import views as relay_views
 
 urlpatterns = [
     path("", include("apps.public.urls")),
+    path("beheer/meldingen/", include("apps.incidents.urls")),
+    path("beheer/doorgeven/", include("apps.relays.urls")),
     path("beheer/", include("apps.staff.urls")),
+    path("doorgegeven/<str:key>/", relay_views.acknowledge, name="relay_acknowledge"),
     path("account/", include("apps.accounts.urls")),
     path("api/v1/", include("apps.api.urls")),
     path("healthz", core_views.healthz, name="healthz"),

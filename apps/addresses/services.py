@@ -32,7 +32,7 @@ def street_key(name: str) -> str:
     return re.sub(r"[^0-9a-z]", "", plain.casefold())
 
 
-def _parts(postcode: str, house_number: str | int, addition: str):
+def parse_address_parts(postcode: str, house_number: str | int, addition: str):
     errors: dict[str, list[str]] = {}
     code = number = None
     extra = ""
@@ -56,7 +56,7 @@ def _parts(postcode: str, house_number: str | int, addition: str):
 def find_address(postcode: str, house_number: str | int, addition: str = "", street: str = "") -> Address:
     """The register's address for what a resident typed, or a ``ValidationError`` naming the
     field to correct. ``street`` is only used where the postcode and number are not enough."""
-    code, number, addition = _parts(postcode, house_number, addition)
+    code, number, addition = parse_address_parts(postcode, house_number, addition)
     candidates = list(Address.objects.filter(postcode=code.value, house_number=number))
     if not candidates:
         if not Address.objects.filter(postcode=code.value).exists():

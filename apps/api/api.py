@@ -12,7 +12,8 @@ from ninja.errors import AuthenticationError, HttpError, Throttled
 from ninja.errors import ValidationError as SchemaValidationError
 from ninja.parser import Parser
 
-from . import applications, groups, lookup
+from . import applications, broadcasts, groups, incidents, lookup, opendata, relays
+from . import areas as areas_api
 from .auth import ApiTokenAuth
 from .errors import errors_from_django, errors_from_schema
 
@@ -61,6 +62,11 @@ api = NinjaAPI(
 api.add_router("", groups.router)
 api.add_router("", lookup.router)
 api.add_router("", applications.router)
+api.add_router("", incidents.router)
+api.add_router("", relays.router)
+api.add_router("", broadcasts.router)
+api.add_router("", areas_api.router)
+api.add_router("", opendata.router)
 
 
 def _errors(request: HttpRequest, errors: dict[str, list[str]]) -> HttpResponse:

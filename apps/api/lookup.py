@@ -7,16 +7,17 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Query, Router
 
+from apps.addresses.models import Address
 from apps.areas.geometry import SERVICE_BOUNDS
-from apps.groups.lookup import Lookup, lookup_address, lookup_point
+from apps.geocoding.services import locate
+from apps.groups import public_lookup
 
-from .groups import group_url
 from .schemas import ErrorOut, LookupOut, LookupQuery
 
 router = Router(tags=["lookup"])
 
 
-def _find(query: LookupQuery) -> Lookup:
+def _find(query: LookupQuery) -> tuple[Address | None, float, float]:
     """Run the lookup the query asks for; raises ``ValidationError`` per field."""
     has_point = query.lat is not None or query.lon is not None
     has_address = any(v and v.strip() for v in (query.postcode, query.house_number, query.addition))
@@ -34,14 +35,15 @@ def _find(query: LookupQuery) -> Lookup:
                 errors[field] = [_("This point lies outside Belgium and the Netherlands.")]
         if errors:
             raise ValidationError(errors)
-        return lookup_point(query.lon, query.lat)
+        return None, query.lon, query.lat
     for field in ("postcode", "house_number"):
         if not (getattr(query, field) or "").strip():
             errors[field] = [_("This field is required.")]
     if errors:
         raise ValidationError(errors)
     # Malformed parts come back from the register lookup with their field named.
-    return lookup_address(query.postcode, query.house_number, query.addition or "", query.street or "")
+    address = locate(query.postcode, query.house_number, query.addition or "", query.street or "")
+    return address, address.lon, address.lat
 
 
 @router.get(
@@ -58,10 +60,11 @@ def _find(query: LookupQuery) -> Lookup:
     ),
 )
 def lookup(request: HttpRequest, query: Query[LookupQuery]) -> dict:
-    found = _find(query)
-    address = found.address
+    address, lon, lat = _find(query)
+    # Answered from memory beside the area index: a lookup by point makes no database query.
+    areas, on_border = public_lookup.lookup(lon, lat)
     return {
-        "point": {"lat": found.lat, "lon": found.lon},
+        "point": {"lat": lat, "lon": lon},
         "address": (
             {
                 "street": address.street,
@@ -72,10 +75,11 @@ def lookup(request: HttpRequest, query: Query[LookupQuery]) -> dict:
             if address is not None
             else None
         ),
-        "on_border": found.on_border,
-        "areas": [{"id": a.pk, "name": a.name} for a in found.areas],
+        "on_border": on_border,
+        "areas": [{"id": a.id, "name": a.name} for a in areas],
         "groups": [
-            {"id": g.pk, "name": g.name, "slug": g.slug, "status": g.status, "url": group_url(g.slug)}
-            for g in found.groups
+            {"id": g.id, "name": g.name, "slug": g.slug, "status": g.status, "url": g.url}
+            for a in areas
+            for g in a.groups
         ],
     }

@@ -19,10 +19,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop as N_
 
 from apps.accounts.permissions import require_group
-from apps.addresses.services import find_address
 from apps.audit.models import AuditEvent
 from apps.audit.services import record
 from apps.core.ages import age_on
+from apps.geocoding.services import locate
 from apps.groups.lookup import lookup_point
 from apps.groups.models import Group
 from apps.members.models import Member
@@ -74,7 +74,13 @@ def submit(group: Group, data: dict, *, language: str | None = None) -> Submitte
             {"accept_house_rules": _("The house rules were changed while you filled in the form. Read them again.")},
             code="rules_changed",
         )
-    address = find_address(data["postcode"], data["house_number"], data.get("addition", ""), data.get("street", ""))
+    address = locate(
+        data["postcode"],
+        data["house_number"],
+        data.get("addition", ""),
+        data.get("street", ""),
+        municipality=group.municipality,
+    )
     if not any(a.pk == group.area_id for a in lookup_point(address.lon, address.lat).areas):
         right = lookup_point(address.lon, address.lat).group
         if right is not None:

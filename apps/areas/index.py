@@ -1,77 +1,124 @@
 """An in-memory spatial index of all areas, shared by every request of a process.
 
-Each process keeps one STRtree. Before a lookup it compares a cheap signature of the area
-table (count and latest change) with the one its tree was built from and rebuilds when they
-differ, so a change made in any process reaches every other process on its next lookup.
+Each process keeps one STRtree of the areas' prepared polygons. Every change of an area (its
+save or delete, an import) writes a new random token into the one-row ``AreaIndexVersion``
+table in the same transaction. A lookup compares that token with the one the tree was built
+from and rebuilds when they differ, so a change made in any process reaches every process.
+Reading the token is one primary-key query; a process does it at most once every
+``BUURTWACHT_AREA_INDEX_CHECK_MS`` milliseconds (default 1000), so the lookups in between cost
+nothing but the tree search. A change in the process itself takes effect at once.
 """
 
 from __future__ import annotations
 
 import threading
+import time
+import uuid
 from dataclasses import dataclass
 
+import numpy as np
 import shapely
-from django.db.models import Count, Max
+from django.conf import settings
+from django.db import connection
 from shapely import STRtree
 from shapely.geometry import Point, shape
 
-from .models import Area
+from .models import Area, AreaIndexVersion
+
+# The ufuncs themselves: the lookup is a hot path, and shapely's Python wrappers around them
+# cost more than the test does. Both use the polygon's prepared form.
+_point = Point
+_intersects = shapely.lib.intersects
+_contains_properly = shapely.lib.contains_properly
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class AreaHit:
     area_id: int
     on_border: bool
 
 
+def bump() -> None:
+    """Mark the areas as changed for every process (call inside the writing transaction)."""
+    token = uuid.uuid4().hex
+    if not AreaIndexVersion.objects.filter(pk=1).update(token=token):
+        AreaIndexVersion.objects.update_or_create(pk=1, defaults={"token": token})
+    # Until this transaction ends, a tree may be built from rows that a rollback takes back: check
+    # the token on every lookup until then (a rollback restores the old token, so it differs).
+    _index.dirty = True
+    _index.invalidate()
+
+
+def current_token() -> str:
+    return AreaIndexVersion.objects.filter(pk=1).values_list("token", flat=True).first() or ""
+
+
 class _Index:
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._signature: tuple | None = None
-        self._tree: STRtree | None = None
-        self._ids: list[int] = []
-        self._geoms: list = []
-        self._sizes: list[float] = []
-
-    def _current_signature(self) -> tuple:
-        agg = Area.objects.aggregate(n=Count("id"), latest=Max("updated_at"), top=Max("id"))
-        return (agg["n"], agg["latest"], agg["top"])
+        self._token: str | None = None
+        self._next_check = 0.0
+        # (tree, prepared polygons, area ids, surfaces): replaced as one, so a lookup in another
+        # thread sees the old index or the new one, never a mix.
+        self._state: tuple | None = None
+        self.clock = time.monotonic
+        self.dirty = False  # this process changed areas in a transaction that may still be open
 
     def _ensure(self) -> None:
-        signature = self._current_signature()
-        if signature == self._signature and self._tree is not None:
+        now = self.clock()
+        if self.dirty and not connection.in_atomic_block:
+            self.dirty = False
+            self._next_check = 0.0
+        if now < self._next_check and self._state is not None and not self.dirty:
+            return
+        token = current_token()
+        interval = settings.BUURTWACHT_AREA_INDEX_CHECK_MS / 1000
+        if token == self._token and self._state is not None:
+            self._next_check = now + interval
             return
         with self._lock:
-            if signature == self._signature and self._tree is not None:
+            if token == self._token and self._state is not None:
                 return
-            rows = list(Area.objects.order_by("id").values_list("id", "geometry", "area_m2"))
-            geoms = [shape(g) for _id, g, _a in rows]
-            for geom in geoms:
-                shapely.prepare(geom)
-            self._ids = [r[0] for r in rows]
-            self._sizes = [r[2] for r in rows]
-            self._geoms = geoms
-            self._tree = STRtree(geoms)
-            self._signature = signature
+            self._build(token)
+            self._next_check = now + interval
+
+    def _build(self, token: str) -> None:
+        rows = list(Area.objects.order_by("id").values_list("id", "geometry", "area_m2"))
+        geoms = np.array([shape(g) for _id, g, _a in rows], dtype=object)
+        shapely.prepare(geoms)
+        self._state = (STRtree(geoms), geoms, [r[0] for r in rows], [r[2] for r in rows])
+        self._token = token
 
     def invalidate(self) -> None:
-        with self._lock:
-            self._signature = None
+        self._token = None
+        self._next_check = 0.0
 
     def lookup(self, lon: float, lat: float) -> list[AreaHit]:
         """Areas that cover the point, smallest first, then by id: a point on a shared
         border belongs to both areas and always comes back in the same order."""
         self._ensure()
-        point = Point(lon, lat)
-        assert self._tree is not None
-        candidates = self._tree.query(point, predicate="intersects")
+        point = _point(lon, lat)
+        tree, geoms, ids, sizes = self._state
+        # Bounding boxes from the tree, then the exact test against the prepared polygon (fast
+        # however many vertices the outline has).
+        candidates = tree.query(point).tolist()
+        if len(candidates) == 1:
+            i = candidates[0]
+            geom = geoms[i]
+            if not _intersects(geom, point):
+                return []
+            return [AreaHit(ids[i], not _contains_properly(geom, point))]
         hits = []
         for i in candidates:
-            geom = self._geoms[i]
-            on_border = bool(geom.boundary.distance(point) < 1e-9)
-            hits.append((self._sizes[i], self._ids[i], on_border))
+            geom = geoms[i]
+            if _intersects(geom, point):
+                hits.append((sizes[i], ids[i], not _contains_properly(geom, point)))
         hits.sort()
-        return [AreaHit(area_id=area_id, on_border=on_border) for _size, area_id, on_border in hits]
+        return [AreaHit(area_id, on_border) for _size, area_id, on_border in hits]
+
+    @property
+    def size(self) -> int:
+        return len(self._state[2]) if self._state else 0
 
 
 _index = _Index()
@@ -83,3 +130,8 @@ def lookup(lon: float, lat: float) -> list[AreaHit]:
 
 def invalidate() -> None:
     _index.invalidate()
+
+
+def built_token() -> str | None:
+    """The version the current tree was built from (after a lookup made sure it is fresh)."""
+    return _index._token

@@ -47,3 +47,57 @@ class AreaNeighbour(models.Model):
 
     def __str__(self) -> str:
         return f"{self.area_id} ~ {self.neighbour_id} ({self.distance_m:.0f} m)"
+
+
+class AreaIndexVersion(models.Model):
+    """One row whose token changes with every change of the areas. Every process's spatial
+    index compares it with the token its tree was built from (at most every
+    ``BUURTWACHT_AREA_INDEX_CHECK_MS``), so a change made anywhere reaches every process.
+    A random token rather than a counter: a rolled-back change can never look current."""
+
+    token = models.CharField(max_length=32)
+
+    class Meta:
+        verbose_name = _("area index version")
+
+    def __str__(self) -> str:
+        return self.token
+
+
+class ImportJob(models.Model):
+    """An import started from the coordinator's upload screen and run by the worker; the screen
+    polls its progress."""
+
+    class Kind(models.TextChoices):
+        AREAS = "areas", _("areas (GeoJSON, Shapefile zip, GeoPackage)")
+        ADDRESSES = "addresses", _("addresses (CSV)")
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("waiting")
+        RUNNING = "running", _("running")
+        DONE = "done", _("done")
+        FAILED = "failed", _("refused")
+
+    municipality = models.ForeignKey(Municipality, on_delete=models.CASCADE, related_name="import_jobs")
+    kind = models.CharField(_("what"), max_length=20, choices=Kind.choices)
+    path = models.CharField(max_length=500, editable=False)
+    original_name = models.CharField(_("file"), max_length=200)
+    options = models.JSONField(default=dict, blank=True)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.QUEUED, db_index=True)
+    progress = models.PositiveSmallIntegerField(default=0)
+    summary = models.TextField(blank=True)
+    details = models.JSONField(default=list, blank=True)
+    created_by = models.ForeignKey(
+        "accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("import")
+        verbose_name_plural = _("imports")
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.original_name} ({self.status})"

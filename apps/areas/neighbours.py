@@ -33,7 +33,8 @@ def compute_pairs(
 ) -> list[tuple[int, int, float]]:
     """(area, neighbour, distance) for every pair within ``distance_m``; with ``only``, just
     the pairs that involve those areas."""
-    projected = [to_metres(g) for g in geoms]
+    # One pyproj call for all coordinates of all areas.
+    projected = to_metres(np.asarray(geoms, dtype=object))
     tree = STRtree(projected)
     if only is None:
         left, right = tree.query(projected, predicate="dwithin", distance=distance_m)
@@ -41,11 +42,11 @@ def compute_pairs(
         positions = [i for i, area_id in enumerate(ids) if area_id in only]
         if not positions:
             return []
-        found_left, right = tree.query([projected[i] for i in positions], predicate="dwithin", distance=distance_m)
+        found_left, right = tree.query(projected[positions], predicate="dwithin", distance=distance_m)
         left = np.asarray(positions, dtype=np.int64)[found_left]
     keep = left != right
     left, right = left[keep], right[keep]
-    distances = shapely.distance(np.asarray(projected, dtype=object)[left], np.asarray(projected, dtype=object)[right])
+    distances = shapely.distance(projected[left], projected[right])
     return [
         (ids[a], ids[b], float(d)) for a, b, d in zip(left.tolist(), right.tolist(), distances.tolist(), strict=True)
     ]

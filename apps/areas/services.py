@@ -1,4 +1,4 @@
-"""The one write path for areas."""
+"""The one write path for areas (``save_area``; ``importer.import_areas`` for whole files)."""
 
 from __future__ import annotations
 
@@ -12,8 +12,16 @@ from apps.audit.models import AuditEvent
 from apps.audit.services import record
 
 from . import index, neighbours
-from .geometry import parse_area_geometry, to_geojson
+from .geometry import AreaGeometry, parse_area_geometry, to_geojson
 from .models import Area
+
+
+def apply_geometry(area: Area, parsed: AreaGeometry) -> None:
+    """Put a checked geometry on an area (not saved)."""
+    area.geometry = to_geojson(parsed.geojson)
+    area.min_lon, area.min_lat, area.max_lon, area.max_lat = parsed.bounds
+    area.area_m2 = parsed.area_m2
+    area.updated_at = timezone.now()
 
 
 @transaction.atomic
@@ -34,11 +42,8 @@ def save_area(
     area.municipality = municipality
     area.sub_municipality = sub_municipality
     area.name = name.strip()
-    area.geometry = to_geojson(parsed.geojson)
-    area.min_lon, area.min_lat, area.max_lon, area.max_lat = parsed.bounds
-    area.area_m2 = parsed.area_m2
-    area.updated_at = timezone.now()
-    area.save()
+    apply_geometry(area, parsed)
+    area.save()  # the post_save signal tells every process's index (index.bump)
     record(actor, AuditEvent.Action.AREA_SAVED, area, area_m2=round(parsed.area_m2))
     transaction.on_commit(index.invalidate)
     transaction.on_commit(lambda: neighbours.recompute([area.pk]))

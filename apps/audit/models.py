@@ -45,8 +45,10 @@ class AuditEvent(models.Model):
         INCIDENT_REPORTED = "incident.reported", _("incident reported")
         INCIDENT_FEEDBACK = "incident.feedback", _("police feedback on an incident")
         INCIDENT_CLOSED = "incident.closed", _("incident closed")
+        INCIDENT_ATTACHMENT_ADDED = "incident.attachment", _("attachment added to an incident")
         RELAY_SENT = "relay.sent", _("incident relayed")
         RELAY_ACKNOWLEDGED = "relay.acknowledged", _("relay acknowledged")
+        BROADCAST_SENT = "broadcast.sent", _("broadcast sent")
         USER_INVITED = "user.invited", _("account created by invitation")
 
     created_at = models.DateTimeField(default=timezone.now, db_index=True, editable=False)

@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from apps.addresses.models import Address
-from apps.addresses.services import find_address
 from apps.areas import index
 from apps.areas.models import Area
+from apps.geocoding.services import locate
 
 from .models import Group
 
@@ -53,7 +53,7 @@ def lookup_point(lon: float, lat: float) -> Lookup:
 def lookup_address(postcode: str, house_number: str, addition: str = "", street: str = "") -> Lookup:
     """Raises ``ValidationError`` (per field) when the address is not in the register, and
     ``AmbiguousAddress`` when the street is needed to tell addresses apart."""
-    address = find_address(postcode, house_number, addition, street)
+    address = locate(postcode, house_number, addition, street)
     result = lookup_point(address.lon, address.lat)
     result.address = address
     return result

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -10,6 +11,12 @@ from django.utils.translation import gettext_lazy as _
 class OutgoingMessage(models.Model):
     class Channel(models.TextChoices):
         EMAIL = "email", _("e-mail")
+        WHATSAPP = "whatsapp", _("WhatsApp")
+        SMS = "sms", _("SMS")
+
+    class Urgency(models.TextChoices):
+        RED = "red", _("urgent (red)")
+        GREEN = "green", _("informational (green)")
 
     class Status(models.TextChoices):
         QUEUED = "queued", _("queued")
@@ -30,6 +37,15 @@ class OutgoingMessage(models.Model):
     attempts = models.PositiveIntegerField(_("attempts"), default=0)
     last_error = models.TextField(_("last error"), blank=True)
     provider_message_id = models.CharField(max_length=200, blank=True)
+    urgency = models.CharField(max_length=5, choices=Urgency.choices, blank=True)
+    # WhatsApp: business-initiated messages must use a template approved by Meta.
+    short_body = models.TextField(blank=True, help_text="The text for SMS, kept for a fallback to SMS")
+    template = models.CharField(max_length=100, blank=True)
+    template_params = models.JSONField(default=list, blank=True)
+    language = models.CharField(max_length=5, blank=True)
+    user_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+    # The message this one replaces on the recipient's next channel after a permanent failure.
+    replaces = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="fallbacks")
     possible_repeat = models.BooleanField(
         default=False, help_text="Its worker died while sending: it may already have arrived once."
     )
@@ -61,3 +77,26 @@ class WorkerHeartbeat(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} {self.last_seen:%H:%M:%S}"
+
+
+class DeliveryPreference(models.Model):
+    """How a staff member wants to be reached: channels in order of preference, WhatsApp
+    opt-in (business-initiated WhatsApp messages need it) and quiet hours for green messages."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="delivery_preference")
+    channels = models.CharField(
+        _("channels, most preferred first"), max_length=40, default="whatsapp,sms,email", help_text="comma-separated"
+    )
+    whatsapp_opt_in = models.BooleanField(_("I agree to receive alerts on WhatsApp"), default=False)
+    quiet_start = models.TimeField(_("quiet hours from"), null=True, blank=True)
+    quiet_end = models.TimeField(_("quiet hours until"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("delivery preference")
+        verbose_name_plural = _("delivery preferences")
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: {self.channels}"
+
+    def channel_list(self) -> list[str]:
+        return [c.strip() for c in self.channels.split(",") if c.strip() in OutgoingMessage.Channel.values]

@@ -8,9 +8,11 @@ row with one conditional UPDATE, so two workers never send the same row at once.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import os
 import socket
+from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
@@ -18,10 +20,10 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from .models import OutgoingMessage, WorkerHeartbeat
-from .transports import PermanentError, TransientError, transport_for
+from .models import DeliveryPreference, OutgoingMessage, WorkerHeartbeat
+from .transports import TRANSPORTS, PermanentError, TransientError, UncertainError, transport_for
 
-__all__ = ["PermanentError", "TransientError"]
+__all__ = ["PermanentError", "TransientError", "UncertainError"]
 
 log = logging.getLogger(__name__)
 
@@ -98,15 +100,20 @@ def deliver(pk: int, worker: str = "inline") -> str | None:
     try:
         provider_id = transport_for(message.channel).send(message)
     except PermanentError as exc:
-        OutgoingMessage.objects.filter(pk=pk).update(status=OutgoingMessage.Status.FAILED, last_error=str(exc)[:2000])
+        error = str(exc)[:2000]
+        with transaction.atomic():
+            OutgoingMessage.objects.filter(pk=pk).update(status=OutgoingMessage.Status.FAILED, last_error=error)
+            fallback_to_next_channel(message, error)
         log.warning("message %s failed permanently: %s", pk, exc)
         return OutgoingMessage.Status.FAILED
     except TransientError as exc:
         final = message.attempts >= settings.BUURTWACHT_DELIVERY_MAX_ATTEMPTS
+        extra = {"possible_repeat": True} if isinstance(exc, UncertainError) else {}
         OutgoingMessage.objects.filter(pk=pk).update(
             status=OutgoingMessage.Status.FAILED if final else OutgoingMessage.Status.QUEUED,
             last_error=str(exc)[:2000],
             next_attempt_at=now + backoff(message.attempts),
+            **extra,
         )
         log.info("message %s: transient error, attempt %s: %s", pk, message.attempts, exc)
         return OutgoingMessage.Status.FAILED if final else OutgoingMessage.Status.QUEUED
@@ -196,3 +203,229 @@ def worker_status(now=None) -> dict:
         "queued": queued,
         "oldest_due_seconds": int((now - oldest_due).total_seconds()) if oldest_due else 0,
     }
+
+
+# --- channels, preferences, quiet hours ----------------------------------------------------------
+
+NO_CHANNEL_LEFT = "no channel left"
+
+
+def channel_available(channel: str) -> bool:
+    transport = TRANSPORTS.get(channel)
+    configured = getattr(transport, "configured", None)
+    return transport is not None and (configured is None or configured())
+
+
+def preferences_for(user_ids) -> dict[int, DeliveryPreference]:
+    """Every user's preference at once (defaults for those without one)."""
+    found = {p.user_id: p for p in DeliveryPreference.objects.filter(user_id__in=list(user_ids))}
+    return {uid: found.get(uid) or DeliveryPreference(user_id=uid) for uid in user_ids}
+
+
+def preference_for(user) -> DeliveryPreference:
+    found = DeliveryPreference.objects.filter(user=user).first() if user is not None and user.pk else None
+    return found or DeliveryPreference(user=user)
+
+
+def _address(user, channel: str, preference: DeliveryPreference) -> str:
+    if channel == OutgoingMessage.Channel.EMAIL:
+        return user.email or ""
+    if channel == OutgoingMessage.Channel.SMS:
+        return user.phone or ""
+    if channel == OutgoingMessage.Channel.WHATSAPP:
+        return user.phone if (user.phone and preference.whatsapp_opt_in) else ""
+    return ""
+
+
+def channels_for(
+    user, urgency: str, *, after: str | None = None, preference: DeliveryPreference | None = None
+) -> list[tuple[str, str]]:
+    """The (channel, address) pairs that can reach the user, best first. Red messages go by the
+    user's preference (WhatsApp, SMS, e-mail by default); green ones by e-mail (the BIN practice),
+    falling back to the user's other channels only when they have no e-mail address."""
+    preference = preference or preference_for(user)
+    order = preference.channel_list() or ["whatsapp", "sms", "email"]
+    for channel in OutgoingMessage.Channel.values:  # every channel stays a last resort
+        if channel not in order:
+            order.append(channel)
+    if urgency == OutgoingMessage.Urgency.GREEN:
+        order = ["email"] + [c for c in order if c != "email"]
+    if after is not None:
+        order = order[order.index(after) + 1 :] if after in order else []
+    pairs = []
+    for channel in order:
+        address = _address(user, channel, preference) if user is not None else ""
+        if address and channel_available(channel):
+            pairs.append((channel, address))
+    return pairs
+
+
+def _parse_quiet(text: str) -> tuple[dt.time, dt.time] | None:
+    try:
+        start, end = (dt.time.fromisoformat(part.strip()) for part in text.split("-", 1))
+    except ValueError:
+        return None
+    return start, end
+
+
+def quiet_until(user, now=None, preference: DeliveryPreference | None = None) -> dt.datetime | None:
+    """When the user's quiet hours end, if ``now`` lies in them; else None."""
+    now = timezone.localtime(now or timezone.now())
+    preference = preference or preference_for(user)
+    if preference.quiet_start and preference.quiet_end:
+        start, end = preference.quiet_start, preference.quiet_end
+    else:
+        parsed = _parse_quiet(settings.BUURTWACHT_QUIET_HOURS)
+        if parsed is None:
+            return None
+        start, end = parsed
+    t = now.time()
+    if start == end:
+        return None
+    inside = (start <= t < end) if start < end else (t >= start or t < end)
+    if not inside:
+        return None
+    day = now.date() if t < end else now.date() + timedelta(days=1)
+    return timezone.make_aware(dt.datetime.combine(day, end), now.tzinfo)
+
+
+@dataclass
+class Content:
+    """What to say, in each channel's form."""
+
+    subject: str
+    body: str
+    sms: str = ""
+    template: str = ""
+    template_params: tuple = ()
+    language: str = "nl"
+
+
+def queue_for_user(
+    user,
+    content: Content,
+    *,
+    urgency: str,
+    topic: str,
+    dedupe_key: str,
+    group_id: int | None = None,
+    municipality_id: int | None = None,
+    preference: DeliveryPreference | None = None,
+    fresh: bool = False,
+) -> OutgoingMessage | None:
+    """Queue one message to a staff member on their best channel; None when no channel can reach them.
+    Green messages wait for the end of the recipient's quiet hours; red ones go now. ``preference``
+    saves a query when the caller has it already."""
+    preference = preference or preference_for(user)
+    pairs = channels_for(user, urgency, preference=preference)
+    if not pairs:
+        return None
+    channel, address = pairs[0]
+    not_before = quiet_until(user, preference=preference) if urgency == OutgoingMessage.Urgency.GREEN else None
+    return _queue(
+        channel=channel,
+        to=address,
+        content=content,
+        urgency=urgency,
+        topic=topic,
+        dedupe_key=dedupe_key,
+        group_id=group_id,
+        municipality_id=municipality_id,
+        user_id=user.pk,
+        not_before=not_before,
+        fresh=fresh,
+    )
+
+
+def _queue(
+    *,
+    channel,
+    to,
+    content: Content,
+    urgency,
+    topic,
+    dedupe_key,
+    group_id,
+    municipality_id,
+    user_id,
+    not_before=None,
+    replaces=None,
+    fresh=False,
+) -> OutgoingMessage:
+    # ``fresh``: the key names an event created in this transaction, so no row can have it yet
+    # (the unique constraint still guards it).
+    if not fresh:
+        existing = OutgoingMessage.objects.filter(dedupe_key=dedupe_key).first()
+        if existing:
+            return existing
+    body = content.sms or content.body if channel == OutgoingMessage.Channel.SMS else content.body
+    try:
+        with transaction.atomic():
+            message = OutgoingMessage.objects.create(
+                channel=channel,
+                recipient=to,
+                subject=content.subject[:200],
+                body=body,
+                short_body=content.sms,
+                topic=topic,
+                dedupe_key=dedupe_key,
+                group_id=group_id,
+                municipality_id=municipality_id,
+                urgency=urgency,
+                template=content.template if channel == OutgoingMessage.Channel.WHATSAPP else "",
+                template_params=list(content.template_params) if channel == OutgoingMessage.Channel.WHATSAPP else [],
+                language=content.language,
+                user_id=user_id,
+                replaces=replaces,
+                next_attempt_at=not_before or timezone.now(),
+            )
+    except IntegrityError:
+        return OutgoingMessage.objects.get(dedupe_key=dedupe_key)
+    transaction.on_commit(lambda: _dispatch(message.pk))
+    return message
+
+
+def fallback_to_next_channel(message: OutgoingMessage, error: str) -> OutgoingMessage | None:
+    """After a permanent failure, the same message on the recipient's next channel; when none is
+    left, the failure says so (and shows in the sender's view)."""
+    if not message.user_id:
+        return None
+    from django.contrib.auth import get_user_model
+
+    user = get_user_model().objects.filter(pk=message.user_id, is_active=True).first()
+    pairs = channels_for(user, message.urgency or OutgoingMessage.Urgency.RED, after=message.channel) if user else []
+    if not pairs:
+        OutgoingMessage.objects.filter(pk=message.pk).update(last_error=f"{error} — {NO_CHANNEL_LEFT}"[:2000])
+        return None
+    channel, address = pairs[0]
+    content = Content(
+        subject=message.subject,
+        body=message.body if message.channel != OutgoingMessage.Channel.SMS else "",
+        sms=message.short_body,
+        template=message.template,
+        template_params=tuple(message.template_params or ()),
+        language=message.language,
+    )
+    return _queue(
+        channel=channel,
+        to=address,
+        content=content,
+        urgency=message.urgency,
+        topic=message.topic,
+        dedupe_key=f"{message.dedupe_key[:100]}>{channel}",
+        group_id=message.group_id,
+        municipality_id=message.municipality_id,
+        user_id=message.user_id,
+        replaces=message,
+    )
+
+
+def latest_attempt(message: OutgoingMessage) -> OutgoingMessage:
+    """The last message of a fallback chain (what the recipient is being reached with now)."""
+    seen = {message.pk}
+    while True:
+        nxt = message.fallbacks.order_by("id").first()
+        if nxt is None or nxt.pk in seen:
+            return message
+        seen.add(nxt.pk)
+        message = nxt

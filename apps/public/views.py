@@ -23,11 +23,12 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 from django_ratelimit.decorators import ratelimit
 
-from apps.addresses.services import AmbiguousAddress, find_address
+from apps.addresses.services import AmbiguousAddress
 from apps.applications import services as applications
 from apps.applications.forms import ApplicationForm
 from apps.applications.services import WrongArea
 from apps.core.phones import display as display_phone
+from apps.geocoding.services import locate
 from apps.groups.lookup import Lookup, lookup_address, lookup_point
 from apps.groups.models import Group
 from apps.groups.services import submit_group_request
@@ -454,7 +455,7 @@ def _start_group_address(form: StartGroupForm, context: dict):
     """The register's address for the request, or ``None`` with the reason on the form."""
     data = form.cleaned_data
     try:
-        address = find_address(data["postcode"], data["house_number"], data["addition"], data["street"])
+        address = locate(data["postcode"], data["house_number"], data["addition"], data["street"])
     except ValidationError as exc:
         _add_service_errors(form, exc)
         return None

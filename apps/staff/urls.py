@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views
+from . import views, views_geo
 
 app_name = "staff"
 
@@ -29,4 +29,10 @@ urlpatterns = [
     path("aanvragen/<int:pk>/", views.group_request_detail, name="group_request_detail"),
     # police
     path("politie/", views.police_overview, name="police_overview"),
+    # geography (coverage, imports)
+    path("gemeente/<int:pk>/dekking/", views_geo.coverage_page, name="coverage"),
+    path("gemeente/<int:pk>/dekking/kaartlaag.json", views_geo.coverage_layer, name="coverage_layer"),
+    path("gemeente/<int:pk>/importeren/", views_geo.import_upload, name="import_upload"),
+    path("importeren/<int:pk>/", views_geo.import_job, name="import_job"),
+    path("importeren/<int:pk>/status.json", views_geo.import_job_status, name="import_job_status"),
 ]

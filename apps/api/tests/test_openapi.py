@@ -11,6 +11,14 @@ EXPECTED = {
     ("post", "/api/v1/applications/{application_id}/approve"): True,
     ("post", "/api/v1/applications/{application_id}/reject"): True,
     ("get", "/api/v1/groups/{group_id}/members"): True,
+    ("post", "/api/v1/incidents"): True,
+    ("get", "/api/v1/incidents/{incident_id}"): True,
+    ("post", "/api/v1/incidents/{incident_id}/relays"): True,
+    ("post", "/api/v1/incidents/{incident_id}/attachments"): True,
+    ("get", "/api/v1/relays/{relay_id}"): True,
+    ("post", "/api/v1/broadcasts"): True,
+    ("get", "/api/v1/areas.geojson"): False,
+    ("get", "/api/v1/opendata/groups.json"): False,
 }
 
 

@@ -19,17 +19,43 @@ QUEUE = f"buurtwacht-test-{os.getpid()}"
 
 @pytest.fixture
 def celery_worker_on_redis(settings):
+    """A Celery app of the test's own, current while the test runs, with a worker on Redis.
+
+    Its own app rather than the project's: once anything has sent a task (in a run with
+    BUURTWACHT_WORKER=celery, earlier tests have), Celery keeps the broker connection and
+    routing it started with, and later configuration changes would not reach the producer.
+    """
+    from celery import Celery
     from celery.contrib.testing.worker import start_worker
 
-    from buurtwacht.celery import app
+    from buurtwacht.celery import app as project_app
 
     url = need_redis()
     settings.BUURTWACHT_WORKER = "celery"
-    app.conf.update(broker_url=url, task_always_eager=False, broker_connection_retry_on_startup=False)
+    app = Celery("buurtwacht-test", set_as_current=False)
+    app.config_from_object("django.conf:settings", namespace="CELERY")
     # A queue of its own per test process, so another run's leftovers are never taken for ours.
-    app.conf.task_default_queue = QUEUE
-    with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
-        yield app
+    app.conf.update(
+        broker_url=url,
+        task_always_eager=False,
+        broker_connection_retry_on_startup=False,
+        task_default_queue=QUEUE,
+    )
+    app.set_current()
+    app.set_default()
+    try:
+        # shared tasks (``@shared_task``) register with every app, this one included
+        app.loader.import_default_modules()
+        for module in ("apps.messaging.tasks", "apps.applications.tasks", "apps.areas.tasks"):
+            __import__(module)
+        app.finalize()
+        with app.connection_for_write() as conn:
+            conn.default_channel.queue_purge(QUEUE)
+        with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
+            yield app
+    finally:
+        project_app.set_current()
+        project_app.set_default()
 
 
 def wait_for(predicate, timeout=15.0):

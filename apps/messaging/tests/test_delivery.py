@@ -146,3 +146,34 @@ def test_only_the_groups_people_may_retry_its_message(world, monkeypatch):
     message.refresh_from_db()
     assert message.status == "failed"
     assert services.retry(message, actor=world.admin_a)
+
+
+@pytest.mark.django_db
+def test_worker_round_runs_a_queued_import(world, tmp_path, settings):
+    import json
+
+    from apps.areas.models import Area, ImportJob
+
+    settings.BUURTWACHT_WORKER = "embedded"
+    path = tmp_path / "areas.geojson"
+    feature = {
+        "type": "Feature",
+        "properties": {"name": "Oost"},
+        "geometry": {
+            "type": "Polygon",
+            "coordinates": [[[5.33, 50.74], [5.35, 50.74], [5.35, 50.76], [5.33, 50.76], [5.33, 50.74]]],
+        },
+    }
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": [feature]}))
+    job = ImportJob.objects.create(
+        kind=ImportJob.Kind.AREAS,
+        municipality=world.testdorp,
+        created_by=world.coordinator,
+        path=str(path),
+        original_name="areas.geojson",
+        options={"name_field": "name"},
+    )
+    call_command("run_worker", "--once")
+    job.refresh_from_db()
+    assert job.status == ImportJob.Status.DONE, (job.summary, job.details)
+    assert Area.objects.filter(municipality=world.testdorp, name="Oost").exists()

@@ -6,9 +6,10 @@ import signal
 import time
 
 from django.core.management.base import BaseCommand
-from django.db import close_old_connections
+from django.db import close_old_connections, connection
 
 from apps.applications.services import expire_stale_applications
+from apps.areas.jobs import run_due_jobs
 from apps.messaging import services
 
 
@@ -33,8 +34,14 @@ class Command(BaseCommand):
         if not once:
             self.stdout.write(f"Worker {name} started.")
         while not stopping:
-            close_old_connections()
+            # A connection is only recycled between transactions (the tests run the worker
+            # inside one, and closing it there would end their transaction).
+            if not connection.in_atomic_block:
+                close_old_connections()
             processed = services.deliver_due(name)
+            # One queued import (an area or address upload from the coordinator's desk) per round,
+            # so deliveries never wait long behind a big file.
+            run_due_jobs(limit=1)
             now = time.monotonic()
             if now - last_hourly > 3600 or once:
                 expire_stale_applications()

@@ -1,0 +1,82 @@
+"""Covered and uncovered addresses for a map: hexagons at town and national zoom, points at
+street zoom. Hexagons are laid out in metres (ETRS89-LAEA, EPSG:3035, equal area), so every
+hexagon holds the same surface wherever it is."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from pyproj import Transformer
+
+_TO_M = Transformer.from_crs("EPSG:4326", "EPSG:3035", always_xy=True)
+_TO_DEG = Transformer.from_crs("EPSG:3035", "EPSG:4326", always_xy=True)
+SQRT3 = math.sqrt(3)
+
+
+def hex_size_for_zoom(zoom: int) -> float:
+    """Hexagon radius in metres: a few pixels wide at every zoom."""
+    return float(max(50, min(20_000, 40_000_000 / 256 / 2**zoom * 12)))
+
+
+def hexbins(lons: np.ndarray, lats: np.ndarray, covered: np.ndarray, size_m: float) -> list[dict]:
+    """GeoJSON features: one pointy-top hexagon of radius ``size_m`` per cell that holds
+    addresses, with ``addresses``, ``covered`` and ``share``."""
+    if not len(lons):
+        return []
+    x, y = _TO_M.transform(lons, lats)
+    x, y = np.asarray(x), np.asarray(y)
+    # Axial coordinates, then rounding in cube coordinates to the nearest hexagon.
+    q = (SQRT3 / 3 * x - y / 3) / size_m
+    r = (2 / 3 * y) / size_m
+    cx, cz = q, r
+    cy = -cx - cz
+    rx, ry, rz = np.round(cx), np.round(cy), np.round(cz)
+    dx, dy, dz = np.abs(rx - cx), np.abs(ry - cy), np.abs(rz - cz)
+    fix_x = (dx > dy) & (dx > dz)
+    fix_y = ~fix_x & (dy > dz)
+    rx = np.where(fix_x, -ry - rz, rx)
+    rz = np.where(~fix_x & ~fix_y, -rx - ry, rz)
+    keys = np.stack([rx.astype(np.int64), rz.astype(np.int64)], axis=1)
+    cells, inverse = np.unique(keys, axis=0, return_inverse=True)
+    inverse = inverse.reshape(-1)
+    totals = np.bincount(inverse, minlength=len(cells))
+    covered_counts = np.bincount(inverse, weights=covered.astype(float), minlength=len(cells)).astype(int)
+    # Corners of every hexagon at once.
+    centre_x = size_m * (SQRT3 * cells[:, 0] + SQRT3 / 2 * cells[:, 1])
+    centre_y = size_m * (1.5 * cells[:, 1])
+    angles = np.radians(np.arange(6) * 60 + 30)
+    corner_x = centre_x[:, None] + size_m * np.cos(angles)[None, :]
+    corner_y = centre_y[:, None] + size_m * np.sin(angles)[None, :]
+    lon, lat = _TO_DEG.transform(corner_x.ravel(), corner_y.ravel())
+    lon = np.round(np.asarray(lon).reshape(-1, 6), 6)
+    lat = np.round(np.asarray(lat).reshape(-1, 6), 6)
+    features = []
+    for i in range(len(cells)):
+        ring = [[float(lon[i, k]), float(lat[i, k])] for k in range(6)]
+        ring.append(ring[0])
+        total = int(totals[i])
+        features.append(
+            {
+                "type": "Feature",
+                "geometry": {"type": "Polygon", "coordinates": [ring]},
+                "properties": {
+                    "addresses": total,
+                    "covered": int(covered_counts[i]),
+                    "share": round(int(covered_counts[i]) / total, 3),
+                },
+            }
+        )
+    return features
+
+
+def point_features(lons, lats, covered, limit: int = 5000) -> list[dict]:
+    n = min(len(lons), limit)
+    return [
+        {
+            "type": "Feature",
+            "geometry": {"type": "Point", "coordinates": [round(float(lons[i]), 6), round(float(lats[i]), 6)]},
+            "properties": {"covered": bool(covered[i])},
+        }
+        for i in range(n)
+    ]

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class GeocodingConfig(AppConfig):
+    name = "apps.geocoding"
+    label = "geocoding"

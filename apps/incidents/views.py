@@ -1,0 +1,189 @@
+"""Incident pages of the desk: list, record, detail with relay and police feedback.
+
+Objects come only from ``incidents_for`` (the rest is a 404); changes go through the services.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import FileResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from apps.accounts.permissions import roles
+from apps.municipalities.models import Municipality
+from apps.staff import maps
+from apps.staff.views import _add_errors, _page, _render, staff_view
+
+from . import services
+from .forms import DeliveryPreferenceForm, FeedbackForm, IncidentForm
+from .models import Incident, IncidentAttachment
+from .permissions import can_close, incidents_for, reporting_municipality_ids
+
+
+def _may_report(user) -> bool:
+    r = roles(user)
+    return r["admin"] or r["coordinator"] or r["police"] or r["superuser"]
+
+
+def _numbers(user) -> list[Municipality]:
+    """The police numbers shown above the form: of every municipality the user reports in."""
+    return list(Municipality.objects.filter(id__in=reporting_municipality_ids(user)).order_by("name")[:20])
+
+
+@staff_view
+def incident_list(request):
+    incidents = incidents_for(request.user).select_related("municipality", "group").order_by("-occurred_at", "-id")
+    status = request.GET.get("status")
+    if status in Incident.Status.values:
+        incidents = incidents.filter(status=status)
+    return _render(
+        request,
+        "incidents/incident_list.html",
+        {"page": _page(request, incidents), "may_report": _may_report(request.user), "status": status},
+    )
+
+
+@staff_view
+def incident_create(request):
+    if not _may_report(request.user):
+        raise PermissionDenied
+    if request.method == "POST":
+        form = IncidentForm(request.POST, user=request.user)
+        if form.is_valid():
+            try:
+                incident = services.create_incident(actor=request.user, data=form.service_data())
+            except ValidationError as exc:
+                _add_errors(form, exc_for_form(exc), None)
+            else:
+                messages.success(request, _("The incident was recorded. You can relay it now."))
+                return redirect("incidents:detail", pk=incident.pk)
+        messages.error(request, _("The incident was not recorded. Correct the fields marked below."))
+    else:
+        form = IncidentForm(
+            user=request.user, initial={"occurred_at": timezone.localtime().replace(second=0, microsecond=0)}
+        )
+    return _render(request, "incidents/incident_form.html", {"form": form, "numbers": _numbers(request.user)})
+
+
+def exc_for_form(exc: ValidationError) -> ValidationError:
+    """The service names the form's group and municipality fields with an _id suffix."""
+    if not hasattr(exc, "error_dict"):
+        return exc
+    renamed = {}
+    for field, errors in exc.error_dict.items():
+        renamed[{"group_id": "group", "municipality_id": "municipality"}.get(field, field)] = errors
+    return ValidationError(renamed)
+
+
+def _detail(request, incident: Incident, feedback_form=None, status: int = 200):
+    features = []
+    if incident.area_id:
+        features.append(maps.area_feature(incident.area.geometry, incident.area.name, "group"))
+    if incident.has_point:
+        features.append(maps.point_feature(incident.lon, incident.lat, _("Where it happened"), "applicant"))
+    return _render(
+        request,
+        "incidents/incident_detail.html",
+        {
+            "incident": incident,
+            "person": [(k, v) for k, v in incident.person().items() if v],
+            "map_data": maps.collection(features) if features else None,
+            "relays": incident.relays.select_related("created_by").order_by("-created_at")[:20],
+            "can_close": can_close(request.user, incident) and incident.status == Incident.Status.OPEN,
+            "feedback_form": feedback_form or FeedbackForm(),
+            "relay_url": reverse("relays:preview", args=[incident.pk]),
+            "attachments": incident.attachments.order_by("created_at", "id"),
+        },
+        status=status,
+    )
+
+
+@staff_view
+def incident_detail(request, pk: int):
+    incident = get_object_or_404(
+        incidents_for(request.user).select_related("municipality", "group", "area", "reported_by"), pk=pk
+    )
+    return _detail(request, incident)
+
+
+@require_POST
+@staff_view
+def incident_feedback(request, pk: int):
+    incident = get_object_or_404(
+        incidents_for(request.user).select_related("municipality", "group", "area", "reported_by"), pk=pk
+    )
+    if not can_close(request.user, incident):
+        raise PermissionDenied
+    form = FeedbackForm(request.POST)
+    if form.is_valid():
+        try:
+            services.give_feedback(
+                actor=request.user,
+                incident=incident,
+                feedback=form.cleaned_data["feedback"],
+                close=form.cleaned_data["close"],
+            )
+        except ValidationError as exc:
+            _add_errors(form, exc, None)
+        else:
+            messages.success(request, _("Your feedback was saved; the group's admins are told."))
+            return redirect("incidents:detail", pk=incident.pk)
+    return _detail(request, incident, form, status=400)
+
+
+@require_POST
+@staff_view
+def attachment_upload(request, pk: int):
+    incident = get_object_or_404(incidents_for(request.user), pk=pk)
+    upload = request.FILES.get("file")
+    if upload is None:
+        messages.error(request, _("Choose a file to attach."))
+        return redirect("incidents:detail", pk=incident.pk)
+    try:
+        services.add_attachment(actor=request.user, incident=incident, upload=upload)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect("incidents:detail", pk=incident.pk)
+    messages.success(request, _("The file was attached."))
+    return redirect("incidents:detail", pk=incident.pk)
+
+
+@staff_view
+def attachment_file(request, pk: int):
+    attachment = get_object_or_404(IncidentAttachment.objects.filter(incident__in=incidents_for(request.user)), pk=pk)
+    response = FileResponse(attachment.file.open("rb"), content_type=attachment.content_type)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Disposition"] = (
+        f'inline; filename="attachment-{attachment.pk}.{attachment.file.name.rsplit(".", 1)[-1]}"'
+    )
+    return response
+
+
+@staff_view
+def delivery_preference(request):
+    """The user's own channels for alerts, WhatsApp opt-in and quiet hours."""
+    from apps.messaging.models import DeliveryPreference
+
+    preference = DeliveryPreference.objects.filter(user=request.user).first()
+    initial = {"channels": "whatsapp,sms,email"}
+    if preference is not None:
+        initial = {
+            "channels": preference.channels,
+            "whatsapp_opt_in": preference.whatsapp_opt_in,
+            "quiet_start": preference.quiet_start,
+            "quiet_end": preference.quiet_end,
+        }
+    if request.method == "POST":
+        form = DeliveryPreferenceForm(request.POST)
+        if form.is_valid():
+            DeliveryPreference.objects.update_or_create(user=request.user, defaults=form.cleaned_data)
+            messages.success(request, _("Your settings were saved."))
+            return redirect("incidents:delivery_preference")
+    else:
+        form = DeliveryPreferenceForm(initial=initial)
+    return _render(request, "incidents/delivery_preference.html", {"form": form, "phone": request.user.phone})

@@ -1,0 +1,120 @@
+"""Relays: an incident passed on to the admins of nearby groups and to the police, with who
+acknowledged it."""
+
+from __future__ import annotations
+
+import hashlib
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from apps.groups.models import Group
+from apps.incidents.models import Incident
+from apps.messaging.models import OutgoingMessage
+from apps.municipalities.models import PoliceZone
+
+
+class Relay(models.Model):
+    class Scope(models.TextChoices):
+        RADIUS = "radius", _("within a radius")
+        NEIGHBOURS = "neighbours", _("neighbouring areas")
+
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="relays")
+    scope = models.CharField(_("scope"), max_length=12, choices=Scope.choices)
+    radius_m = models.PositiveIntegerField(_("radius (m)"), null=True, blank=True)
+    note = models.TextField(_("note"), blank=True, max_length=1000)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("relay")
+        verbose_name_plural = _("relays")
+
+    def __str__(self) -> str:
+        return f"relay {self.pk} of incident {self.incident_id}"
+
+
+class RelayRecipient(models.Model):
+    class Kind(models.TextChoices):
+        ADMIN = "admin", _("group admin")
+        POLICE = "police", _("police")
+
+    relay = models.ForeignKey(Relay, on_delete=models.CASCADE, related_name="recipients")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    zone = models.ForeignKey(PoliceZone, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    groups = models.ManyToManyField(Group, related_name="+", blank=True)
+    name = models.CharField(max_length=160)
+    channel = models.CharField(max_length=10, blank=True, help_text="Empty when the recipient has no channel left")
+    address = models.CharField(max_length=254, blank=True)
+    message = models.OneToOneField(
+        OutgoingMessage, null=True, blank=True, on_delete=models.SET_NULL, related_name="relay_recipient"
+    )
+    # SHA-256 of the secret in the acknowledgement link; the secret itself is only in the message.
+    ack_key_hash = models.CharField(max_length=64, unique=True)
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["relay", "kind", "name", "id"]
+        verbose_name = _("relay recipient")
+        verbose_name_plural = _("relay recipients")
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.kind})"
+
+    @staticmethod
+    def hash_key(key: str) -> str:
+        return hashlib.sha256(key.encode()).hexdigest()
+
+
+class Broadcast(models.Model):
+    """A message of the police or a coordinator to every admin of a municipality, a police zone
+    or a drawn area: red (urgent: WhatsApp/SMS now, even at night) or green (e-mail, quiet hours)."""
+
+    class Scope(models.TextChoices):
+        MUNICIPALITY = "municipality", _("municipality")
+        ZONE = "zone", _("police zone")
+        AREA = "area", _("drawn area")
+
+    scope = models.CharField(_("scope"), max_length=12, choices=Scope.choices)
+    municipality = models.ForeignKey(
+        "municipalities.Municipality", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    zone = models.ForeignKey(PoliceZone, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    geometry = models.JSONField(null=True, blank=True)
+    urgency = models.CharField(_("urgency"), max_length=5, choices=OutgoingMessage.Urgency.choices)
+    subject = models.CharField(_("subject"), max_length=200)
+    text = models.TextField(_("text"), max_length=2000)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("broadcast")
+        verbose_name_plural = _("broadcasts")
+
+    def __str__(self) -> str:
+        return f"{self.urgency} broadcast {self.pk}"
+
+
+class BroadcastRecipient(models.Model):
+    broadcast = models.ForeignKey(Broadcast, on_delete=models.CASCADE, related_name="recipients")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    name = models.CharField(max_length=160)
+    channel = models.CharField(max_length=10, blank=True)
+    message = models.OneToOneField(
+        OutgoingMessage, null=True, blank=True, on_delete=models.SET_NULL, related_name="broadcast_recipient"
+    )
+
+    class Meta:
+        ordering = ["broadcast", "name", "id"]
+        verbose_name = _("broadcast recipient")
+        verbose_name_plural = _("broadcast recipients")
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.channel or '-'})"

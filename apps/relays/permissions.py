@@ -1,0 +1,13 @@
+"""Relays are seen by whoever sees their incident (apps.incidents.permissions.incidents_for)."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+
+from apps.incidents.permissions import incidents_for
+
+
+def relays_for(user) -> QuerySet:
+    from .models import Relay
+
+    return Relay.objects.filter(incident__in=incidents_for(user))

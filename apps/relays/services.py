@@ -1,0 +1,389 @@
+"""Relaying an incident to the admins of nearby groups and to the police.
+
+``preview`` computes who would receive it, writing nothing; ``send`` writes the relay, one
+recipient row and one outgoing message per recipient in one transaction, so either all are
+queued or none. Each message carries a secret acknowledgement link ("posted in my group").
+"""
+
+from __future__ import annotations
+
+import math
+import secrets
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+import shapely
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from shapely.geometry import Point, shape
+
+from apps.areas.models import Area
+from apps.areas.neighbours import neighbour_ids, to_metres
+from apps.audit.models import AuditEvent
+from apps.audit.services import record
+from apps.groups.models import Group, GroupAdmin
+from apps.incidents.models import Incident
+from apps.incidents.permissions import incidents_for
+from apps.messaging.models import OutgoingMessage
+from apps.messaging.services import (
+    Content,
+    channels_for,
+    latest_attempt,
+    preferences_for,
+    queue_email,
+    queue_for_user,
+)
+from apps.municipalities.models import PoliceZone
+
+from .models import Relay, RelayRecipient
+
+MIN_RADIUS_M = 100
+MAX_RADIUS_M = 25_000
+# The same relay asked for twice within this window (a double click, a client retrying) is one relay.
+REPEAT_WINDOW = timedelta(seconds=60)
+
+
+@dataclass
+class Candidate:
+    kind: str
+    name: str
+    channel: str
+    address: str
+    user_id: int | None = None
+    zone_id: int | None = None
+    group_ids: list[int] = field(default_factory=list)
+
+    @property
+    def key(self) -> str:
+        return f"user:{self.user_id}" if self.user_id else f"zone:{self.zone_id}"
+
+
+@dataclass
+class Preview:
+    scope: str
+    radius_m: int | None
+    groups: list[Group]
+    recipients: list[Candidate]
+
+
+def _area_ids_within(lon: float, lat: float, radius_m: int) -> list[int]:
+    # A generous box in degrees first (one degree of latitude is ~111 km), then exact metres.
+    dlat = radius_m / 111_000 * 1.5
+    dlon = radius_m / (111_000 * max(math.cos(math.radians(lat)), 0.1)) * 1.5
+    rows = Area.objects.filter(
+        min_lon__lte=lon + dlon, max_lon__gte=lon - dlon, min_lat__lte=lat + dlat, max_lat__gte=lat - dlat
+    ).values_list("id", "geometry")
+    point = to_metres(Point(lon, lat))
+    ids = []
+    for area_id, geometry in rows:
+        if shapely.distance(point, to_metres(shape(geometry))) <= radius_m:
+            ids.append(area_id)
+    return ids
+
+
+def _check_scope(incident: Incident, scope: str, radius_m) -> tuple[str, int | None]:
+    if scope == Relay.Scope.RADIUS:
+        if not isinstance(radius_m, int) or isinstance(radius_m, bool):
+            raise ValidationError({"radius_m": [_("Enter a whole number.")]})
+        if not MIN_RADIUS_M <= radius_m <= MAX_RADIUS_M:
+            raise ValidationError(
+                {
+                    "radius_m": [
+                        _("Choose a radius between %(min)s and %(max)s metres.")
+                        % {"min": MIN_RADIUS_M, "max": MAX_RADIUS_M}
+                    ]
+                }
+            )
+        if not incident.has_point:
+            raise ValidationError(
+                {"radius_m": [_("The incident has no point on the map; relay to the neighbouring areas instead.")]}
+            )
+        return scope, radius_m
+    if scope == Relay.Scope.NEIGHBOURS:
+        if incident.area_id is None:
+            raise ValidationError(
+                {"scope": [_("The incident lies in no group's area; relay within a radius instead.")]}
+            )
+        return scope, None
+    raise ValidationError({"scope": [_("Select a valid choice. That choice is not one of the available choices.")]})
+
+
+def preview(incident: Incident, *, scope: str, radius_m: int | None = None, sender=None) -> Preview:
+    """Who would receive the relay: the admins of the groups in the chosen areas (any
+    municipality, either country; not the group it was reported in) and the police zones of
+    those areas' municipalities."""
+    scope, radius_m = _check_scope(incident, scope, radius_m)
+    if scope == Relay.Scope.RADIUS:
+        area_ids = _area_ids_within(incident.lon, incident.lat, radius_m)
+    else:
+        area_ids = [incident.area_id, *neighbour_ids(incident.area_id)]
+    groups = list(
+        Group.objects.filter(area_id__in=area_ids)
+        .exclude(status=Group.Status.CLOSED)
+        .exclude(pk=incident.group_id or 0)
+        .select_related("area", "municipality")
+        .order_by("municipality__name", "name")
+    )
+    by_user: dict[int, Candidate] = {}
+    admins = (
+        GroupAdmin.objects.filter(group__in=groups, user__is_active=True)
+        .select_related("user")
+        .order_by("user__last_name", "user__first_name", "user_id")
+    )
+    admins = list(admins)
+    preferences = preferences_for({role.user_id for role in admins})
+    for role in admins:
+        if sender is not None and role.user_id == getattr(sender, "pk", None):
+            continue
+        user = role.user
+        candidate = by_user.get(user.pk)
+        if candidate is None:
+            channels = channels_for(user, OutgoingMessage.Urgency.RED, preference=preferences[user.pk])
+            channel, address = channels[0] if channels else ("", "")
+            candidate = by_user[user.pk] = Candidate(
+                kind=RelayRecipient.Kind.ADMIN,
+                name=user.display_name,
+                channel=channel,
+                address=address,
+                user_id=user.pk,
+            )
+        candidate.group_ids.append(role.group_id)
+    municipality_ids = {g.municipality_id for g in groups} | {incident.municipality_id}
+    zones = PoliceZone.objects.filter(municipalities__in=municipality_ids).distinct().order_by("name")
+    police = [
+        Candidate(
+            kind=RelayRecipient.Kind.POLICE,
+            name=zone.name,
+            channel="email" if zone.email else "",
+            address=zone.email,
+            zone_id=zone.pk,
+        )
+        for zone in zones
+    ]
+    return Preview(scope=scope, radius_m=radius_m, groups=groups, recipients=[*by_user.values(), *police])
+
+
+def ack_url(key: str) -> str:
+    return settings.BUURTWACHT_SITE_URL + reverse("relay_acknowledge", args=[key])
+
+
+def _body(incident: Incident, relay: Relay, sender, key: str, kind: str) -> str:
+    lines = [
+        _("%(sender)s passes on an incident from a neighbouring area.")
+        % {"sender": sender.display_name if sender is not None else "Buurtwacht"},
+        "",
+        *incident.summary_lines(),
+    ]
+    if relay.note:
+        lines += ["", relay.note]
+    lines += ["", _("The police was called first (SAAR).")]
+    if kind == RelayRecipient.Kind.ADMIN:
+        lines += [
+            "",
+            _("Posted it in your group? Let the sender know: %(url)s") % {"url": ack_url(key)},
+            _("Describe behaviour and appearance, never origin."),
+        ]
+    else:
+        lines += ["", _("Seen it? Let the sender know: %(url)s") % {"url": ack_url(key)}]
+    return "\n".join(lines)
+
+
+def _one_line(text: str) -> str:
+    # WhatsApp template parameters may not hold new lines, tabs or runs of spaces.
+    return " ".join(text.split())
+
+
+def _content(incident: Incident, relay: Relay, sender, key: str, subject: str, cache: dict) -> Content:
+    """The message for one admin; everything but the acknowledgement link is the same for all."""
+    if "content" not in cache:
+        cache["content"] = _content_for_key(incident, relay, sender, "\x00KEY\x00", subject)
+    base = cache["content"]
+    url, placeholder = ack_url(key), ack_url("\x00KEY\x00")
+    return Content(
+        subject=base.subject,
+        body=base.body.replace(placeholder, url),
+        sms=base.sms.replace(placeholder, url),
+        template=base.template,
+        template_params=tuple(p.replace(placeholder, url) for p in base.template_params),
+        language=base.language,
+    )
+
+
+def _content_for_key(incident: Incident, relay: Relay, sender, key: str, subject: str) -> Content:
+    when = timezone.localtime(incident.occurred_at).strftime("%d-%m %H:%M")
+    where = incident.address or (f"{incident.lat:.5f}, {incident.lon:.5f}" if incident.has_point else "")
+    description = _one_line(" ".join(line for line in incident.summary_lines()[3:] if line))
+    sms = "\n".join(
+        [
+            f"{incident.get_category_display()} {when} {where}".strip(),
+            description[:300],
+            _("Posted it in your group? %(url)s") % {"url": ack_url(key)},
+        ]
+    )
+    return Content(
+        subject=subject,
+        body=_body(incident, relay, sender, key, RelayRecipient.Kind.ADMIN),
+        sms=sms,
+        template=settings.WHATSAPP_ALERT_TEMPLATE,
+        template_params=(
+            _one_line(sender.display_name if sender is not None else "Buurtwacht"),
+            _one_line(str(incident.get_category_display())),
+            _one_line(f"{when} {where}"),
+            description[:900] or "-",
+            ack_url(key),
+        ),
+        language=incident.municipality.language or "nl",
+    )
+
+
+def send(*, actor, incident: Incident, scope: str, radius_m: int | None = None, note: str = "") -> Relay:
+    """Relay the incident now. Returns the relay; its recipients and messages exist with it."""
+    if actor is None or not getattr(actor, "is_authenticated", False):
+        raise PermissionDenied
+    if not incidents_for(actor).filter(pk=incident.pk).exists():
+        raise PermissionDenied
+    note = (note or "").strip()
+    if len(note) > 1000:
+        raise ValidationError({"note": [_("Keep the note under 1000 characters.")]})
+    plan = preview(incident, scope=scope, radius_m=radius_m, sender=actor)
+    if not plan.recipients:
+        raise ValidationError(_("Nobody to relay to: no groups or police in this scope. Try a larger radius."))
+    with transaction.atomic():
+        # The incident's row is the lock: two identical requests at once make one relay.
+        incident = Incident.objects.select_for_update().get(pk=incident.pk)
+        if incident.status == Incident.Status.CLOSED:
+            raise ValidationError(_("This incident is closed; it can no longer be relayed."))
+        recent = Relay.objects.filter(
+            incident=incident,
+            created_by=actor,
+            scope=plan.scope,
+            radius_m=plan.radius_m,
+            created_at__gte=timezone.now() - REPEAT_WINDOW,
+        ).first()
+        if recent is not None:
+            return recent
+        relay = Relay.objects.create(
+            incident=incident, scope=plan.scope, radius_m=plan.radius_m, note=note, created_by=actor
+        )
+        subject = _("Relayed incident: %(category)s") % {"category": incident.get_category_display()}
+        from django.contrib.auth import get_user_model
+
+        users = get_user_model().objects.in_bulk([c.user_id for c in plan.recipients if c.user_id])
+        preferences = preferences_for(list(users))
+        group_links = []
+        content_cache: dict = {}
+        for candidate in plan.recipients:
+            key = secrets.token_urlsafe(32)
+            recipient = RelayRecipient.objects.create(
+                relay=relay,
+                kind=candidate.kind,
+                user_id=candidate.user_id,
+                zone_id=candidate.zone_id,
+                name=candidate.name[:160],
+                channel=candidate.channel,
+                address=candidate.address,
+                ack_key_hash=RelayRecipient.hash_key(key),
+            )
+            group_links += [
+                RelayRecipient.groups.through(relayrecipient_id=recipient.pk, group_id=gid)
+                for gid in candidate.group_ids
+            ]
+            group_id = candidate.group_ids[0] if candidate.group_ids else None
+            dedupe_key = f"relay:{relay.pk}:{candidate.key}"
+            if candidate.kind == RelayRecipient.Kind.ADMIN and candidate.channel:
+                recipient.message = queue_for_user(
+                    users[candidate.user_id],
+                    _content(incident, relay, actor, key, subject, content_cache),
+                    urgency=OutgoingMessage.Urgency.RED,
+                    topic="relay",
+                    dedupe_key=dedupe_key,
+                    group_id=group_id,
+                    municipality_id=incident.municipality_id,
+                    preference=preferences[candidate.user_id],
+                    fresh=True,
+                )
+            elif candidate.channel:
+                recipient.message = queue_email(
+                    to=candidate.address,
+                    subject=subject,
+                    body=_body(incident, relay, actor, key, candidate.kind),
+                    topic="relay",
+                    dedupe_key=dedupe_key,
+                    municipality_id=incident.municipality_id,
+                )
+            if recipient.message is not None:
+                recipient.channel = recipient.message.channel
+                recipient.address = recipient.message.recipient
+                recipient.save(update_fields=["message", "channel", "address"])
+        RelayRecipient.groups.through.objects.bulk_create(group_links)
+        record(
+            actor,
+            AuditEvent.Action.RELAY_SENT,
+            relay,
+            municipality_id=incident.municipality_id,
+            group_id=incident.group_id,
+            incident_id=incident.pk,
+            scope=plan.scope,
+            radius_m=plan.radius_m,
+            recipients=len(plan.recipients),
+            groups=len(plan.groups),
+        )
+    return relay
+
+
+def find_by_key(key: str) -> RelayRecipient | None:
+    if not key or len(key) > 100:
+        return None
+    return (
+        RelayRecipient.objects.select_related("relay", "relay__incident", "relay__created_by")
+        .filter(ack_key_hash=RelayRecipient.hash_key(key))
+        .first()
+    )
+
+
+def acknowledge(recipient: RelayRecipient) -> bool:
+    """Mark "posted in my group"; True the first time."""
+    with transaction.atomic():
+        updated = RelayRecipient.objects.filter(pk=recipient.pk, acknowledged_at__isnull=True).update(
+            acknowledged_at=timezone.now()
+        )
+        if updated:
+            record(
+                None,
+                AuditEvent.Action.RELAY_ACKNOWLEDGED,
+                recipient.relay,
+                municipality_id=recipient.relay.incident.municipality_id,
+                group_id=recipient.relay.incident.group_id,
+                recipient_id=recipient.pk,
+            )
+    return bool(updated)
+
+
+def status_rows(relay: Relay) -> list[dict]:
+    """Each recipient with channel, delivery status, attempts, last error and acknowledgement."""
+    rows = []
+    recipients = relay.recipients.select_related("message").prefetch_related("groups").order_by("kind", "name", "id")
+    for r in recipients:
+        message = latest_attempt(r.message) if r.message else None
+        rows.append(
+            {
+                "id": r.pk,
+                "kind": r.kind,
+                "name": r.name,
+                "groups": [{"id": g.pk, "name": g.name} for g in r.groups.all()],
+                "channel": (message.channel if message else r.channel) or None,
+                "status": message.status if message else "no_channel",
+                "sent_at": message.sent_at if message else None,
+                "provider_message_id": message.provider_message_id if message else "",
+                "attempts": message.attempts if message else 0,
+                "last_error": message.last_error if message else _("No channel left: no e-mail address or phone."),
+                "possible_repeat": bool(message and message.possible_repeat),
+                "message_id": message.pk if message else None,
+                "acknowledged_at": r.acknowledged_at,
+            }
+        )
+    return rows

@@ -1,0 +1,167 @@
+"""Relaying an incident: who receives it (radius, neighbours, across borders, police), the
+preview before sending, one message per recipient in the relay's transaction, acknowledgement."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.urls import reverse
+
+from apps.areas import neighbours
+from apps.areas.services import save_area
+from apps.core.testing import World, box, make_user
+from apps.groups.models import Group, GroupAdmin
+from apps.incidents.tests.helpers import report
+from apps.messaging.models import OutgoingMessage
+from apps.relays import services
+from apps.relays.models import Relay, RelayRecipient
+
+
+@pytest.fixture
+def border(world: World) -> Group:
+    """A Dutch group right next to Testdorp Noord (east of longitude 5.32), with an admin."""
+    area = save_area(municipality=world.grensstad, name="Grensstrook", geometry=box(5.32, 50.75, 5.34, 50.76))
+    group = Group.objects.create(
+        municipality=world.grensstad, area=area, name="Grensstrook", slug="grensstrook", status=Group.Status.ACTIVE
+    )
+    GroupAdmin.objects.create(group=group, user=make_user("admin_nl", phone="+31612345678"))
+    world.zone.email = "wijkteam@pz-test.example"
+    world.zone.save()
+    neighbours.recompute()
+    return group
+
+
+def names(plan) -> set[str]:
+    return {r.name for r in plan.recipients}
+
+
+def test_radius_reaches_nearby_groups_across_the_border_and_the_police(world: World, border):
+    incident = report(world)  # in Testdorp Noord, reported in group A
+    plan = services.preview(incident, scope="radius", radius_m=3000, sender=world.admin_a)
+    assert {g.name for g in plan.groups} == {"Testdorp Zuid", "Grensstrook"}  # not the reporter's own group
+    assert names(plan) == {"Admin_B", "Admin_Nl", "PZ Testzone"}
+    assert "Grensstad Centrum" not in {g.name for g in plan.groups}  # ~28 km away
+
+
+def test_a_small_radius_reaches_fewer_groups(world: World, border):
+    incident = report(world, lat=50.7595, lon=5.31)  # north edge of Noord: Zuid is > 1 km away
+    plan = services.preview(incident, scope="radius", radius_m=500, sender=world.admin_a)
+    assert {g.name for g in plan.groups} == set()
+    assert names(plan) == {"PZ Testzone"}
+
+
+def test_neighbours_scope_uses_the_areas_neighbours(world: World, border):
+    incident = report(world)
+    plan = services.preview(incident, scope="neighbours", sender=world.admin_a)
+    assert {g.name for g in plan.groups} == {"Testdorp Zuid", "Grensstrook"}
+
+
+@pytest.mark.parametrize(
+    ("scope", "radius", "field"),
+    [("radius", 50, "radius_m"), ("radius", 100_000, "radius_m"), ("radius", None, "radius_m"), ("all", None, "scope")],
+)
+def test_bad_scope_is_refused_and_nothing_is_written(world: World, border, scope, radius, field):
+    incident = report(world)
+    with pytest.raises(ValidationError) as caught:
+        services.send(actor=world.admin_a, incident=incident, scope=scope, radius_m=radius)
+    assert field in caught.value.message_dict
+    assert not Relay.objects.exists() and not OutgoingMessage.objects.exists()
+
+
+def test_send_writes_one_message_per_recipient_with_an_ack_link(world: World, border):
+    incident = report(world)
+    relay = services.send(actor=world.admin_a, incident=incident, scope="radius", radius_m=3000)
+    recipients = list(relay.recipients.select_related("message"))
+    assert len(recipients) == 3 and all(r.message for r in recipients)
+    assert OutgoingMessage.objects.filter(topic="relay").count() == 3
+    police = next(r for r in recipients if r.kind == "police")
+    assert police.message.recipient == "wijkteam@pz-test.example"
+    assert "1-ABC-123" in police.message.body and "/doorgegeven/" in police.message.body
+    # Asked again within a minute (double click, client retry): the same relay, no new messages.
+    again = services.send(actor=world.admin_a, incident=incident, scope="radius", radius_m=3000)
+    assert again.pk == relay.pk and OutgoingMessage.objects.filter(topic="relay").count() == 3
+
+
+def test_a_recipient_without_channel_is_shown_not_skipped(world: World, border):
+    world.admin_b.email = ""
+    world.admin_b.save()
+    relay = services.send(actor=world.admin_a, incident=report(world), scope="radius", radius_m=3000)
+    rows = {r["name"]: r for r in services.status_rows(relay)}
+    assert rows["Admin_B"]["status"] == "no_channel" and rows["Admin_B"]["channel"] is None
+    assert rows["Admin_Nl"]["status"] == "queued"
+
+
+def test_acknowledgement_link_needs_a_post_and_the_sender_sees_it(client, world: World, border):
+    incident = report(world)
+    relay = services.send(actor=world.admin_a, incident=incident, scope="radius", radius_m=3000)
+    message = OutgoingMessage.objects.get(topic="relay", recipient=world.admin_b.email)
+    url = next(w for w in message.body.split() if "/doorgegeven/" in w)
+    path = url.split("127.0.0.1:8000", 1)[1] if "127.0.0.1:8000" in url else url
+    assert client.get(path).status_code == 200
+    recipient = RelayRecipient.objects.get(relay=relay, user=world.admin_b)
+    assert recipient.acknowledged_at is None  # a mail scanner opening the link acknowledges nothing
+    assert client.post(path).status_code == 200
+    recipient.refresh_from_db()
+    assert recipient.acknowledged_at is not None
+    assert client.get("/doorgegeven/not-a-key/").status_code == 404
+    client.force_login(world.admin_a)
+    page = client.get(reverse("relays:detail", args=[relay.pk])).content.decode()
+    assert "1 of 3 recipients acknowledged" in page
+
+
+def test_preview_page_lists_recipients_and_map_then_sends(client, world: World, border):
+    incident = report(world)
+    client.force_login(world.admin_a)
+    page = client.get(reverse("relays:preview", args=[incident.pk]), {"scope": "radius", "radius_m": "3000"})
+    text = page.content.decode()
+    assert page.status_code == 200 and "Grensstrook" in text and "map-data" in text
+    assert not Relay.objects.exists()  # the preview writes nothing
+    response = client.post(reverse("relays:send", args=[incident.pk]), {"scope": "radius", "radius_m": "3000"})
+    relay = Relay.objects.get()
+    assert response.status_code == 302 and response["Location"] == reverse("relays:detail", args=[relay.pk])
+
+
+@pytest.mark.parametrize("who", ["admin_b", "coordinator_nl"])
+def test_others_cannot_preview_send_or_see_relays(client, world: World, border, who):
+    incident = report(world)
+    relay = services.send(actor=world.admin_a, incident=incident, scope="radius", radius_m=3000)
+    client.force_login(getattr(world, who))
+    assert client.get(reverse("relays:preview", args=[incident.pk]), {"scope": "neighbours"}).status_code == 404
+    assert client.post(reverse("relays:send", args=[incident.pk]), {"scope": "neighbours"}).status_code == 404
+    assert client.get(reverse("relays:detail", args=[relay.pk])).status_code == 404
+    assert Relay.objects.count() == 1
+
+
+def test_closed_incident_cannot_be_relayed(world: World, border):
+    from apps.incidents.services import give_feedback
+
+    incident = report(world)
+    give_feedback(actor=world.police, incident=incident, feedback="Loos alarm.", close=True)
+    with pytest.raises(ValidationError):
+        services.send(actor=world.admin_a, incident=incident, scope="neighbours")
+    assert not Relay.objects.exists()
+
+
+def test_relay_goes_by_whatsapp_template_to_an_opted_in_admin(world: World, border, settings):
+    from apps.messaging import services as messaging
+    from apps.messaging.models import DeliveryPreference
+    from apps.messaging.tests.fake_gateway import FakeGateway, whatsapp_ok
+
+    gateway = FakeGateway(whatsapp_ok)
+    try:
+        settings.WHATSAPP_API_URL = f"{gateway.url}/v23.0"
+        settings.WHATSAPP_PHONE_NUMBER_ID = "1065"
+        settings.WHATSAPP_TOKEN = "t"  # noqa: S105 (fake)
+        DeliveryPreference.objects.create(user=world.admin_b, whatsapp_opt_in=True)
+        relay = services.send(actor=world.admin_a, incident=report(world), scope="radius", radius_m=3000)
+        recipient = relay.recipients.select_related("message").get(user=world.admin_b)
+        assert recipient.channel == "whatsapp" and recipient.message.recipient == "+32470000002"
+        assert messaging.deliver(recipient.message.pk, "w") == "sent"
+        [seen] = gateway.seen
+        params = [p["text"] for p in seen.body["template"]["components"][0]["parameters"]]
+        assert params[0] == "Admin_A" and params[1] == "suspicious vehicle" and "/doorgegeven/" in params[4]
+        assert all("\n" not in p for p in params)
+        row = next(r for r in services.status_rows(relay) if r["name"] == "Admin_B")
+        assert row["status"] == "sent" and row["provider_message_id"].startswith("wamid.")
+    finally:
+        gateway.close()

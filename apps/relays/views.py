@@ -1,0 +1,146 @@
+"""Relay pages: the preview (who, on a map) before sending, the sender's view of who got it
+and who acknowledged, and the recipient's public acknowledgement page."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_protect
+from django.views.decorators.http import require_http_methods, require_POST
+
+from apps.incidents.permissions import incidents_for
+from apps.staff import maps
+from apps.staff.views import _add_errors, _error_text, _render, staff_view
+
+from . import services
+from .permissions import relays_for
+
+
+def _scope_args(data) -> tuple[str, int | None]:
+    scope = data.get("scope") or ""
+    radius = data.get("radius_m")
+    try:
+        radius_m = int(radius) if radius not in (None, "") else None
+    except ValueError:
+        radius_m = -1  # refused with a clear message by the service
+    return scope, radius_m
+
+
+def _incident(request, pk):
+    return get_object_or_404(incidents_for(request.user).select_related("municipality", "area", "group"), pk=pk)
+
+
+@staff_view
+def relay_preview(request, pk: int):
+    incident = _incident(request, pk)
+    scope, radius_m = _scope_args(request.GET)
+    try:
+        plan = services.preview(incident, scope=scope, radius_m=radius_m, sender=request.user)
+    except ValidationError as exc:
+        messages.error(request, _error_text(exc))
+        return redirect("incidents:detail", pk=incident.pk)
+    features = [maps.area_feature(g.area.geometry, f"{g.name} ({g.municipality.name})", "group") for g in plan.groups]
+    if incident.has_point:
+        features.append(maps.point_feature(incident.lon, incident.lat, _("Where it happened"), "applicant"))
+    return _render(
+        request,
+        "relays/relay_preview.html",
+        {"incident": incident, "plan": plan, "map_data": maps.collection(features)},
+    )
+
+
+@require_POST
+@staff_view
+def relay_send(request, pk: int):
+    incident = _incident(request, pk)
+    scope, radius_m = _scope_args(request.POST)
+    try:
+        relay = services.send(
+            actor=request.user, incident=incident, scope=scope, radius_m=radius_m, note=request.POST.get("note", "")
+        )
+    except ValidationError as exc:
+        messages.error(request, _error_text(exc))
+        return redirect("incidents:detail", pk=incident.pk)
+    except PermissionDenied:
+        raise Http404 from None
+    messages.success(request, _("The incident was relayed."))
+    return redirect("relays:detail", pk=relay.pk)
+
+
+@staff_view
+def relay_detail(request, pk: int):
+    relay = get_object_or_404(relays_for(request.user).select_related("incident", "created_by"), pk=pk)
+    rows = services.status_rows(relay)
+    return _render(
+        request,
+        "relays/relay_detail.html",
+        {
+            "relay": relay,
+            "rows": rows,
+            "acknowledged": sum(1 for r in rows if r["acknowledged_at"]),
+        },
+    )
+
+
+@never_cache
+@csrf_protect
+@require_http_methods(["GET", "POST"])
+def acknowledge(request, key: str):
+    """Opening the link shows a button; only the POST acknowledges, because mail scanners open links."""
+    recipient = services.find_by_key(key)
+    if recipient is None:
+        raise Http404
+    done = recipient.acknowledged_at is not None
+    if request.method == "POST":
+        services.acknowledge(recipient)
+        done = True
+    response = render(
+        request,
+        "relays/acknowledge.html",
+        {"recipient": recipient, "incident": recipient.relay.incident, "done": done},
+    )
+    response["Referrer-Policy"] = "no-referrer"
+    response["X-Robots-Tag"] = "noindex"
+    return response
+
+
+@staff_view
+def broadcast_create(request):
+    """Police and coordinators: one message to every admin of a municipality or a police zone."""
+    from apps.accounts.permissions import roles
+
+    from .broadcasts import send_broadcast
+    from .forms import BroadcastForm
+
+    user_roles = roles(request.user)
+    if not (user_roles["police"] or user_roles["coordinator"] or user_roles["superuser"]):
+        raise Http404
+    sent = None
+    if request.method == "POST":
+        form = BroadcastForm(request.POST, user=request.user)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                sent = send_broadcast(
+                    actor=request.user,
+                    urgency=data["urgency"],
+                    subject=data["subject"],
+                    text=data["text"],
+                    municipality_id=data["municipality"].pk if data["municipality"] else None,
+                    zone_id=data["zone"].pk if data["zone"] else None,
+                )
+            except ValidationError as exc:
+                _add_errors(form, exc)
+            else:
+                messages.success(
+                    request, _("The message was queued for %(n)s admins.") % {"n": sent.recipients.count()}
+                )
+                form = BroadcastForm(user=request.user)
+    else:
+        form = BroadcastForm(user=request.user)
+    recipients = sent.recipients.select_related("message") if sent else []
+    return _render(request, "relays/broadcast_form.html", {"form": form, "sent": sent, "recipients": recipients})

@@ -1,0 +1,9 @@
+from django.contrib import admin
+
+from .models import StreetSign
+
+
+@admin.register(StreetSign)
+class StreetSignAdmin(admin.ModelAdmin):
+    list_display = ("road", "municipality", "group", "placed_on")
+    list_filter = ("municipality",)

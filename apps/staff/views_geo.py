@@ -1,0 +1,176 @@
+"""The coordinator's geography screens: coverage of the municipality with its map layer, and the
+upload of areas and addresses, imported by the worker while the page shows the progress."""
+
+from __future__ import annotations
+
+from django import forms
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, JsonResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_http_methods
+from shapely.geometry import shape
+
+from apps.accounts.permissions import municipalities_for
+from apps.areas.crs import CRS_NAMES, SUPPORTED_CRS
+from apps.areas.jobs import queue_import
+from apps.areas.models import ImportJob
+from apps.coverage import hexbins
+from apps.coverage.services import address_points, coverage_for, covered_mask
+from apps.groups.models import Group
+
+from . import maps
+from .views import _render, staff_view
+
+STREET_ZOOM = 16
+
+
+@staff_view
+def coverage_page(request: HttpRequest, pk: int):
+    municipality = get_object_or_404(municipalities_for(request.user), pk=pk)
+    result = coverage_for(municipality)
+    areas = Group.objects.filter(municipality=municipality, status=Group.Status.ACTIVE).select_related("area")
+    features = [maps.area_feature(g.area.geometry, g.name, "group") for g in areas]
+    return _render(
+        request,
+        "staff/geo/coverage.html",
+        {
+            "municipality": municipality,
+            "coverage": result,
+            "share_percent": round(100 * result.share, 1),
+            "members_per_100": round(result.members_per_100, 1),
+            "map_data": maps.collection(features),
+            "layer_url": reverse("staff:coverage_layer", args=[municipality.pk]),
+            "tile_url": settings.BUURTWACHT_TILE_URL,
+            "tile_attribution": settings.BUURTWACHT_TILE_ATTRIBUTION,
+        },
+    )
+
+
+@staff_view
+def coverage_layer(request: HttpRequest, pk: int):
+    """Covered and uncovered addresses as GeoJSON: hexagons below street zoom, points from it on
+    (within the requested ``bbox``). Addresses are no personal data, but the layer stays on the desk."""
+    municipality = get_object_or_404(municipalities_for(request.user), pk=pk)
+    try:
+        zoom = max(0, min(20, int(request.GET.get("zoom", "12"))))
+    except ValueError:
+        zoom = 12
+    groups = Group.objects.filter(municipality=municipality, status=Group.Status.ACTIVE).select_related("area")
+    _ids, lons, lats, _streets, _towns = address_points(municipality)
+    covered = covered_mask(lons, lats, [shape(g.area.geometry) for g in groups])
+    if zoom >= STREET_ZOOM:
+        bbox = _bbox(request.GET.get("bbox", ""))
+        if bbox is not None:
+            keep = (lons >= bbox[0]) & (lats >= bbox[1]) & (lons <= bbox[2]) & (lats <= bbox[3])
+            lons, lats, covered = lons[keep], lats[keep], covered[keep]
+        features = hexbins.point_features(lons, lats, covered)
+        kind = "points"
+    else:
+        features = hexbins.hexbins(lons, lats, covered, hexbins.hex_size_for_zoom(zoom))
+        kind = "hexagons"
+    return JsonResponse(
+        {
+            "type": "FeatureCollection",
+            "kind": kind,
+            "legend": _("Share of addresses in an active group's area"),
+            "features": features,
+        }
+    )
+
+
+def _bbox(value: str):
+    try:
+        parts = [float(v) for v in value.split(",")]
+    except ValueError:
+        return None
+    return parts if len(parts) == 4 else None
+
+
+# --- imports from the upload screen ------------------------------------------------------------
+
+
+class ImportForm(forms.Form):
+    kind = forms.ChoiceField(label=gettext_lazy("The file holds"), choices=ImportJob.Kind.choices)
+    file = forms.FileField(
+        label=gettext_lazy("File"),
+        help_text=gettext_lazy(
+            "Areas: GeoJSON, a zipped Shapefile or a GeoPackage. Addresses: CSV with the columns "
+            "postcode,house_number,addition,street,town,lat,lon (or x,y with a coordinate system)."
+        ),
+    )
+    crs = forms.TypedChoiceField(
+        label=gettext_lazy("Coordinate system"),
+        required=False,
+        coerce=int,
+        empty_value=None,
+        choices=[("", gettext_lazy("as the file says (or WGS84)"))]
+        + [(c, f"EPSG:{c} {CRS_NAMES[c]}") for c in SUPPORTED_CRS],
+    )
+    name_field = forms.CharField(label=gettext_lazy("Field with the area names"), required=False, max_length=60)
+    dry_run = forms.BooleanField(label=gettext_lazy("Only check, write nothing (areas)"), required=False)
+
+
+def _job(request, pk: int) -> ImportJob:
+    return get_object_or_404(
+        ImportJob.objects.filter(municipality__in=municipalities_for(request.user)).select_related("municipality"),
+        pk=pk,
+    )
+
+
+@staff_view
+@require_http_methods(["GET", "HEAD", "POST"])
+def import_upload(request: HttpRequest, pk: int):
+    municipality = get_object_or_404(municipalities_for(request.user), pk=pk)
+    form = ImportForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            job = queue_import(
+                actor=request.user,
+                municipality=municipality,
+                kind=data["kind"],
+                upload=data["file"],
+                options={"crs": data["crs"], "name_field": data["name_field"].strip(), "dry_run": data["dry_run"]},
+            )
+        except ValidationError as exc:
+            for field, errors in exc.message_dict.items():
+                for error in errors:
+                    form.add_error(field if field in form.fields else None, error)
+        else:
+            return redirect("staff:import_job", job.pk)
+    jobs = ImportJob.objects.filter(municipality=municipality)[:10]
+    return _render(
+        request,
+        "staff/geo/import_upload.html",
+        {"municipality": municipality, "form": form, "jobs": jobs},
+        status=400 if form.errors else 200,
+    )
+
+
+@staff_view
+def import_job(request: HttpRequest, pk: int):
+    job = _job(request, pk)
+    return _render(
+        request,
+        "staff/geo/import_job.html",
+        {"job": job, "municipality": job.municipality, "status_url": reverse("staff:import_job_status", args=[job.pk])},
+    )
+
+
+@staff_view
+def import_job_status(request: HttpRequest, pk: int):
+    job = _job(request, pk)
+    return JsonResponse(
+        {
+            "status": job.status,
+            "status_label": job.get_status_display(),
+            "progress": job.progress,
+            "finished": job.status in (ImportJob.Status.DONE, ImportJob.Status.FAILED),
+            "summary": job.summary,
+            "details": job.details[:100],
+        }
+    )

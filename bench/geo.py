@@ -1,0 +1,320 @@
+"""Geography at national scale: a synthetic country of 10,000 tessellated areas and 10 million
+addresses. Not a test: it checks nothing, and its figures belong to the machine.
+
+Run ``make bench-geo`` (or ``.venv/bin/python bench/geo.py``; ``--addresses 1000000`` for a
+shorter run). In a temporary directory it migrates a fresh SQLite database (or uses
+``--database-url`` for PostgreSQL), writes the synthetic files, and measures:
+
+- ``import_areas`` of a GeoJSON with the areas (a jittered grid over Belgium and the Netherlands,
+  so neighbours share edges) and the neighbour computation of all of them;
+- ``import_addresses`` of the CSV, then a second import of the same file (which changes nothing);
+- the area index: a bare shapely STRtree query next to ``areas.index.lookup`` in the same run;
+- ``lookup_point`` and ``lookup_address`` in process, and ``GET /api/v1/lookup`` next to a minimal
+  Django view in the same run;
+- peak resident memory.
+
+Figures go to ``bench/results/geo-latest.json``; see docs/benchmarks.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import os
+import random
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+import run as base  # noqa: E402  (bench/run.py: configure, measure, machine)
+
+RESULTS = HERE / "results" / "geo-latest.json"
+# Belgium and the Netherlands, roughly: the synthetic country lies over them.
+WEST, SOUTH, EAST, NORTH = 3.0, 50.0, 7.0, 53.5
+
+
+def grid(n_areas: int, rng: random.Random):
+    """Corners of a jittered grid with ``n_areas`` cells: neighbouring cells share their corners,
+    so the areas tessellate (no gaps, no overlaps) like real wijken."""
+    cols = int(round((n_areas * (EAST - WEST) / (NORTH - SOUTH)) ** 0.5))
+    rows = max(1, n_areas // cols)
+    dx, dy = (EAST - WEST) / cols, (NORTH - SOUTH) / rows
+    corners = [
+        [
+            (
+                round(WEST + i * dx + (rng.uniform(-0.2, 0.2) * dx if 0 < i < cols else 0), 7),
+                round(SOUTH + j * dy + (rng.uniform(-0.2, 0.2) * dy if 0 < j < rows else 0), 7),
+            )
+            for j in range(rows + 1)
+        ]
+        for i in range(cols + 1)
+    ]
+    return cols, rows, corners
+
+
+def write_areas(path: Path, cols: int, rows: int, corners) -> int:
+    with path.open("w") as f:
+        f.write('{"type":"FeatureCollection","features":[')
+        first = True
+        for i in range(cols):
+            for j in range(rows):
+                ring = [corners[i][j], corners[i + 1][j], corners[i + 1][j + 1], corners[i][j + 1], corners[i][j]]
+                feature = {
+                    "type": "Feature",
+                    "properties": {"name": f"Wijk {i:03d}-{j:03d}"},
+                    "geometry": {"type": "Polygon", "coordinates": [[list(c) for c in ring]]},
+                }
+                f.write(("" if first else ",") + json.dumps(feature, separators=(",", ":")))
+                first = False
+        f.write("]}")
+    return cols * rows
+
+
+def write_addresses(path: Path, n: int, rng: random.Random) -> list[tuple]:
+    """``n`` addresses spread over the country; 25 numbers per street, 20 streets per postcode.
+    Returns a sample of (postcode, number, lon, lat) for the lookups."""
+    sample = []
+    with path.open("w", buffering=1 << 20) as f:
+        f.write("postcode,house_number,addition,street,town,lat,lon\n")
+        written = 0
+        block = 0
+        while written < n:
+            block += 1
+            digits = 1000 + block % 9000
+            letters = chr(65 + (block // 9000) % 26) + chr(65 + (block // 234000) % 26)
+            dutch = (block // 9000) % 26 not in (0,) and block % 2 == 0
+            postcode = f"{digits} {letters}" if dutch and letters not in ("SA", "SD", "SS") else f"{digits}"
+            lon0, lat0 = rng.uniform(WEST, EAST), rng.uniform(SOUTH, NORTH)
+            lines = []
+            for s in range(20):
+                street = f"Straat {block}-{s}"
+                for h in range(1, 26):
+                    if written >= n:
+                        break
+                    lon = lon0 + s * 0.0004 + h * 0.00002
+                    lat = lat0 + h * 0.00001
+                    lines.append(f"{postcode},{h},,{street},Plaats {block % 2000},{lat:.6f},{lon:.6f}\n")
+                    written += 1
+                    if written % 1000 == 0:
+                        sample.append((postcode, h, street, lon, lat))
+            f.write("".join(lines))
+    return sample
+
+
+def areas_phase(results: dict, var: Path, n_areas: int, rng: random.Random) -> None:
+    from apps.areas import neighbours
+    from apps.areas.importer import import_areas
+    from apps.areas.models import Area
+
+    cols, rows, corners = grid(n_areas, rng)
+    path = var / "areas.geojson"
+    count = write_areas(path, cols, rows, corners)
+    t0 = time.perf_counter()
+    result = import_areas(path, municipality="Synthetisch land", country="NL")
+    t1 = time.perf_counter()
+    again = import_areas(path, municipality="Synthetisch land")
+    t2 = time.perf_counter()
+    pairs = neighbours.recompute()
+    t3 = time.perf_counter()
+    # The bare STRtree bulk query the issue compares with.
+    import numpy as np
+    import shapely
+    from shapely.geometry import shape
+
+    geoms = neighbours.to_metres(np.array([shape(g) for g in Area.objects.values_list("geometry", flat=True)]))
+    t4 = time.perf_counter()
+    shapely.STRtree(geoms).query(geoms, predicate="dwithin", distance=500)
+    t5 = time.perf_counter()
+    results["areas"] = {
+        "features": count,
+        "file_mb": round(path.stat().st_size / 1e6, 1),
+        "import_s": round(t1 - t0, 2),
+        "created": result.count("created"),
+        "overlaps_reported": len(result.overlaps),
+        "reimport_s": round(t2 - t1, 2),
+        "reimport_unchanged": again.count("unchanged"),
+        "neighbours_s": round(t3 - t2, 2),
+        "neighbour_rows": pairs,
+        "bare_strtree_dwithin_s": round(t5 - t4, 2),
+    }
+
+
+def addresses_phase(results: dict, var: Path, n: int, rng: random.Random) -> list:
+    from apps.addresses.importer import import_addresses
+
+    path = var / "addresses.csv"
+    t0 = time.perf_counter()
+    sample = write_addresses(path, n, rng)
+    t1 = time.perf_counter()
+    first = import_addresses(path, report_path=var / "report.csv")
+    second = import_addresses(path, report_path=var / "report2.csv")
+    results["addresses"] = {
+        "rows": first.lines,
+        "file_mb": round(path.stat().st_size / 1e6, 1),
+        "generate_s": round(t1 - t0, 1),
+        "import_s": round(first.seconds, 1),
+        "rows_per_s": round(first.per_second),
+        "inserted": first.inserted,
+        "rejected": first.rejected,
+        "reimport_s": round(second.seconds, 1),
+        "reimport_changed": second.inserted + second.updated,
+        "max_rss_mb_after_import": base.max_rss_mb(),
+    }
+    path.unlink()
+    return sample
+
+
+def lookup_phase(results: dict, sample: list, budget: float, rng: random.Random) -> None:
+    import shapely
+    from shapely.geometry import shape
+
+    from apps.areas import index
+    from apps.areas.models import Area
+    from apps.groups.lookup import lookup_address, lookup_point
+
+    index.invalidate()
+    t0 = time.perf_counter()
+    index.lookup(5.0, 52.0)
+    results["index_build_s"] = round(time.perf_counter() - t0, 2)
+    points = [(rng.uniform(WEST, EAST), rng.uniform(SOUTH, NORTH)) for _ in range(20000)]
+    tree = shapely.STRtree([shape(g) for g in Area.objects.order_by("id").values_list("geometry", flat=True)])
+    bare = [lambda p=p: tree.query(shapely.Point(*p), predicate="intersects") for p in points]
+    ours = [lambda p=p: index.lookup(*p) for p in points]
+    # Interleaved twice, so both see the same machine.
+    for _ in range(2):
+        results["timings"].append(base.measure("bare STRtree query", base.cycle(bare), budget, 200000, 1000))
+        results["timings"].append(base.measure("areas.index.lookup", base.cycle(ours), budget, 200000, 1000))
+    by_point = [lambda p=p: lookup_point(*p) for p in points]
+    results["timings"].append(base.measure("lookup_point (in process)", base.cycle(by_point), budget, 50000, 200))
+    by_address = [lambda a=a: lookup_address(a[0], str(a[1]), "", a[2]) for a in sample]
+    results["timings"].append(base.measure("lookup_address (in process)", base.cycle(by_address), budget, 50000, 200))
+
+
+def http_phase(results: dict, sample: list, budget: float, rng: random.Random) -> None:
+    from django.test import Client
+
+    client = Client()
+    statuses: dict[int, int] = {}
+    points = [(round(rng.uniform(WEST, EAST), 6), round(rng.uniform(SOUTH, NORTH), 6)) for _ in range(5000)]
+
+    def get(path, query):
+        status = client.get(path, query).status_code
+        statuses[status] = statuses.get(status, 0) + 1
+
+    lookups = [lambda p=p: get("/api/v1/lookup", {"lon": p[0], "lat": p[1]}) for p in points]
+    addresses = [
+        lambda a=a: get("/api/v1/lookup", {"postcode": a[0], "house_number": a[1], "street": a[2]}) for a in sample
+    ]
+    ping = [lambda: get("/__bench__/ping", {})]
+    for _ in range(2):
+        for name, calls in (
+            ("GET minimal JSON view", ping),
+            ("GET /api/v1/lookup (point)", lookups),
+            ("GET /api/v1/lookup (address)", addresses),
+        ):
+            statuses.clear()
+            row = base.measure(name, base.cycle(calls), budget, 100000, 200, statuses)
+            row["statuses"] = {str(k): v for k, v in sorted(statuses.items())}
+            results["timings"].append(row)
+
+
+def table(results: dict) -> str:
+    m = results["machine"]
+    a, r = results["areas"], results["addresses"]
+    lines = [
+        f"Machine: {m['platform']}, {m['cpus']} CPUs, Python {m['python']}, SQLite {m['sqlite']}, "
+        f"shapely {m['shapely']} (GEOS {m['geos']}); database {results['database']}; load average "
+        f"{m['load_average_1min']} before, {m['load_average_1min_after']} after",
+        f"Areas: {a['features']} ({a['file_mb']} MB GeoJSON) imported in {a['import_s']} s, re-import "
+        f"{a['reimport_s']} s ({a['reimport_unchanged']} unchanged); neighbours of all {a['neighbours_s']} s "
+        f"({a['neighbour_rows']} rows; bare STRtree dwithin {a['bare_strtree_dwithin_s']} s)",
+        f"Addresses: {r['rows']} rows ({r['file_mb']} MB) imported in {r['import_s']} s ({r['rows_per_s']}/s), "
+        f"re-import {r['reimport_s']} s ({r['reimport_changed']} changed)",
+        f"Index built in {results['index_build_s']} s",
+        "",
+        f"{'measure':<36} {'n':>8} {'per s':>10} {'p50 ms':>9} {'p99 ms':>9}",
+        "-" * 76,
+    ]
+    for row in results["timings"]:
+        lines.append(f"{row['name']:<36} {row['n']:>8} {row['per_s']:>10} {row['p50_ms']:>9} {row['p99_ms']:>9}")
+        other = {k: v for k, v in row.get("statuses", {}).items() if k != "200"}
+        if other:
+            lines.append(f"{'':<36} other statuses: {other}")
+    lines += ["", f"Peak resident memory: {results['max_rss_mb']} MB; total {results['total_s']} s"]
+    return "\n".join(lines)
+
+
+def _keep_database_url() -> None:
+    update = os.environ.update
+
+    def update_keeping_database(values=(), **kwargs):
+        values = dict(values, **kwargs)
+        values["DATABASE_URL"] = os.environ["BUURTWACHT_BENCH_DATABASE_URL"]
+        update(values)
+
+    os.environ.update = update_keeping_database  # type: ignore[method-assign]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--areas", type=int, default=10_000)
+    parser.add_argument("--addresses", type=int, default=10_000_000)
+    parser.add_argument("--budget", type=float, default=4.0, help="seconds per timed measure")
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--database-url", default="", help="e.g. postgres://... (default: SQLite in a temp dir)")
+    parser.add_argument("--output", type=Path, default=RESULTS)
+    args = parser.parse_args()
+
+    started = time.perf_counter()
+    var = Path(tempfile.mkdtemp(prefix="buurtwacht-geo-"))
+    try:
+        if args.database_url:
+            # bench/run.py's configure() points DATABASE_URL at SQLite; keep the one asked for.
+            os.environ["BUURTWACHT_BENCH_DATABASE_URL"] = args.database_url
+            _keep_database_url()
+        base.configure(str(var))
+        from django.core.management import call_command
+        from django.db import connection
+
+        call_command("migrate", verbosity=0, interactive=False, stdout=io.StringIO())
+        rng = random.Random(args.seed)
+        results: dict = {"machine": base.machine(), "database": connection.vendor, "timings": []}
+        areas_phase(results, var, args.areas, rng)
+        print("areas:", results["areas"], flush=True)
+        sample = addresses_phase(results, var, args.addresses, rng)
+        print("addresses:", results["addresses"], flush=True)
+        from apps.areas.models import Area
+        from apps.groups.models import Group
+
+        # One active group per area, so lookups find groups.
+
+        Group.objects.bulk_create(
+            [
+                Group(municipality_id=a.municipality_id, area=a, name=a.name, slug=f"g-{a.pk}", status="active")
+                for a in Area.objects.all()
+            ],
+            batch_size=2000,
+        )
+        lookup_phase(results, sample, args.budget, rng)
+        print("lookups:", results["timings"], flush=True)
+        http_phase(results, sample, args.budget, rng)
+        results["max_rss_mb"] = base.max_rss_mb()
+    finally:
+        shutil.rmtree(var, ignore_errors=True)
+    results["total_s"] = round(time.perf_counter() - started, 1)
+    results["machine"]["load_average_1min_after"] = round(os.getloadavg()[0], 2)
+    results["date"] = time.strftime("%Y-%m-%d")
+    print(table(results))
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    args.output.write_text(json.dumps(results, indent=1) + "\n")
+    print(f"\nWritten to {args.output}")
+
+
+if __name__ == "__main__":
+    main()
