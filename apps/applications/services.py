@@ -183,7 +183,7 @@ def confirm(token: str) -> Application:
         raise ValidationError(_("This confirmation link has expired. Apply again."), code="expired") from exc
     except (signing.BadSignature, ValueError) as exc:
         raise ValidationError(_("This confirmation link is not valid."), code="invalid") from exc
-    application = Application.objects.select_for_update().select_related("group").filter(pk=pk).first()
+    application = Application.objects.select_for_update(of=("self",)).select_related("group").filter(pk=pk).first()
     if application is None:
         raise ValidationError(_("This confirmation link is not valid."), code="invalid")
     if application.status != Application.Status.SUBMITTED:
@@ -246,7 +246,9 @@ def checks(application: Application, today=None) -> list[Check]:
 
 def _locked_open(application: Application) -> Application:
     locked = (
-        Application.objects.select_for_update().select_related("group", "group__municipality").get(pk=application.pk)
+        Application.objects.select_for_update(of=("self",))
+        .select_related("group", "group__municipality")
+        .get(pk=application.pk)
     )
     if not locked.is_open:
         raise ValidationError(
@@ -376,7 +378,7 @@ def expire_stale_applications(now=None) -> int:
     )
     for pk in stale.values_list("pk", flat=True):
         with transaction.atomic():
-            app = Application.objects.select_for_update().select_related("group").get(pk=pk)
+            app = Application.objects.select_for_update(of=("self",)).select_related("group").get(pk=pk)
             if not app.is_open:
                 continue
             app.status = Application.Status.EXPIRED

@@ -163,7 +163,9 @@ def give_feedback(*, actor, incident: Incident, feedback: str, close: bool = Fal
     if len(feedback) > 4000:
         raise ValidationError({"feedback": [_("Keep the feedback under 4000 characters.")]})
     with transaction.atomic():
-        locked = Incident.objects.select_for_update().select_related("group", "reported_by").get(pk=incident.pk)
+        locked = (
+            Incident.objects.select_for_update(of=("self",)).select_related("group", "reported_by").get(pk=incident.pk)
+        )
         if locked.status == Incident.Status.CLOSED:
             raise ValidationError({"feedback": [_("This incident is already closed.")]})
         now = timezone.now()
