@@ -15,7 +15,7 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
-from .env import env_bool, env_choice, env_int, env_list, env_str
+from .env import env_bool, env_choice, env_float, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("BUURTWACHT_VAR_DIR", str(BASE_DIR / "var")))
@@ -270,6 +270,6 @@ BUURTWACHT_AREA_INDEX_CHECK_MS = env_int("BUURTWACHT_AREA_INDEX_CHECK_MS", 1000,
 # An invalid outline is repaired (shapely.make_valid) only when that changes its surface by less than this share.
 BUURTWACHT_AREA_REPAIR_MAX_CHANGE = 0.01
 # Geocoders a municipality may choose (apps.geocoding); the register answers when they fail or are slow.
-BUURTWACHT_GEOCODER_TIMEOUT = float(env_str("BUURTWACHT_GEOCODER_TIMEOUT", "2.0"))
+BUURTWACHT_GEOCODER_TIMEOUT = env_float("BUURTWACHT_GEOCODER_TIMEOUT", 2.0, minimum=0.1)
 BUURTWACHT_PDOK_URL = env_str("BUURTWACHT_PDOK_URL", "https://api.pdok.nl/bzk/locatieserver/search/v3_1")
 BUURTWACHT_VLAANDEREN_URL = env_str("BUURTWACHT_VLAANDEREN_URL", "https://api.basisregisters.vlaanderen.be")

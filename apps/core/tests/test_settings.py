@@ -10,7 +10,7 @@ import pytest
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
-from buurtwacht.env import env_bool, env_choice, env_int
+from buurtwacht.env import env_bool, env_choice, env_float, env_int
 
 
 def start(env: dict) -> subprocess.CompletedProcess:
@@ -58,6 +58,9 @@ def test_typed_helpers(monkeypatch):
     monkeypatch.setenv("X_INT", "-1")
     with pytest.raises(ImproperlyConfigured):
         env_int("X_INT", 1, minimum=0)
+    monkeypatch.setenv("X_FLOAT", "two")
+    with pytest.raises(ImproperlyConfigured):
+        env_float("X_FLOAT", 1.0)
     monkeypatch.setenv("X_CHOICE", "kafka")
     with pytest.raises(ImproperlyConfigured):
         env_choice("X_CHOICE", ("embedded", "celery"), "embedded")
