@@ -42,7 +42,7 @@ class _Redis:
     local slot = tonumber(redis.call('GET', KEYS[1]) or '0')
     if slot < now then slot = now end
     redis.call('SET', KEYS[1], tostring(slot + step), 'PX', 60000)
-    return tostring(slot - now)
+    return {tostring(slot), tostring(now)}
     """
 
     def __init__(self, url: str) -> None:
@@ -51,8 +51,14 @@ class _Redis:
         self._client = redis.Redis.from_url(url)
         self._take = self._client.register_script(self.SCRIPT)
 
+    def reserve(self, key: str, per_second: int) -> tuple[float, float]:
+        """Take the next free slot: (the slot, Redis's clock when it was taken), in seconds."""
+        slot, now = self._take(keys=[f"buurtwacht:throughput:{key}"], args=[repr(1.0 / per_second)])
+        return float(slot), float(now)
+
     def acquire(self, key: str, per_second: int) -> float:
-        wait = float(self._take(keys=[f"buurtwacht:throughput:{key}"], args=[repr(1.0 / per_second)]))
+        slot, now = self.reserve(key, per_second)
+        wait = slot - now
         if wait > 0:
             time.sleep(wait)
         return wait
