@@ -8,13 +8,15 @@ from apps.core import views as core_views
 from apps.relays import views as relay_views
 
 urlpatterns = [
+    # The API first: its public lookup is the most frequent request, and URL resolution tries
+    # the patterns in order.
+    path("api/v1/", include("apps.api.urls")),
     path("", include("apps.public.urls")),
     path("beheer/meldingen/", include("apps.incidents.urls")),
     path("beheer/doorgeven/", include("apps.relays.urls")),
     path("beheer/", include("apps.staff.urls")),
     path("doorgegeven/<str:key>/", relay_views.acknowledge, name="relay_acknowledge"),
     path("account/", include("apps.accounts.urls")),
-    path("api/v1/", include("apps.api.urls")),
     path("healthz", core_views.healthz, name="healthz"),
     path("dev/mailbox/", core_views.mailbox, name="mailbox"),
     path("dev/mailbox/<int:pk>/", core_views.mailbox_message, name="mailbox_message"),

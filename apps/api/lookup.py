@@ -1,11 +1,25 @@
-"""Which group covers an address or a point: the public search, as JSON."""
+"""Which group covers an address or a point: the public search, as JSON.
+
+The busiest public endpoint, so it skips ninja's per-request work that this one endpoint does not
+need (docs/adr/0008-fast-public-lookup.md): it validates ``request.GET`` with the plain pydantic
+model ``LookupQuery`` itself, and answers with JSON it wrote from the in-memory snapshot instead of
+having ninja validate the answer again. The OpenAPI document still describes the query parameters
+(generated from ``LookupQuery``, as ninja would) and the answers (``LookupOut``, ``ErrorOut``);
+``apps/api/tests/test_lookup_contract.py`` checks that every answer matches ``LookupOut``.
+"""
 
 from __future__ import annotations
 
+import json
+
+import pydantic
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
-from ninja import Query, Router
+from ninja import Router
+from ninja.errors import ValidationError as SchemaValidationError
+from ninja.openapi.schema import REF_TEMPLATE
+from ninja.schema import NinjaGenerateJsonSchema
 
 from apps.addresses.models import Address
 from apps.areas.geometry import SERVICE_BOUNDS
@@ -46,6 +60,38 @@ def _find(query: LookupQuery) -> tuple[Address | None, float, float]:
     return address, address.lon, address.lat
 
 
+def _query_parameters() -> list[dict]:
+    """``LookupQuery`` as OpenAPI query parameters, in the form ninja gives a ``Query[...]`` model."""
+    schema = LookupQuery.model_json_schema(ref_template=REF_TEMPLATE, schema_generator=NinjaGenerateJsonSchema)
+    required = set(schema.get("required", ()))
+    parameters = []
+    for name, details in schema["properties"].items():
+        parameter = {"in": "query", "name": name, "schema": details, "required": name in required}
+        if "description" in details:
+            parameter["description"] = details["description"]
+        parameters.append(parameter)
+    return parameters
+
+
+_FIELDS = tuple(LookupQuery.model_fields)
+_JSON = "application/json; charset=utf-8"
+
+
+def _query(request: HttpRequest) -> LookupQuery:
+    # As ninja reads a query: the last value of a repeated parameter, unknown parameters ignored.
+    data = {key: request.GET[key] for key in _FIELDS if key in request.GET}
+    try:
+        return LookupQuery.model_validate(data)
+    except pydantic.ValidationError as exc:
+        # The API's handler for ninja's own validation errors words them per field.
+        raise SchemaValidationError(
+            [
+                {"type": e["type"], "loc": ("query", *e["loc"]), "msg": e["msg"], "ctx": e.get("ctx")}
+                for e in exc.errors()
+            ]
+        ) from None
+
+
 @router.get(
     "/lookup",
     auth=None,
@@ -58,12 +104,13 @@ def _find(query: LookupQuery) -> tuple[Address | None, float, float]:
         "A known place that no group covers answers 200 with empty `groups`. Where several streets of a "
         "Belgian postcode have the number, the answer is 400 on `street` naming them; ask again with `street`."
     ),
+    openapi_extra={"parameters": _query_parameters()},
 )
-def lookup(request: HttpRequest, query: Query[LookupQuery]) -> dict:
-    address, lon, lat = _find(query)
+def lookup(request: HttpRequest) -> HttpResponse:
+    address, lon, lat = _find(_query(request))
     # Answered from memory beside the area index: a lookup by point makes no database query.
     areas, on_border = public_lookup.lookup(lon, lat)
-    return {
+    body = {
         "point": {"lat": lat, "lon": lon},
         "address": (
             {
@@ -76,10 +123,7 @@ def lookup(request: HttpRequest, query: Query[LookupQuery]) -> dict:
             else None
         ),
         "on_border": on_border,
-        "areas": [{"id": a.id, "name": a.name} for a in areas],
-        "groups": [
-            {"id": g.id, "name": g.name, "slug": g.slug, "status": g.status, "url": g.url}
-            for a in areas
-            for g in a.groups
-        ],
+        "areas": [a.public for a in areas],
+        "groups": [g.public for a in areas for g in a.groups],
     }
+    return HttpResponse(json.dumps(body), content_type=_JSON)

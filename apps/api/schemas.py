@@ -10,7 +10,7 @@ import datetime as dt
 from typing import Annotated, Any, Literal
 
 from ninja import Field, Schema
-from pydantic import BeforeValidator, ConfigDict
+from pydantic import BaseModel, BeforeValidator, ConfigDict
 
 from apps.applications.models import Application
 from apps.groups.models import Group
@@ -70,7 +70,11 @@ class GroupCollection(Schema):
 # Public: lookup.
 
 
-class LookupQuery(Schema):
+class LookupQuery(BaseModel):
+    """The lookup's query parameters. A plain pydantic model, not a ninja ``Schema``: the endpoint
+    validates ``request.GET`` with it on every request, and ninja's per-field root validator cost
+    more than the check itself (see docs/adr/0008-fast-public-lookup.md)."""
+
     postcode: str | None = Field(None, description="3870 (Belgium) or 6162 AB (the Netherlands).")
     house_number: str | None = Field(None, description="12 or 12A.")
     addition: str | None = None

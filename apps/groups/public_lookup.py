@@ -28,12 +28,22 @@ class PublicGroup:
     status: str
     url: str
 
+    @property
+    def public(self) -> dict:
+        """What the lookup endpoint shows of the group (``GroupSummary``)."""
+        return {"id": self.id, "name": self.name, "slug": self.slug, "status": self.status, "url": self.url}
+
 
 @dataclass(frozen=True, slots=True)
 class PublicArea:
     id: int
     name: str
     groups: tuple[PublicGroup, ...]
+
+    @property
+    def public(self) -> dict:
+        """What the lookup endpoint shows of the area (``AreaRef``)."""
+        return {"id": self.id, "name": self.name}
 
 
 _lock = threading.Lock()

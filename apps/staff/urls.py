@@ -32,6 +32,8 @@ urlpatterns = [
     # geography (coverage, imports)
     path("gemeente/<int:pk>/dekking/", views_geo.coverage_page, name="coverage"),
     path("gemeente/<int:pk>/dekking/kaartlaag.json", views_geo.coverage_layer, name="coverage_layer"),
+    path("dekking/", views_geo.national_coverage_page, name="national_coverage"),
+    path("dekking/kaartlaag.json", views_geo.national_coverage_layer, name="national_coverage_layer"),
     path("gemeente/<int:pk>/importeren/", views_geo.import_upload, name="import_upload"),
     path("importeren/<int:pk>/", views_geo.import_job, name="import_job"),
     path("importeren/<int:pk>/status.json", views_geo.import_job_status, name="import_job_status"),

@@ -3,10 +3,13 @@ upload of areas and addresses, imported by the worker while the page shows the p
 
 from __future__ import annotations
 
+import math
+
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, JsonResponse
+from django.db.models import Max, Min
+from django.http import Http404, HttpRequest, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -14,11 +17,11 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 from shapely.geometry import shape
 
-from apps.accounts.permissions import municipalities_for
+from apps.accounts.permissions import municipalities_for, police_municipality_ids
 from apps.areas.crs import CRS_NAMES, SUPPORTED_CRS
 from apps.areas.jobs import queue_import
 from apps.areas.models import ImportJob
-from apps.coverage import hexbins
+from apps.coverage import hexbins, national
 from apps.coverage.services import address_points, coverage_for, covered_mask
 from apps.groups.models import Group
 
@@ -87,7 +90,100 @@ def _bbox(value: str):
         parts = [float(v) for v in value.split(",")]
     except ValueError:
         return None
-    return parts if len(parts) == 4 else None
+    if len(parts) != 4 or not all(math.isfinite(v) for v in parts) or parts[0] > parts[2] or parts[1] > parts[3]:
+        return None
+    return parts
+
+
+def _zoom(request: HttpRequest, default: int) -> int:
+    try:
+        return max(0, min(20, int(request.GET.get("zoom", str(default)))))
+    except ValueError:
+        return default
+
+
+# --- national coverage: operators (everything) and police (their zone) -------------------------
+
+# Below this zoom the layer holds every municipality in reach (a country fits the screen); from it
+# on only what lies around the view, so a region's hexagons are counted from its own addresses.
+REGIONAL_ZOOM = 10
+
+
+def _national_scope(user) -> list[int] | None:
+    """The municipalities whose coverage the user may see on the national map: all of them for
+    operators (``None``), the zone's for police; anyone else gets a 404."""
+    if user.is_active and user.is_superuser:
+        return None
+    ids = [pk for pk in police_municipality_ids(user) if pk is not None]
+    if not ids:
+        raise Http404
+    return ids
+
+
+@staff_view
+def national_coverage_page(request: HttpRequest):
+    scope = _national_scope(request.user)
+    result = national.national_coverage(scope)
+    bounds = None
+    if result.rows:
+        # The municipalities' extent, from their areas, for the map's first view.
+        areas = Group.objects.filter(status=Group.Status.ACTIVE)
+        if scope is not None:
+            areas = areas.filter(municipality_id__in=scope)
+        extent = areas.aggregate(
+            min_lon=Min("area__min_lon"),
+            min_lat=Min("area__min_lat"),
+            max_lon=Max("area__max_lon"),
+            max_lat=Max("area__max_lat"),
+        )
+        if extent["min_lon"] is not None:
+            bounds = ",".join(str(extent[k]) for k in ("min_lon", "min_lat", "max_lon", "max_lat"))
+    return _render(
+        request,
+        "staff/geo/national_coverage.html",
+        {
+            "coverage": result,
+            "whole_country": scope is None,
+            "share_percent": round(100 * result.share, 1),
+            "layer_url": reverse("staff:national_coverage_layer"),
+            "map_data": maps.collection([]),  # no outlines: thousands of areas; the layer says it all
+            "bounds": bounds,
+            "regional_zoom": REGIONAL_ZOOM,
+            "tile_url": settings.BUURTWACHT_TILE_URL,
+            "tile_attribution": settings.BUURTWACHT_TILE_ATTRIBUTION,
+        },
+    )
+
+
+@staff_view
+def national_coverage_layer(request: HttpRequest):
+    """Every municipality in reach on one layer: hexagons below street zoom (all of them below
+    ``REGIONAL_ZOOM``, those around the view from it on), covered / uncovered dots from street zoom
+    on, within the view. Counts only: which address is covered, never who lives there."""
+    scope = _national_scope(request.user)
+    zoom = _zoom(request, 8)
+    bbox = _bbox(request.GET.get("bbox", "")) if zoom >= REGIONAL_ZOOM else None
+    if zoom >= STREET_ZOOM:
+        if bbox is None:
+            # Dots only ever for a view: without one, answer nothing rather than a whole country.
+            return _layer("points", [])
+        found = national.points(scope, tuple(bbox))
+        return _layer("points", hexbins.point_features(found.lons, found.lats, found.covered))
+    size = hexbins.hex_size_for_zoom(zoom)
+    # A hexagon that shows in the view lies within two radii of it: count all of its addresses.
+    found = national.points(scope, national.widen(tuple(bbox), 2 * size) if bbox else None)
+    return _layer("hexagons", hexbins.hexbins(found.lons, found.lats, found.covered, size))
+
+
+def _layer(kind: str, features: list) -> JsonResponse:
+    return JsonResponse(
+        {
+            "type": "FeatureCollection",
+            "kind": kind,
+            "legend": _("Share of addresses in an active group's area"),
+            "features": features,
+        }
+    )
 
 
 # --- imports from the upload screen ------------------------------------------------------------

@@ -1,5 +1,6 @@
-/* The coverage map of the desk: the active groups' areas (from the page's map-data) and the
- * register's addresses, fetched from data-layer-url for the current view: hexagons shaded by
+/* The coverage maps of the desk (a municipality's, and the national one of operators and police
+ * with data-bounds and data-follow-view-from): the active groups' areas (from the page's map-data,
+ * if any) and the register's addresses, fetched from data-layer-url for the current view: hexagons shaded by
  * the share of covered addresses when zoomed out, covered / uncovered dots at street zoom.
  * Everything on the map is also in the page's tables. Labels are set as text, never as HTML. */
 (function () {
@@ -32,10 +33,20 @@
         areas = null;
       }
     }
+    // The national map brings no areas (thousands of them): it gives their extent instead.
+    var bounds = (element.getAttribute("data-bounds") || "").split(",").map(Number);
     if (areas && areas.getLayers().length) {
       map.fitBounds(areas.getBounds(), { padding: [10, 10] });
+    } else if (bounds.length === 4 && bounds.every(isFinite)) {
+      map.fitBounds([[bounds[1], bounds[0]], [bounds[3], bounds[2]]], { padding: [10, 10] });
     } else {
       map.setView([51.0, 4.9], 8);
+    }
+    // From this zoom on the layer holds only what lies around the view (the national map): fetch
+    // it again after every move. Without it, hexagons cover the whole municipality at any zoom.
+    var followFrom = parseInt(element.getAttribute("data-follow-view-from") || "", 10);
+    if (isNaN(followFrom)) {
+      followFrom = STREET_ZOOM;
     }
     var labels = {
       covered: element.getAttribute("data-label-covered"),
@@ -88,8 +99,9 @@
     }
     var loadedZoom = null;
     map.on("moveend", function () {
-      // Hexagons cover the whole municipality: fetch again only when the zoom changes them.
-      if (map.getZoom() >= STREET_ZOOM || map.getZoom() !== loadedZoom) {
+      // Hexagons cover the whole municipality (or country): fetch again only when the zoom
+      // changes them, or after any move once the layer follows the view.
+      if (map.getZoom() >= Math.min(followFrom, STREET_ZOOM) || map.getZoom() !== loadedZoom) {
         loadedZoom = map.getZoom();
         load();
       }
