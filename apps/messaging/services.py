@@ -2,8 +2,11 @@
 
 ``queue_email`` is called inside the transaction of the event that causes the message, so
 the message exists exactly when the event does. Delivery happens after commit: the embedded
-worker polls for due rows, and in the Celery mode a task is also sent per row. Both claim a
-row with one conditional UPDATE, so two workers never send the same row at once.
+worker (and the Celery sweep) claims due rows in batches with one UPDATE … RETURNING
+(``claim_batch``; FOR UPDATE SKIP LOCKED on PostgreSQL), sends them one by one and records the
+successes in bulk (``deliver_batch``); in the Celery mode a task is also sent per row, which
+claims that one row with a conditional UPDATE (``deliver``). Either way two workers never send
+the same row at once.
 """
 
 from __future__ import annotations
@@ -12,11 +15,12 @@ import datetime as dt
 import logging
 import os
 import socket
+import time
 from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -91,11 +95,19 @@ def backoff(attempts: int) -> timedelta:
     return timedelta(seconds=min(30 * 2 ** max(attempts - 1, 0), 6 * 3600))
 
 
-def deliver(pk: int, worker: str = "inline") -> str | None:
-    """Claim and send one message; returns its new status, or None when another worker had it."""
-    if not claim(pk, worker):
-        return None
-    message = OutgoingMessage.objects.get(pk=pk)
+@dataclass
+class _Outcome:
+    """What ``_send`` found out about one claimed message."""
+
+    status: str
+    provider_id: str = ""
+    at: dt.datetime | None = None
+
+
+def _send(message: OutgoingMessage) -> _Outcome:
+    """Send one claimed message; a failure is recorded here at once (they are rare), a success is
+    returned for the caller to record (alone or with its batch)."""
+    pk = message.pk
     now = timezone.now()
     try:
         provider_id = transport_for(message.channel).send(message)
@@ -105,22 +117,120 @@ def deliver(pk: int, worker: str = "inline") -> str | None:
             OutgoingMessage.objects.filter(pk=pk).update(status=OutgoingMessage.Status.FAILED, last_error=error)
             fallback_to_next_channel(message, error)
         log.warning("message %s failed permanently: %s", pk, exc)
-        return OutgoingMessage.Status.FAILED
+        return _Outcome(OutgoingMessage.Status.FAILED)
     except TransientError as exc:
         final = message.attempts >= settings.BUURTWACHT_DELIVERY_MAX_ATTEMPTS
         extra = {"possible_repeat": True} if isinstance(exc, UncertainError) else {}
+        status = OutgoingMessage.Status.FAILED if final else OutgoingMessage.Status.QUEUED
         OutgoingMessage.objects.filter(pk=pk).update(
-            status=OutgoingMessage.Status.FAILED if final else OutgoingMessage.Status.QUEUED,
-            last_error=str(exc)[:2000],
-            next_attempt_at=now + backoff(message.attempts),
-            **extra,
+            status=status, last_error=str(exc)[:2000], next_attempt_at=now + backoff(message.attempts), **extra
         )
         log.info("message %s: transient error, attempt %s: %s", pk, message.attempts, exc)
-        return OutgoingMessage.Status.FAILED if final else OutgoingMessage.Status.QUEUED
-    OutgoingMessage.objects.filter(pk=pk).update(
-        status=OutgoingMessage.Status.SENT, sent_at=now, provider_message_id=provider_id[:200], last_error=""
-    )
-    return OutgoingMessage.Status.SENT
+        return _Outcome(status)
+    return _Outcome(OutgoingMessage.Status.SENT, provider_id[:200], now)
+
+
+def _record_sent(sent: list[tuple[int, _Outcome]]) -> None:
+    """Record successful sends: one statement run for all of them, in one transaction."""
+    if not sent:
+        return
+    table = connection.ops.quote_name(OutgoingMessage._meta.db_table)
+    adapt = connection.ops.adapt_datetimefield_value  # raw SQL: store datetimes as the ORM does
+    params = [(OutgoingMessage.Status.SENT, adapt(outcome.at), outcome.provider_id, pk) for pk, outcome in sent]
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.executemany(
+            f"UPDATE {table} SET status = %s, sent_at = %s, provider_message_id = %s, last_error = '' "  # noqa: S608
+            "WHERE id = %s",
+            params,
+        )
+
+
+def deliver(pk: int, worker: str = "inline") -> str | None:
+    """Claim and send one message; returns its new status, or None when another worker had it."""
+    if not claim(pk, worker):
+        return None
+    outcome = _send(OutgoingMessage.objects.get(pk=pk))
+    if outcome.status == OutgoingMessage.Status.SENT:
+        OutgoingMessage.objects.filter(pk=pk).update(
+            status=OutgoingMessage.Status.SENT,
+            sent_at=outcome.at,
+            provider_message_id=outcome.provider_id,
+            last_error="",
+        )
+    return outcome.status
+
+
+def claim_batch(worker: str, limit: int = 100) -> list[int]:
+    """Claim up to ``limit`` due messages, oldest due first, in one statement; returns their ids.
+
+    PostgreSQL: the due rows are picked ``FOR UPDATE SKIP LOCKED`` in a materialised CTE (so the
+    LIMIT is applied once; an ``IN (subquery)`` may be rescanned and take more), and workers
+    claiming at the same moment take disjoint rows instead of waiting for each other. SQLite runs
+    one writer at a time, so its ``UPDATE … WHERE id IN (SELECT … LIMIT n)`` is atomic as it is."""
+    now = connection.ops.adapt_datetimefield_value(timezone.now())  # raw SQL: as the ORM stores it
+    table = connection.ops.quote_name(OutgoingMessage._meta.db_table)
+    queued, sending = OutgoingMessage.Status.QUEUED, OutgoingMessage.Status.SENDING
+    due = f"SELECT id FROM {table} WHERE status = %s AND next_attempt_at <= %s ORDER BY next_attempt_at, id LIMIT %s"  # noqa: S608
+    claim_set = "SET status = %s, claimed_at = %s, claimed_by = %s, attempts = attempts + 1"
+    if connection.vendor == "postgresql":
+        sql = (
+            f"WITH due AS MATERIALIZED ({due} FOR UPDATE SKIP LOCKED) "
+            f"UPDATE {table} AS m {claim_set} FROM due WHERE m.id = due.id RETURNING m.id"
+        )
+        params = [queued, now, limit, sending, now, worker[:120]]
+    else:
+        sql = f"UPDATE {table} {claim_set} WHERE id IN ({due}) RETURNING id"
+        params = [sending, now, worker[:120], queued, now, limit]
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return sorted(row[0] for row in cursor.fetchall())
+
+
+def _unclaim(pks: list[int], worker: str) -> None:
+    """Give claimed rows that were never tried back to the queue, as if never claimed."""
+    if pks:
+        OutgoingMessage.objects.filter(pk__in=pks, status=OutgoingMessage.Status.SENDING, claimed_by=worker).update(
+            status=OutgoingMessage.Status.QUEUED, attempts=F("attempts") - 1, claimed_at=None, claimed_by=""
+        )
+
+
+# Successes are recorded at least this often while a batch is being sent, so a worker that dies
+# mid-batch leaves few sent-but-unrecorded rows (those go out once more, marked possible_repeat).
+RECORD_EVERY = 0.25
+_clock = time.monotonic
+
+
+def deliver_batch(worker: str, limit: int = 100) -> int:
+    """Claim up to ``limit`` due messages at once, send them one by one (each transport keeps its
+    throughput limit) and record the successes in bulk; returns how many were tried.
+
+    A batch stops halfway through SENDING_TIMEOUT and gives the rest back: a row must never stay
+    in "sending" long enough to be taken for a dead worker's while its worker is alive."""
+    pks = claim_batch(worker, limit)
+    if not pks:
+        return 0
+    found = OutgoingMessage.objects.in_bulk(pks)
+    messages = sorted(found.values(), key=lambda m: (m.next_attempt_at, m.pk))
+    started = last_record = _clock()
+    sent: list[tuple[int, _Outcome]] = []
+    tried = 0
+    try:
+        for message in messages:
+            if _clock() - started > SENDING_TIMEOUT.total_seconds() / 2:
+                break
+            tried += 1
+            outcome = _send(message)
+            if outcome.status == OutgoingMessage.Status.SENT:
+                sent.append((message.pk, outcome))
+            if _clock() - last_record > RECORD_EVERY:
+                _record_sent(sent)
+                sent, last_record = [], _clock()
+    finally:
+        # Also after an unexpected error: what was sent is recorded and what was never tried goes
+        # back to the queue; the message that raised stays "sending" and is released later.
+        _record_sent(sent)
+        _unclaim([m.pk for m in messages[tried:]], worker)
+    return tried
 
 
 def release_abandoned(now=None) -> int:
@@ -139,13 +249,14 @@ def due_ids(limit: int = 100) -> list[int]:
     )
 
 
-def deliver_due(worker: str, limit: int = 100) -> int:
+# How many due messages one worker claims at once.
+BATCH = 100
+
+
+def deliver_due(worker: str, limit: int = BATCH) -> int:
+    """One round: release dead workers' rows, then deliver what is due, in batches."""
     release_abandoned()
-    sent = 0
-    for pk in due_ids(limit):
-        if deliver(pk, worker) is not None:
-            sent += 1
-    return sent
+    return deliver_batch(worker, limit)
 
 
 def retry(message: OutgoingMessage, *, actor) -> bool:

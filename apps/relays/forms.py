@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -21,6 +23,14 @@ class BroadcastForm(forms.Form):
     )
     municipality = forms.ModelChoiceField(label=_("Municipality"), queryset=None, required=False)
     zone = forms.ModelChoiceField(label=_("or police zone"), queryset=None, required=False)
+    # Filled by the map (static/js/area-editor.js finds the form's "geometry" textarea), or pasted.
+    geometry = forms.CharField(
+        label=_("or a drawn area (GeoJSON)"),
+        required=False,
+        max_length=200_000,
+        widget=forms.Textarea(attrs={"rows": 3, "spellcheck": "false"}),
+        help_text=_("Only the groups within your reach that the area touches are included."),
+    )
     subject = forms.CharField(label=_("Subject"), max_length=200)
     text = forms.CharField(label=_("Message"), max_length=2000, widget=forms.Textarea(attrs={"rows": 5}))
 
@@ -30,3 +40,15 @@ class BroadcastForm(forms.Form):
         municipalities = Municipality.objects.all() if reach is None else Municipality.objects.filter(id__in=reach)
         self.fields["municipality"].queryset = municipalities.order_by("name")
         self.fields["zone"].queryset = _zones_for(user).order_by("name")
+
+    def clean_geometry(self) -> dict | None:
+        text = self.cleaned_data["geometry"].strip()
+        if not text:
+            return None
+        try:
+            value = json.loads(text)
+        except ValueError:
+            value = None
+        if not isinstance(value, dict):
+            raise forms.ValidationError(_("Draw the area as a GeoJSON Polygon."))
+        return value

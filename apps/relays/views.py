@@ -14,7 +14,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from apps.incidents.permissions import incidents_for
 from apps.staff import maps
-from apps.staff.views import _add_errors, _error_text, _render, staff_view
+from apps.staff.views import _add_errors, _draw_locale, _error_text, _render, staff_view
 
 from . import services
 from .permissions import relays_for
@@ -110,7 +110,8 @@ def acknowledge(request, key: str):
 
 @staff_view
 def broadcast_create(request):
-    """Police and coordinators: one message to every admin of a municipality or a police zone."""
+    """Police and coordinators: one message to every admin of a municipality, a police zone or an
+    area drawn on the map."""
     from apps.accounts.permissions import roles
 
     from .broadcasts import send_broadcast
@@ -132,6 +133,7 @@ def broadcast_create(request):
                     text=data["text"],
                     municipality_id=data["municipality"].pk if data["municipality"] else None,
                     zone_id=data["zone"].pk if data["zone"] else None,
+                    geometry=data["geometry"],
                 )
             except ValidationError as exc:
                 _add_errors(form, exc)
@@ -143,4 +145,40 @@ def broadcast_create(request):
     else:
         form = BroadcastForm(user=request.user)
     recipients = sent.recipients.select_related("message") if sent else []
-    return _render(request, "relays/broadcast_form.html", {"form": form, "sent": sent, "recipients": recipients})
+    return _render(
+        request,
+        "relays/broadcast_form.html",
+        {
+            "form": form,
+            "sent": sent,
+            "recipients": recipients,
+            "map_data": maps.collection(_reach_features(request.user)),
+            "draw_locale": _draw_locale(),
+        },
+    )
+
+
+# More groups than this in reach (a superuser, a large zone): the map shows none of them, the
+# drawing still works, and the service still decides which groups the area touches.
+MAP_GROUPS = 300
+
+
+def _reach_features(user) -> list[dict]:
+    """The areas of the groups the sender can reach, as context for drawing."""
+    from apps.groups.models import Group
+
+    from .broadcasts import reach_municipality_ids
+
+    reach = reach_municipality_ids(user)
+    if reach is None:
+        return []
+    groups = (
+        Group.objects.exclude(status=Group.Status.CLOSED)
+        .filter(municipality_id__in=reach)
+        .select_related("area", "municipality")
+        .order_by("municipality__name", "name")
+    )
+    found = list(groups[: MAP_GROUPS + 1])
+    if len(found) > MAP_GROUPS:
+        return []
+    return [maps.area_feature(g.area.geometry, f"{g.name} ({g.municipality.name})", "group") for g in found]

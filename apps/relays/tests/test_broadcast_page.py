@@ -38,3 +38,86 @@ def test_coordinator_cannot_pick_another_municipality(client, world: World):
         {"urgency": "green", "municipality": world.testdorp.pk, "subject": "x", "text": "y"},
     )
     assert page.status_code == 200 and not Broadcast.objects.exists()
+
+
+def drawn(min_lon, min_lat, max_lon, max_lat) -> str:
+    import json
+
+    from apps.core.testing import box
+
+    return json.dumps(box(min_lon, min_lat, max_lon, max_lat))
+
+
+def test_the_page_has_a_map_to_draw_on(client, world: World):
+    client.force_login(world.coordinator)
+    page = client.get(reverse("relays:broadcast")).content.decode()
+    assert "data-area-editor" in page and 'id="draw-locale"' in page and "leaflet.draw.js" in page
+    assert 'name="geometry"' in page and "Testdorp Noord" in page  # the groups in reach, as context
+    assert "Grensstad Centrum" not in page
+
+
+def test_police_sends_to_a_drawn_area_only_within_reach(client, world: World):
+    from apps.core.testing import make_user
+    from apps.groups.models import GroupAdmin
+
+    admin_nl = make_user("admin_nl", phone="+31612345678")
+    GroupAdmin.objects.create(group=world.group_nl, user=admin_nl)
+    client.force_login(world.police)
+    # Over the north of Testdorp and, far east, Grensstad (outside the officer's zone).
+    page = client.post(
+        reverse("relays:broadcast"),
+        {"urgency": "red", "geometry": drawn(5.30, 50.755, 5.70, 50.86), "subject": "Let op", "text": "Inbraken."},
+    )
+    assert page.status_code == 200
+    broadcast = Broadcast.objects.get()
+    assert broadcast.scope == Broadcast.Scope.AREA and broadcast.geometry["type"] == "Polygon"
+    assert [r.user_id for r in broadcast.recipients.all()] == [world.admin_a.pk]
+    assert list(OutgoingMessage.objects.values_list("user_id", flat=True)) == [world.admin_a.pk]
+
+
+@pytest.mark.parametrize(
+    "extra, error",
+    [
+        ({"geometry": "{not json"}, "GeoJSON Polygon"),
+        ({"geometry": '{"type": "Point", "coordinates": [5.31, 50.755]}'}, "GeoJSON Polygon"),
+        ({"geometry": "[1, 2]"}, "GeoJSON Polygon"),
+        ({"geometry": '{"type": "Polygon", "coordinates": "x"}'}, "GeoJSON Polygon"),
+        # a bow tie: its edges cross
+        (
+            {
+                "geometry": '{"type": "Polygon", "coordinates": [[[5.30, 50.74], [5.32, 50.76], [5.32, 50.74], '
+                "[5.30, 50.76], [5.30, 50.74]]]}"
+            },
+            "GeoJSON Polygon",
+        ),
+        ({"geometry": drawn(5.30, 50.755, 5.31, 50.758), "municipality": "MUNICIPALITY"}, "exactly one"),
+        ({}, "exactly one"),
+    ],
+)
+def test_bad_area_is_refused_and_nothing_is_sent(client, world: World, extra, error):
+    client.force_login(world.coordinator)
+    data = {"urgency": "green", "subject": "x", "text": "y", **extra}
+    if data.get("municipality") == "MUNICIPALITY":
+        data["municipality"] = world.testdorp.pk
+    page = client.post(reverse("relays:broadcast"), data)
+    assert page.status_code == 200 and error in page.content.decode()
+    assert not Broadcast.objects.exists() and not OutgoingMessage.objects.exists()
+
+
+def test_drawn_area_outside_reach_reaches_nobody(client, world: World):
+    client.force_login(world.coordinator_nl)
+    page = client.post(
+        reverse("relays:broadcast"),
+        {"urgency": "red", "geometry": drawn(5.30, 50.74, 5.32, 50.76), "subject": "x", "text": "y"},
+    )
+    assert page.status_code == 200 and "No group admins in this scope" in page.content.decode()
+    assert not Broadcast.objects.exists() and not OutgoingMessage.objects.exists()
+
+
+def test_admin_cannot_broadcast_to_a_drawn_area(client, world: World):
+    client.force_login(world.admin_a)
+    response = client.post(
+        reverse("relays:broadcast"),
+        {"urgency": "red", "geometry": drawn(5.30, 50.74, 5.32, 50.76), "subject": "x", "text": "y"},
+    )
+    assert response.status_code == 404 and not Broadcast.objects.exists()

@@ -49,4 +49,5 @@ class Command(BaseCommand):
             services.beat(name, "embedded", processed)
             if once:
                 break
-            time.sleep(interval)
+            if processed < services.BATCH:  # a full batch: more may be due, so no pause
+                time.sleep(interval)

@@ -1,0 +1,67 @@
+"""The broadcast page in a real browser: drawing the area on the map and sending to it."""
+
+from __future__ import annotations
+
+import json
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+from apps.core.browser import launch, open_page
+from apps.core.testing import PASSWORD, build_world
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def browser_page(live_server, transactional_db):
+    from playwright.sync_api import sync_playwright
+
+    world = build_world()
+    with sync_playwright() as playwright:
+        browser = launch(playwright)
+        page = open_page(browser, locale="en")
+        yield world, page
+        browser.close()
+
+
+def outside_the_browser_loop(function):
+    """Playwright's sync API runs an event loop in this thread, where Django refuses queries."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(function).result()
+
+
+def test_coordinator_draws_an_area_and_sends_to_its_admins(browser_page, live_server):
+    world, page = browser_page
+    page.set_viewport_size({"width": 1280, "height": 1000})
+    page.goto(live_server.url + "/account/inloggen/")
+    page.fill("#id_username", "coordinator")
+    page.fill("#id_password", PASSWORD)
+    page.click("button[type=submit].primary")
+    page.wait_for_url(live_server.url + "/beheer/")
+    page.goto(live_server.url + "/beheer/doorgeven/bericht/")
+    page.wait_for_selector(".map.leaflet-container")
+    # The two groups of Testdorp (the coordinator's reach) are shown for context.
+    assert page.locator(".map path.leaflet-interactive").count() == 2
+    page.check("input[name=urgency][value=green]")
+    page.locator(".leaflet-draw-draw-polygon").click()
+    box = page.locator(".map").bounding_box()
+    cx, cy = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    corners = [(cx - 120, cy - 80), (cx + 120, cy - 80), (cx + 120, cy + 80), (cx - 120, cy + 80)]
+    for x, y in corners:
+        page.mouse.click(x, y)
+        page.wait_for_timeout(150)
+    page.mouse.click(*corners[0])  # close the outline on its first corner
+    page.wait_for_function("document.querySelector('#id_geometry').value.length > 0")
+    geometry = json.loads(page.input_value("#id_geometry"))
+    assert geometry["type"] == "Polygon" and len(geometry["coordinates"][0]) == 5
+    page.fill("#id_subject", "Inbraken")
+    page.fill("#id_text", "Sluit ramen en deuren.")
+    page.click("button[type=submit].primary")
+    page.wait_for_selector("#sent")
+    from apps.relays.models import Broadcast
+
+    broadcast = outside_the_browser_loop(lambda: Broadcast.objects.prefetch_related("recipients").get())
+    assert broadcast.scope == Broadcast.Scope.AREA
+    assert {r.user_id for r in broadcast.recipients.all()} == {world.admin_a.pk, world.admin_b.pk}
+    assert page.errors == []
