@@ -227,3 +227,18 @@ def add_member(group: Group, n: int, **extra) -> Member:
     }
     defaults.update(extra)
     return Member.objects.create(group=group, **defaults)
+
+
+def add_second_street(world: World) -> Address:
+    """A second street in postcode 3870 with a number 1, in group B's area: in Belgium a postcode
+    covers many streets, each starting at 1, so postcode and number alone are ambiguous."""
+    return Address.objects.create(
+        country="BE",
+        postcode="3870",
+        house_number=1,
+        street="Sint-Jansstraat",
+        town="Testdorp",
+        lon=5.311,
+        lat=50.746,
+        municipality=world.testdorp,
+    )

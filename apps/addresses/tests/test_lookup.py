@@ -6,7 +6,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from apps.addresses.services import find_address
-from apps.core.testing import World
+from apps.core.testing import World, add_second_street
 from apps.groups.lookup import lookup_address, lookup_point
 
 
@@ -55,19 +55,9 @@ def test_closed_group_is_not_offered(world: World):
 
 
 def test_belgian_postcode_with_the_number_in_two_streets_asks_for_the_street(world: World):
-    from apps.addresses.models import Address
     from apps.addresses.services import AmbiguousAddress
 
-    Address.objects.create(
-        country="BE",
-        postcode="3870",
-        house_number=1,
-        street="Sint-Jansstraat",
-        town="Testdorp",
-        lon=5.311,
-        lat=50.746,
-        municipality=world.testdorp,
-    )
+    add_second_street(world)
     with pytest.raises(AmbiguousAddress) as excinfo:
         find_address("3870", "1")
     assert excinfo.value.streets == ["Noordstraat", "Sint-Jansstraat"]

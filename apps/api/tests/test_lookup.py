@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from apps.core.testing import World
+from apps.core.testing import World, add_second_street
 
 URL = "/api/v1/lookup"
 
@@ -121,18 +121,7 @@ def test_messages_follow_the_accept_language_header(client, world: World, langua
 
 @pytest.mark.django_db
 def test_street_decides_where_two_streets_share_the_number(client, world):
-    from apps.addresses.models import Address
-
-    Address.objects.create(
-        country="BE",
-        postcode="3870",
-        house_number=1,
-        street="Sint-Jansstraat",
-        town="Testdorp",
-        lon=5.311,
-        lat=50.746,
-        municipality=world.testdorp,
-    )
+    add_second_street(world)
     ambiguous = client.get("/api/v1/lookup", {"postcode": "3870", "house_number": "1"})
     assert ambiguous.status_code == 400
     assert "Sint-Jansstraat" in ambiguous.json()["errors"]["street"][0]

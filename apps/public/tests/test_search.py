@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 from django.utils.translation import ngettext, override
 
-from apps.core.testing import World, add_member
+from apps.core.testing import World, add_member, add_second_street
 from apps.groups.models import Group
 
 from .helpers import embedded_json, nothing_stored, says
@@ -221,18 +221,7 @@ def test_point_outside_belgium_and_the_netherlands_is_refused(client, world: Wor
 
 @pytest.mark.django_db
 def test_two_streets_with_the_same_number_ask_which_street(client, world):
-    from apps.addresses.models import Address
-
-    Address.objects.create(
-        country="BE",
-        postcode="3870",
-        house_number=1,
-        street="Sint-Jansstraat",
-        town="Testdorp",
-        lon=5.311,
-        lat=50.746,
-        municipality=world.testdorp,
-    )
+    add_second_street(world)
     response = client.get("/zoeken/", {"postcode": "3870", "house_number": "1"})
     assert response.status_code == 200
     choices = response.context["street_choices"]
