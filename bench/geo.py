@@ -327,13 +327,7 @@ def main() -> None:
         results["max_rss_mb"] = base.max_rss_mb()
     finally:
         shutil.rmtree(var, ignore_errors=True)
-    results["total_s"] = round(time.perf_counter() - started, 1)
-    results["machine"]["load_average_1min_after"] = round(os.getloadavg()[0], 2)
-    results["date"] = time.strftime("%Y-%m-%d")
-    print(table(results))
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.write_text(json.dumps(results, indent=1) + "\n")
-    print(f"\nWritten to {args.output}")
+    base.finish(results, started, table, args.output)
 
 
 if __name__ == "__main__":

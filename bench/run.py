@@ -366,13 +366,18 @@ def main() -> None:
         del results["_addresses"]
     finally:
         shutil.rmtree(var_dir, ignore_errors=True)
+    finish(results, started, table, args.output)
+
+
+def finish(results: dict, started: float, table, output: Path) -> None:
+    """Stamp the run (duration, load afterwards, date), print the table and write the JSON."""
     results["total_s"] = round(time.perf_counter() - started, 1)
     results["machine"]["load_average_1min_after"] = round(os.getloadavg()[0], 2)
     results["date"] = time.strftime("%Y-%m-%d")
     print(table(results))
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.write_text(json.dumps(results, indent=1) + "\n")
-    print(f"\nWritten to {args.output}")
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(json.dumps(results, indent=1) + "\n")
+    print(f"\nWritten to {output}")
 
 
 if __name__ == "__main__":

@@ -30,3 +30,20 @@ def open_page(browser, *, width: int = 360, height: int = 740, locale: str | Non
     page.on("pageerror", lambda exc: page.errors.append(str(exc)))
     page.on("response", lambda r: r.status >= 400 and page.errors.append(f"{r.status} {r.url}"))
     return page
+
+
+def draw_rectangle(page, map_selector: str = ".map", field: str = "#id_geometry") -> dict:
+    """Draw a rectangle with Leaflet.draw's polygon tool in the middle of the map, as a person
+    clicks it, and return the GeoJSON the page put in the form field."""
+    import json
+
+    page.locator(".leaflet-draw-draw-polygon").click()
+    box = page.locator(map_selector).bounding_box()
+    cx, cy = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    corners = [(cx - 120, cy - 80), (cx + 120, cy - 80), (cx + 120, cy + 80), (cx - 120, cy + 80)]
+    for x, y in corners:
+        page.mouse.click(x, y)
+        page.wait_for_timeout(150)
+    page.mouse.click(*corners[0])  # close the outline on its first corner
+    page.wait_for_function(f"document.querySelector('{field}').value.length > 0")
+    return json.loads(page.input_value(field))

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from apps.core.browser import launch, open_page
+from apps.core.browser import draw_rectangle, launch, open_page
 from apps.core.testing import PASSWORD, build_world
 
 pytestmark = pytest.mark.browser
@@ -44,16 +43,7 @@ def test_coordinator_draws_an_area_and_sends_to_its_admins(browser_page, live_se
     # The two groups of Testdorp (the coordinator's reach) are shown for context.
     assert page.locator(".map path.leaflet-interactive").count() == 2
     page.check("input[name=urgency][value=green]")
-    page.locator(".leaflet-draw-draw-polygon").click()
-    box = page.locator(".map").bounding_box()
-    cx, cy = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
-    corners = [(cx - 120, cy - 80), (cx + 120, cy - 80), (cx + 120, cy + 80), (cx - 120, cy + 80)]
-    for x, y in corners:
-        page.mouse.click(x, y)
-        page.wait_for_timeout(150)
-    page.mouse.click(*corners[0])  # close the outline on its first corner
-    page.wait_for_function("document.querySelector('#id_geometry').value.length > 0")
-    geometry = json.loads(page.input_value("#id_geometry"))
+    geometry = draw_rectangle(page)
     assert geometry["type"] == "Polygon" and len(geometry["coordinates"][0]) == 5
     page.fill("#id_subject", "Inbraken")
     page.fill("#id_text", "Sluit ramen en deuren.")

@@ -3,12 +3,11 @@ and pages that fit the phone of a volunteer admin."""
 
 from __future__ import annotations
 
-import json
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from apps.core.browser import launch, open_page
+from apps.core.browser import draw_rectangle, launch, open_page
 from apps.core.testing import PASSWORD, World, add_member, build_world
 
 from .helpers import make_application
@@ -92,16 +91,7 @@ def test_coordinator_draws_an_area_and_creates_a_group(browser_page, live_server
     page.goto(f"{live_server.url}/beheer/gemeente/{world.testdorp.pk}/groepen/nieuw/")
     page.wait_for_selector(".map.leaflet-container")
     page.fill("#id_name", "Testdorp Oost")
-    page.locator(".leaflet-draw-draw-polygon").click()
-    box = page.locator(".map").bounding_box()
-    cx, cy = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
-    corners = [(cx - 120, cy - 80), (cx + 120, cy - 80), (cx + 120, cy + 80), (cx - 120, cy + 80)]
-    for x, y in corners:
-        page.mouse.click(x, y)
-        page.wait_for_timeout(150)
-    page.mouse.click(*corners[0])  # close the outline on its first corner
-    page.wait_for_function("document.querySelector('#id_geometry').value.length > 0")
-    geometry = json.loads(page.input_value("#id_geometry"))
+    geometry = draw_rectangle(page)
     assert geometry["type"] == "Polygon" and len(geometry["coordinates"][0]) == 5
     assert page.is_checked("input[name=area_source][value=draw]")
     page.click("button[type=submit].primary")
