@@ -160,8 +160,8 @@ def get_incident(request: HttpRequest, incident_id: int) -> dict:
     "/incidents/{incident_id}/attachments",
     response={201: AttachmentOut, 400: ErrorOut, 401: DetailOut, 404: DetailOut},
     summary="Attach a photo, video or audio file (multipart, field `file`)",
-    description="The type is read from the content, not the name; images are stored without metadata "
-    "(GPS, camera). Limits: photos 15 MB, audio 25 MB, video 100 MB (configurable).",
+    description="The type is read from the content, not the name; photos, videos and audio are stored without "
+    "their metadata (GPS, device, dates, tags). Limits: photos 15 MB, audio 25 MB, video 100 MB (configurable).",
 )
 def add_attachment(request: HttpRequest, incident_id: int, file: File[UploadedFile]) -> tuple[int, dict]:
     incident = get_object_or_404(incidents_for(request.auth), pk=incident_id)
