@@ -64,6 +64,17 @@ def managed_groups(user) -> QuerySet:
     ).distinct()
 
 
+def administered_groups(user) -> QuerySet:
+    """Groups the user is an admin or co-admin of (not the ones they coordinate)."""
+    from apps.groups.models import Group
+
+    if _is_super(user):
+        return Group.objects.all()
+    if not _active(user):
+        return Group.objects.none()
+    return Group.objects.filter(admin_roles__user=user).distinct()
+
+
 def visible_groups(user) -> QuerySet:
     """Groups the user may see (without personal data of members for the police)."""
     from apps.groups.models import Group
@@ -109,6 +120,14 @@ def require_group(user, group) -> None:
     if user is None:  # the system itself
         return
     if not can_manage_group(user, group):
+        raise PermissionDenied
+
+
+def require_group_admin(user, group) -> None:
+    """Only the group's own admins (and operators): what a member asks their admin to record."""
+    if user is None:  # the system itself
+        return
+    if not administered_groups(user).filter(pk=group.pk).exists():
         raise PermissionDenied
 
 

@@ -137,6 +137,11 @@ class ApplicationIn(Schema):
     email: str
     accept_house_rules: bool
     house_rules_version: int = Field(description="Version of the house rules the resident read and accepts.")
+    alerts_opt_in: bool = Field(
+        False,
+        description="The resident also wants police and municipality alerts for their neighbourhood (urgent ones "
+        "by SMS or WhatsApp, the others by e-mail). Optional; show the sentence of the web form, unticked.",
+    )
     remark: str | None = ""
     website: str | None = Field("", description="Leave empty (spam trap).")
 

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from apps.addresses.normalize import normalize_addition, normalize_postcode, split_house_number
 from apps.core.ages import age_on
 from apps.core.phones import normalize_mobile
+from apps.members.alerts import ALERTS_CONSENT
 
 
 class ApplicationForm(forms.Form):
@@ -40,6 +41,12 @@ class ApplicationForm(forms.Form):
         error_messages={"required": _("You can only join when you accept the house rules.")},
     )
     house_rules_version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    # Optional and unticked: joining the group does not depend on it.
+    alerts_opt_in = forms.BooleanField(
+        label=ALERTS_CONSENT,
+        required=False,
+        help_text=_("Optional. You can join the group without it."),
+    )
     remark = forms.CharField(label=_("Remark (optional)"), max_length=1000, required=False, widget=forms.Textarea)
     # A field people never see; software that fills in every field fills this one too.
     website = forms.CharField(required=False, label=_("Leave this field empty"))

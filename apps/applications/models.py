@@ -41,6 +41,9 @@ class Application(models.Model):
     lon = models.FloatField()
     house_rules_version = models.ForeignKey(HouseRulesVersion, on_delete=models.PROTECT, related_name="+")
     house_rules_accepted_at = models.DateTimeField()
+    # The optional consent to police and municipality alerts: when, and the sentence as shown.
+    alerts_opt_in_at = models.DateTimeField(_("alerts agreed on"), null=True, blank=True)
+    alerts_consent_text = models.TextField(_("alerts consent as shown"), blank=True)
     # The status page link carries a random secret; only its hash is stored.
     access_key_hash = models.CharField(max_length=64, unique=True, editable=False)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)

@@ -25,7 +25,9 @@ from apps.core.ages import age_on
 from apps.geocoding.services import locate
 from apps.groups.lookup import lookup_point
 from apps.groups.models import Group
+from apps.members.alerts import ALERTS_CONSENT
 from apps.members.models import Member
+from apps.members.services import record_consent_on_join
 from apps.messaging.services import queue_email
 
 from .models import Application
@@ -95,6 +97,8 @@ def submit(group: Group, data: dict, *, language: str | None = None) -> Submitte
 
     now = timezone.now()
     key, key_hash = Application.new_access_key()
+    # The consent sentence as the resident read it: the form was shown in the active language.
+    alerts = bool(data.get("alerts_opt_in"))
     house_number = data["house_number"] + (data.get("addition") or "")
     try:
         with transaction.atomic():
@@ -115,9 +119,17 @@ def submit(group: Group, data: dict, *, language: str | None = None) -> Submitte
                 lon=address.lon,
                 house_rules_version=rules,
                 house_rules_accepted_at=now,
+                alerts_opt_in_at=now if alerts else None,
+                alerts_consent_text=str(ALERTS_CONSENT) if alerts else "",
                 access_key_hash=key_hash,
             )
-            record(None, AuditEvent.Action.APPLICATION_SUBMITTED, application, municipality_id=group.municipality_id)
+            record(
+                None,
+                AuditEvent.Action.APPLICATION_SUBMITTED,
+                application,
+                municipality_id=group.municipality_id,
+                alerts_opt_in=alerts,
+            )
             _queue_to_applicant(
                 application,
                 "confirm",
@@ -290,6 +302,8 @@ def approve(application: Application, *, actor) -> Member:
         email=application.email,
         house_rules_version=application.house_rules_version,
         house_rules_accepted_at=application.house_rules_accepted_at,
+        alerts_opt_in_at=application.alerts_opt_in_at,
+        alerts_consent_text=application.alerts_consent_text,
         joined_at=now,
     )
     application.status = Application.Status.APPROVED
@@ -304,6 +318,7 @@ def approve(application: Application, *, actor) -> Member:
         municipality_id=group.municipality_id,
         member_id=member.pk,
     )
+    record_consent_on_join(member, application_id=application.pk)
     if group.invite_link:
         body = N_(
             "Dear %(name)s,\n\nWelcome to %(group)s. Join the WhatsApp group with this link:\n%(invite)s\n\n"

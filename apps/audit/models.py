@@ -28,6 +28,8 @@ class AuditEvent(models.Model):
         APPLICATION_VIEWED = "application.viewed", _("applications viewed")
         MEMBER_REMOVED = "member.removed", _("member removed")
         MEMBER_LEFT = "member.left", _("member left")
+        MEMBER_ALERTS_OPTED_IN = "member.alerts_opted_in", _("member agreed to receive alerts")
+        MEMBER_ALERTS_OPTED_OUT = "member.alerts_opted_out", _("member stopped receiving alerts")
         MEMBERS_VIEWED = "members.viewed", _("member list viewed")
         MEMBERS_EXPORTED = "members.exported", _("member list exported")
         GROUP_CREATED = "group.created", _("group created")

@@ -8,12 +8,14 @@ trail and queued e-mails included. Addresses, members and signs are bulk-created
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass
 
 import shapely
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
+from django.utils import translation
 from shapely.geometry import mapping, shape
 
 from apps.accounts.models import User
@@ -24,8 +26,10 @@ from apps.applications.models import Application
 from apps.areas import index
 from apps.areas.models import Area
 from apps.areas.services import save_area
+from apps.audit.models import AuditEvent
 from apps.groups.models import Group, GroupAdmin
 from apps.groups.services import appoint_admin, save_group, submit_group_request
+from apps.members.alerts import ALERTS_CONSENT, ALERTS_CONSENT_VERSION
 from apps.members.models import Member
 from apps.messaging.models import OutgoingMessage
 from apps.municipalities.models import (
@@ -189,6 +193,8 @@ def _municipality(demo: DemoMunicipality, users: dict[str, User]) -> Municipalit
     )
     members = []
     groups = {}
+    with translation.override(municipality.language):
+        consent = str(ALERTS_CONSENT)
     for plan in demo.groups:
         area = save_area(
             municipality=municipality,
@@ -231,10 +237,14 @@ def _municipality(demo: DemoMunicipality, users: dict[str, User]) -> Municipalit
                 house_rules_version=house_rules,
                 house_rules_accepted_at=m.joined_at,
                 joined_at=m.joined_at,
+                # They ticked the box on the application form when they joined.
+                alerts_opt_in_at=m.joined_at if wants_alerts(m.person.phone) else None,
+                alerts_consent_text=consent if wants_alerts(m.person.phone) else "",
             )
             for m in plan.members
         ]
     Member.objects.bulk_create(members, batch_size=500)
+    _record_consents([m for m in members if m.alerts_opt_in_at is not None])
     StreetSign.objects.bulk_create(
         [
             StreetSign(
@@ -249,6 +259,40 @@ def _municipality(demo: DemoMunicipality, users: dict[str, User]) -> Municipalit
         ]
     )
     return municipality
+
+
+# About a third of the members also asked for police and municipality alerts.
+ALERTS_SHARE = 0.35
+
+
+def wants_alerts(phone: str) -> bool:
+    """Decided from the phone number, not by the generator's random stream, so the rest of the
+    world stays exactly what the seed made it."""
+    return int.from_bytes(hashlib.sha256(phone.encode()).digest()[:4], "big") < ALERTS_SHARE * 2**32
+
+
+def _record_consents(members: list[Member]) -> None:
+    """The audit events the approvals would have written for the consents (bulk-created
+    members bypass the services)."""
+    AuditEvent.objects.bulk_create(
+        [
+            AuditEvent(
+                created_at=m.alerts_opt_in_at,
+                action=AuditEvent.Action.MEMBER_ALERTS_OPTED_IN,
+                target_type=Member._meta.label_lower,
+                target_id=str(m.pk),
+                municipality_id=m.group.municipality_id,
+                group_id=m.group_id,
+                data={
+                    "via": "application",
+                    "consented_at": m.alerts_opt_in_at.isoformat(),
+                    "wording": ALERTS_CONSENT_VERSION,
+                },
+            )
+            for m in members
+        ],
+        batch_size=500,
+    )
 
 
 def _pending(demo: DemoMunicipality) -> None:

@@ -15,6 +15,10 @@ class MemberQuerySet(models.QuerySet):
     def current(self):
         return self.filter(left_at__isnull=True)
 
+    def receiving_alerts(self):
+        """Current members who agreed to police and municipality alerts and have not stopped them."""
+        return self.current().filter(alerts_opt_in_at__isnull=False, alerts_opt_out_at__isnull=True)
+
 
 class Member(models.Model):
     class LeaveReason(models.TextChoices):
@@ -40,6 +44,15 @@ class Member(models.Model):
     removed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # Consent to police and municipality alerts (broadcasts). The latest consent: its moment and
+    # the sentence agreed to, as shown; every opt-in and opt-out is also in the audit trail.
+    alerts_opt_in_at = models.DateTimeField(_("alerts agreed on"), null=True, blank=True)
+    alerts_consent_text = models.TextField(_("alerts consent as shown"), blank=True)
+    alerts_opt_out_at = models.DateTimeField(_("alerts stopped on"), null=True, blank=True)
+    # Who recorded the stop: empty when the member used the link in an alert.
+    alerts_opt_out_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     objects = MemberQuerySet.as_manager()
 
@@ -55,3 +68,7 @@ class Member(models.Model):
 
     def __str__(self) -> str:
         return f"{self.full_name} ({self.group})"
+
+    @property
+    def receives_alerts(self) -> bool:
+        return self.left_at is None and self.alerts_opt_in_at is not None and self.alerts_opt_out_at is None

@@ -1,4 +1,6 @@
-"""Write path for members: removal by an admin and leaving."""
+"""Write path for members: removal by an admin and leaving, and the consent to police and
+municipality alerts (given on the application form, stopped by the member's link in any alert or
+by their group admin on their behalf, given again through the admin at the member's request)."""
 
 from __future__ import annotations
 
@@ -6,15 +8,20 @@ import csv
 import io
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from apps.accounts.permissions import require_group
+from apps.accounts.permissions import require_group, require_group_admin
 from apps.audit.models import AuditEvent
 from apps.audit.services import record
+from apps.messaging.services import Contact, cancel_queued_for_member
 
+from .alerts import ALERTS_CONSENT, ALERTS_CONSENT_VERSION
 from .models import Member
+
+# Messages a member stops receiving with their consent: the broadcasts' topics start with this.
+ALERT_TOPICS = "broadcast."
 
 
 @transaction.atomic
@@ -32,7 +39,111 @@ def remove(member: Member, *, actor, reason: str) -> Member:
     locked.removed_by = actor
     locked.save(update_fields=["left_at", "leave_reason", "removal_note", "removed_by"])
     record(actor, AuditEvent.Action.MEMBER_REMOVED, locked, municipality_id=locked.group.municipality_id)
+    cancel_queued_for_member(locked.pk, topic_prefix=ALERT_TOPICS, reason="no longer a member")
     return locked
+
+
+# --- alerts --------------------------------------------------------------------------------------
+
+
+class Via:
+    """How a change of the consent reached us (kept in the audit event)."""
+
+    APPLICATION = "application"
+    LINK = "link"
+    ADMIN = "admin"
+
+
+def record_consent_on_join(member: Member, *, application_id: int) -> None:
+    """The audit event of the consent given on the application form; called when the approval
+    creates the member, in the same transaction."""
+    if member.alerts_opt_in_at is None:
+        return
+    record(
+        None,  # the resident's own choice; they have no account
+        AuditEvent.Action.MEMBER_ALERTS_OPTED_IN,
+        member,
+        municipality_id=member.group.municipality_id,
+        via=Via.APPLICATION,
+        application_id=application_id,
+        consented_at=member.alerts_opt_in_at.isoformat(),
+        wording=ALERTS_CONSENT_VERSION,
+    )
+
+
+def stop_alerts(member: Member, *, actor=None, via: str = Via.LINK) -> bool:
+    """Stop the alerts to a member: from the link in an alert (``actor`` None) or recorded by
+    one of the group's admins on the member's behalf. True when this call stopped them; False
+    when they were already stopped (nothing changes then). Alerts still waiting to go out (a
+    green one held until the morning) are cancelled."""
+    if actor is not None:
+        require_group_admin(actor, member.group)
+    with transaction.atomic():
+        now = timezone.now()
+        # A conditional update: two clicks at once stop the alerts (and write the event) once.
+        stopped = (
+            Member.objects.receiving_alerts()
+            .filter(pk=member.pk)
+            .update(alerts_opt_out_at=now, alerts_opt_out_by=actor)
+        )
+        if not stopped:
+            return False
+        record(
+            actor,
+            AuditEvent.Action.MEMBER_ALERTS_OPTED_OUT,
+            member,
+            municipality_id=member.group.municipality_id,
+            via=via,
+        )
+        cancel_queued_for_member(member.pk, topic_prefix=ALERT_TOPICS, reason="alerts stopped by the member")
+    member.refresh_from_db()
+    return True
+
+
+def start_alerts(member: Member, *, actor, member_asked: bool) -> Member:
+    """The member asked their admin to receive the alerts (again): the admin records it. The
+    wording stored is the consent sentence as the admin confirmed it."""
+    require_group_admin(actor, member.group)
+    if not member_asked:
+        raise ValidationError(
+            {"member_asked": _("Only record this when the member asked for it themselves.")}, code="required"
+        )
+    with transaction.atomic():
+        now = timezone.now()
+        started = (
+            Member.objects.filter(pk=member.pk, left_at__isnull=True)
+            .filter(models.Q(alerts_opt_in_at__isnull=True) | models.Q(alerts_opt_out_at__isnull=False))
+            .update(
+                alerts_opt_in_at=now,
+                alerts_consent_text=str(ALERTS_CONSENT),
+                alerts_opt_out_at=None,
+                alerts_opt_out_by=None,
+            )
+        )
+        if not started:
+            member.refresh_from_db()
+            if member.left_at is not None:
+                raise ValidationError(_("This person is no longer a member."), code="left")
+            raise ValidationError(_("This member already receives the alerts."), code="already")
+        record(
+            actor,
+            AuditEvent.Action.MEMBER_ALERTS_OPTED_IN,
+            member,
+            municipality_id=member.group.municipality_id,
+            via=Via.ADMIN,
+            consented_at=now.isoformat(),
+            wording=ALERTS_CONSENT_VERSION,
+        )
+    member.refresh_from_db()
+    return member
+
+
+def alert_contact(member_id: int) -> Contact | None:
+    """Where to reach a member with an alert; None when they left or stopped the alerts."""
+    found = Member.objects.receiving_alerts().filter(pk=member_id).values("phone", "email").first()
+    if found is None:
+        return None
+    return Contact(phone=found["phone"], email=found["email"], member_id=member_id)
 
 
 # Excel in Belgium and the Netherlands splits CSV on semicolons (the comma is the decimal sign

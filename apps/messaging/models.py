@@ -23,6 +23,8 @@ class OutgoingMessage(models.Model):
         SENDING = "sending", _("sending")
         SENT = "sent", _("sent")
         FAILED = "failed", _("failed")
+        # Never sent: the recipient withdrew before it was due (a member who stopped alerts).
+        CANCELLED = "cancelled", _("cancelled")
 
     channel = models.CharField(max_length=10, choices=Channel.choices, default=Channel.EMAIL)
     recipient = models.CharField(_("recipient"), max_length=254)
@@ -44,6 +46,8 @@ class OutgoingMessage(models.Model):
     template_params = models.JSONField(default=list, blank=True)
     language = models.CharField(max_length=5, blank=True)
     user_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+    # A resident (a group member who agreed to alerts) instead of a staff user.
+    member_id = models.BigIntegerField(null=True, blank=True, db_index=True)
     # The message this one replaces on the recipient's next channel after a permanent failure.
     replaces = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="fallbacks")
     possible_repeat = models.BooleanField(

@@ -262,6 +262,11 @@ def deliver_due(worker: str, limit: int = BATCH) -> int:
 def retry(message: OutgoingMessage, *, actor) -> bool:
     """Put a failed message back in the queue (from the sender's view)."""
     _require_message(actor, message)
+    if message.member_id:
+        from apps.members.services import alert_contact  # members sit above messaging
+
+        if alert_contact(message.member_id) is None:
+            return False  # the member left or stopped the alerts since
     updated = OutgoingMessage.objects.filter(pk=message.pk, status=OutgoingMessage.Status.FAILED).update(
         status=OutgoingMessage.Status.QUEUED, next_attempt_at=timezone.now(), last_error=""
     )
@@ -462,6 +467,7 @@ def _queue(
     not_before=None,
     replaces=None,
     fresh=False,
+    member_id=None,
 ) -> OutgoingMessage:
     # ``fresh``: the key names an event created in this transaction, so no row can have it yet
     # (the unique constraint still guards it).
@@ -487,6 +493,7 @@ def _queue(
                 template_params=list(content.template_params) if channel == OutgoingMessage.Channel.WHATSAPP else [],
                 language=content.language,
                 user_id=user_id,
+                member_id=member_id,
                 replaces=replaces,
                 next_attempt_at=not_before or timezone.now(),
             )
@@ -499,6 +506,8 @@ def _queue(
 def fallback_to_next_channel(message: OutgoingMessage, error: str) -> OutgoingMessage | None:
     """After a permanent failure, the same message on the recipient's next channel; when none is
     left, the failure says so (and shows in the sender's view)."""
+    if message.member_id:
+        return _fallback_for_member(message, error)
     if not message.user_id:
         return None
     from django.contrib.auth import get_user_model
@@ -540,3 +549,124 @@ def latest_attempt(message: OutgoingMessage) -> OutgoingMessage:
             return message
         seen.add(nxt.pk)
         message = nxt
+
+
+# --- residents: members who agreed to alerts ----------------------------------------------------
+#
+# Members have no account and no DeliveryPreference. Their consent (the box on the application
+# form) names SMS, WhatsApp and e-mail, so every configured channel may reach them. Red messages
+# try WhatsApp first (members read the group's WhatsApp anyway), then SMS, then e-mail; green ones
+# go by e-mail, and wait for the end of the deployment's quiet hours (BUURTWACHT_QUIET_HOURS,
+# 22:00-07:00 by default, in TIME_ZONE).
+
+MEMBER_CHANNELS = ("whatsapp", "sms", "email")
+
+
+@dataclass(frozen=True)
+class Contact:
+    """A recipient without an account: where a member can be reached."""
+
+    phone: str
+    email: str
+    member_id: int | None = None
+
+
+def contact_channels(contact: Contact, urgency: str, *, after: str | None = None) -> list[tuple[str, str]]:
+    """The (channel, address) pairs that can reach the contact, best first."""
+    order = list(MEMBER_CHANNELS)
+    if urgency == OutgoingMessage.Urgency.GREEN:
+        order = ["email"] + [c for c in order if c != "email"]
+    if after is not None:
+        order = order[order.index(after) + 1 :] if after in order else []
+    pairs = []
+    for channel in order:
+        address = contact.email if channel == OutgoingMessage.Channel.EMAIL else contact.phone
+        if address and channel_available(channel):
+            pairs.append((channel, address))
+    return pairs
+
+
+def default_quiet_until(now=None) -> dt.datetime | None:
+    """When the deployment's quiet hours end, if ``now`` lies in them (for people without a
+    preference of their own)."""
+    return quiet_until(None, now, preference=DeliveryPreference())
+
+
+def queue_for_contact(
+    contact: Contact,
+    content: Content,
+    *,
+    urgency: str,
+    topic: str,
+    dedupe_key: str,
+    group_id: int | None = None,
+    municipality_id: int | None = None,
+    fresh: bool = False,
+) -> OutgoingMessage | None:
+    """Queue one message to a member on their best channel; None when no channel can reach them.
+    Green messages wait for the end of the quiet hours; red ones go now."""
+    pairs = contact_channels(contact, urgency)
+    if not pairs:
+        return None
+    channel, address = pairs[0]
+    not_before = default_quiet_until() if urgency == OutgoingMessage.Urgency.GREEN else None
+    return _queue(
+        channel=channel,
+        to=address,
+        content=content,
+        urgency=urgency,
+        topic=topic,
+        dedupe_key=dedupe_key,
+        group_id=group_id,
+        municipality_id=municipality_id,
+        user_id=None,
+        member_id=contact.member_id,
+        not_before=not_before,
+        fresh=fresh,
+    )
+
+
+def _fallback_for_member(message: OutgoingMessage, error: str) -> OutgoingMessage | None:
+    # Imported here: members sit above messaging. The member must still be current and still
+    # agree to alerts, or nothing more is sent.
+    from apps.members.services import alert_contact
+
+    contact = alert_contact(message.member_id)
+    pairs = (
+        contact_channels(contact, message.urgency or OutgoingMessage.Urgency.RED, after=message.channel)
+        if contact
+        else []
+    )
+    if not pairs:
+        OutgoingMessage.objects.filter(pk=message.pk).update(last_error=f"{error} — {NO_CHANNEL_LEFT}"[:2000])
+        return None
+    channel, address = pairs[0]
+    content = Content(
+        subject=message.subject,
+        body=message.body,  # after an SMS, its short text (with the stop link) is the best there is
+        sms=message.short_body,
+        template=message.template,
+        template_params=tuple(message.template_params or ()),
+        language=message.language,
+    )
+    return _queue(
+        channel=channel,
+        to=address,
+        content=content,
+        urgency=message.urgency,
+        topic=message.topic,
+        dedupe_key=f"{message.dedupe_key[:100]}>{channel}",
+        group_id=message.group_id,
+        municipality_id=message.municipality_id,
+        user_id=None,
+        member_id=message.member_id,
+        replaces=message,
+    )
+
+
+def cancel_queued_for_member(member_id: int, *, topic_prefix: str, reason: str) -> int:
+    """Messages to a member not yet sent (a green alert waiting for the morning) are not sent
+    after the member withdrew; returns how many were cancelled."""
+    return OutgoingMessage.objects.filter(
+        member_id=member_id, status=OutgoingMessage.Status.QUEUED, topic__startswith=topic_prefix
+    ).update(status=OutgoingMessage.Status.CANCELLED, last_error=reason[:2000])

@@ -15,6 +15,7 @@ urlpatterns = [
     path("aanmelding/bevestigen/<str:token>/", views.application_confirm, name="application_confirm"),
     path("aanmelding/<str:key>/", views.application_status, name="application_status"),
     path("aanmelding/<str:key>/intrekken/", views.application_withdraw, name="application_withdraw"),
+    path("berichten-stoppen/<str:key>/", views.alerts_stop, name="alerts_stop"),
     path("groep-starten/", views.start_group, name="start_group"),
     path("groep-starten/verstuurd/", views.start_group_sent, name="start_group_sent"),
 ]

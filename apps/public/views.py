@@ -410,6 +410,30 @@ def application_withdraw(request, key: str):
 
 
 # ---------------------------------------------------------------------------------------------
+# Stopping the alerts (the link in every alert a member receives)
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def alerts_stop(request, key: str):
+    """Opening the link shows a button; only the POST stops the alerts, because mail scanners
+    open links. A second POST changes nothing; a wrong link says so and changes nothing."""
+    from apps.members.services import Via, stop_alerts
+    from apps.relays.broadcasts import find_by_stop_key
+
+    recipient = find_by_stop_key(key)
+    member = recipient.member if recipient is not None else None
+    if member is None:
+        return _private(render(request, "public/alerts_stop.html", {"state": "invalid"}, status=404))
+    if request.method == "POST":
+        state = "stopped" if stop_alerts(member, via=Via.LINK) else "already"
+    else:
+        state = "ask" if member.receives_alerts else "already"
+    context = {"state": state, "key": key, "group": member.group}
+    return _private(render(request, "public/alerts_stop.html", context))
+
+
+# ---------------------------------------------------------------------------------------------
 # Starting a group
 
 

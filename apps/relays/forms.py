@@ -17,9 +17,20 @@ class BroadcastForm(forms.Form):
         label=_("Kind"),
         choices=[
             ("red", _("Urgent (red): WhatsApp or SMS now, also at night")),
-            ("green", _("Informational (green): e-mail, after each admin's quiet hours")),
+            ("green", _("Informational (green): e-mail, after each recipient's quiet hours")),
         ],
         widget=forms.RadioSelect,
+    )
+    audience = forms.ChoiceField(
+        label=_("To whom"),
+        choices=[
+            ("admins", _("The group admins")),
+            ("admins_and_members", _("The group admins and the members who asked for alerts")),
+        ],
+        initial="admins",
+        required=False,  # none chosen: the admins, as before members could be reached
+        widget=forms.RadioSelect,
+        help_text=_("You see how many people that is before you send. Members' names and numbers are not shown."),
     )
     municipality = forms.ModelChoiceField(label=_("Municipality"), queryset=None, required=False)
     zone = forms.ModelChoiceField(label=_("or police zone"), queryset=None, required=False)
@@ -40,6 +51,9 @@ class BroadcastForm(forms.Form):
         municipalities = Municipality.objects.all() if reach is None else Municipality.objects.filter(id__in=reach)
         self.fields["municipality"].queryset = municipalities.order_by("name")
         self.fields["zone"].queryset = _zones_for(user).order_by("name")
+
+    def clean_audience(self) -> str:
+        return self.cleaned_data.get("audience") or "admins"
 
     def clean_geometry(self) -> dict | None:
         text = self.cleaned_data["geometry"].strip()

@@ -74,12 +74,17 @@ class RelayRecipient(models.Model):
 
 class Broadcast(models.Model):
     """A message of the police or a coordinator to every admin of a municipality, a police zone
-    or a drawn area: red (urgent: WhatsApp/SMS now, even at night) or green (e-mail, quiet hours)."""
+    or a drawn area, and when the sender chooses so to the members there who agreed to alerts:
+    red (urgent: WhatsApp/SMS now, even at night) or green (e-mail, quiet hours)."""
 
     class Scope(models.TextChoices):
         MUNICIPALITY = "municipality", _("municipality")
         ZONE = "zone", _("police zone")
         AREA = "area", _("drawn area")
+
+    class Audience(models.TextChoices):
+        ADMINS = "admins", _("group admins")
+        ADMINS_AND_MEMBERS = "admins_and_members", _("group admins and members who asked for alerts")
 
     scope = models.CharField(_("scope"), max_length=12, choices=Scope.choices)
     municipality = models.ForeignKey(
@@ -87,6 +92,7 @@ class Broadcast(models.Model):
     )
     zone = models.ForeignKey(PoliceZone, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     geometry = models.JSONField(null=True, blank=True)
+    audience = models.CharField(_("audience"), max_length=20, choices=Audience.choices, default=Audience.ADMINS)
     urgency = models.CharField(_("urgency"), max_length=5, choices=OutgoingMessage.Urgency.choices)
     subject = models.CharField(_("subject"), max_length=200)
     text = models.TextField(_("text"), max_length=2000)
@@ -103,13 +109,26 @@ class Broadcast(models.Model):
 
 
 class BroadcastRecipient(models.Model):
+    """An admin (by account) or a member (who agreed to alerts). Member rows hold no name: the
+    sender sees counts, never who the residents are."""
+
+    class Kind(models.TextChoices):
+        ADMIN = "admin", _("group admin")
+        MEMBER = "member", _("member")
+
     broadcast = models.ForeignKey(Broadcast, on_delete=models.CASCADE, related_name="recipients")
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.ADMIN)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
-    name = models.CharField(max_length=160)
+    member = models.ForeignKey(
+        "members.Member", null=True, blank=True, on_delete=models.SET_NULL, related_name="broadcasts_received"
+    )
+    name = models.CharField(max_length=160, blank=True)
     channel = models.CharField(max_length=10, blank=True)
     message = models.OneToOneField(
         OutgoingMessage, null=True, blank=True, on_delete=models.SET_NULL, related_name="broadcast_recipient"
     )
+    # Members only: SHA-256 of the secret in the message's stop link; the secret is only in the message.
+    stop_key_hash = models.CharField(max_length=64, unique=True, null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["broadcast", "name", "id"]
@@ -117,4 +136,8 @@ class BroadcastRecipient(models.Model):
         verbose_name_plural = _("broadcast recipients")
 
     def __str__(self) -> str:
-        return f"{self.name} ({self.channel or '-'})"
+        return f"{self.name or self.kind} ({self.channel or '-'})"
+
+    @staticmethod
+    def hash_key(key: str) -> str:
+        return hashlib.sha256(key.encode()).hexdigest()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -111,51 +112,80 @@ def acknowledge(request, key: str):
 @staff_view
 def broadcast_create(request):
     """Police and coordinators: one message to every admin of a municipality, a police zone or an
-    area drawn on the map."""
+    area drawn on the map, and if they choose so to the members there who asked for alerts.
+
+    The first POST shows how many admins and members the message would reach (counts only: no
+    resident's name or number); the POST with "send" sends it."""
     from apps.accounts.permissions import roles
 
-    from .broadcasts import send_broadcast
+    from .broadcasts import admin_rows, member_counts, plan_broadcast, send_broadcast
     from .forms import BroadcastForm
 
     user_roles = roles(request.user)
     if not (user_roles["police"] or user_roles["coordinator"] or user_roles["superuser"]):
         raise Http404
-    sent = None
+    sent = preview = None
     if request.method == "POST":
         form = BroadcastForm(request.POST, user=request.user)
         if form.is_valid():
             data = form.cleaned_data
+            scope = {
+                "municipality_id": data["municipality"].pk if data["municipality"] else None,
+                "zone_id": data["zone"].pk if data["zone"] else None,
+                "geometry": data["geometry"],
+            }
             try:
-                sent = send_broadcast(
-                    actor=request.user,
-                    urgency=data["urgency"],
-                    subject=data["subject"],
-                    text=data["text"],
-                    municipality_id=data["municipality"].pk if data["municipality"] else None,
-                    zone_id=data["zone"].pk if data["zone"] else None,
-                    geometry=data["geometry"],
-                )
+                if "send" in request.POST:
+                    sent = send_broadcast(
+                        actor=request.user,
+                        urgency=data["urgency"],
+                        subject=data["subject"],
+                        text=data["text"],
+                        audience=data["audience"],
+                        **scope,
+                    )
+                else:
+                    plan = plan_broadcast(request.user, urgency=data["urgency"], audience=data["audience"], **scope)
+                    if not plan.admins:
+                        raise ValidationError(_("No group admins in this scope."))
+                    preview = plan.counts
             except ValidationError as exc:
                 _add_errors(form, exc)
             else:
-                messages.success(
-                    request, _("The message was queued for %(n)s admins.") % {"n": sent.recipients.count()}
-                )
-                form = BroadcastForm(user=request.user)
+                if sent is not None:
+                    counts = sent.recipients.values("kind").annotate(n=Count("id"))
+                    n = {row["kind"]: row["n"] for row in counts}
+                    messages.success(
+                        request,
+                        _("The message was queued for %(admins)s admins and %(members)s members.")
+                        % {"admins": n.get("admin", 0), "members": n.get("member", 0)},
+                    )
+                    form = BroadcastForm(user=request.user)
     else:
         form = BroadcastForm(user=request.user)
-    recipients = sent.recipients.select_related("message") if sent else []
     return _render(
         request,
         "relays/broadcast_form.html",
         {
             "form": form,
             "sent": sent,
-            "recipients": recipients,
+            "preview": preview,
+            "recipients": admin_rows(sent) if sent else [],
+            "member_counts": _member_count_rows(member_counts(sent)) if sent else [],
             "map_data": maps.collection(_reach_features(request.user)),
             "draw_locale": _draw_locale(),
         },
     )
+
+
+def _member_count_rows(counts: dict[str, int]) -> list[tuple[str, int]]:
+    """Counts per delivery status with their labels, in the order a message goes through."""
+    from apps.messaging.models import OutgoingMessage
+
+    labels = dict(OutgoingMessage.Status.choices)
+    labels["no_channel"] = _("no channel")
+    order = [*OutgoingMessage.Status.values, "no_channel"]
+    return [(labels[status], counts[status]) for status in order if counts.get(status)]
 
 
 # More groups than this in reach (a superuser, a large zone): the map shows none of them, the

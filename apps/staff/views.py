@@ -30,6 +30,7 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_http_methods, require_POST
 
 from apps.accounts.permissions import (
+    administered_groups,
     applications_for,
     can_coordinate,
     group_requests_for,
@@ -50,8 +51,9 @@ from apps.audit.services import record
 from apps.core.ages import age_on
 from apps.groups.models import Group, GroupAdmin, GroupRequest
 from apps.groups.services import appoint_admin, decide_group_request, remove_admin, save_group
+from apps.members.alerts import ALERTS_CONSENT
+from apps.members.services import Via, roster_csv, start_alerts, stop_alerts
 from apps.members.services import remove as remove_member
-from apps.members.services import roster_csv
 from apps.messaging.models import OutgoingMessage
 from apps.messaging.services import retry
 from apps.municipalities.services import publish_house_rules
@@ -369,6 +371,9 @@ def member_list(request, pk):
                 label=_("Why is this member removed?"),
                 help_text=_("Kept with the membership record; not sent to the member."),
             ),
+            # Only the group's own admins record a member's choice about alerts, not the coordinator.
+            "records_alerts": administered_groups(request.user).filter(pk=group.pk).exists(),
+            "alerts_consent": ALERTS_CONSENT,
         },
     )
 
@@ -402,6 +407,32 @@ def member_remove(request, pk):
                 request,
                 _("Removed from the list. Also remove the number from the WhatsApp group itself."),
             )
+    return redirect("staff:member_list", pk=member.group_id)
+
+
+@require_POST
+@staff_view
+def member_alerts_stop(request, pk):
+    """The member asked their admin to stop the police and municipality alerts."""
+    member = get_object_or_404(members_for(request.user).current().select_related("group"), pk=pk)
+    if stop_alerts(member, actor=request.user, via=Via.ADMIN):
+        messages.success(request, _("Recorded: %(name)s no longer receives alerts.") % {"name": member.full_name})
+    else:
+        messages.info(request, _("%(name)s did not receive alerts; nothing changed.") % {"name": member.full_name})
+    return redirect("staff:member_list", pk=member.group_id)
+
+
+@require_POST
+@staff_view
+def member_alerts_start(request, pk):
+    """The member asked their admin to receive the alerts (again)."""
+    member = get_object_or_404(members_for(request.user).current().select_related("group"), pk=pk)
+    try:
+        start_alerts(member, actor=request.user, member_asked=request.POST.get("member_asked") == "on")
+    except ValidationError as exc:
+        messages.error(request, _("Not recorded: %(reason)s") % {"reason": _error_text(exc)})
+    else:
+        messages.success(request, _("Recorded: %(name)s receives alerts again.") % {"name": member.full_name})
     return redirect("staff:member_list", pk=member.group_id)
 
 

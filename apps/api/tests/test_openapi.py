@@ -55,6 +55,7 @@ def test_application_body_is_documented_with_its_fields(client, db):
         "email",
         "accept_house_rules",
         "house_rules_version",
+        "alerts_opt_in",
         "remark",
         "website",
     }

@@ -236,3 +236,22 @@ def test_house_rules_are_published_once_per_municipality_with_the_national_numbe
         rules = municipality.current_house_rules
         assert rules.version == 1 and "SAAR" in rules.text and "18 jaar" in rules.text
         assert all(number in rules.text for number in numbers)
+
+
+def test_about_a_third_of_the_members_asked_for_alerts(demo):
+    from django.utils.translation import override
+
+    from apps.audit.models import AuditEvent
+    from apps.members.alerts import ALERTS_CONSENT
+
+    with override("nl"):
+        wording = str(ALERTS_CONSENT)
+    members = Member.objects.filter(group__municipality__slug__in=load.MUNICIPALITY_SLUGS)
+    total, receiving = members.count(), members.receiving_alerts().count()
+    assert 0.25 * total <= receiving <= 0.45 * total
+    # Consented when they joined, to the stored wording, each with its audit event.
+    assert not members.receiving_alerts().exclude(alerts_consent_text=wording).exists()
+    assert all(m.alerts_opt_in_at == m.joined_at for m in members.receiving_alerts())
+    ids = {str(pk) for pk in members.receiving_alerts().values_list("pk", flat=True)}
+    events = AuditEvent.objects.filter(action=AuditEvent.Action.MEMBER_ALERTS_OPTED_IN, target_type="members.member")
+    assert set(events.values_list("target_id", flat=True)) == ids

@@ -47,7 +47,10 @@ def test_coordinator_draws_an_area_and_sends_to_its_admins(browser_page, live_se
     assert geometry["type"] == "Polygon" and len(geometry["coordinates"][0]) == 5
     page.fill("#id_subject", "Inbraken")
     page.fill("#id_text", "Sluit ramen en deuren.")
-    page.click("button[type=submit].primary")
+    page.click("button[type=submit].primary")  # first the counts
+    page.wait_for_selector("#preview")
+    assert "2 group admins" in page.inner_text("#preview")
+    page.click("button[type=submit].primary")  # then "Send now"
     page.wait_for_selector("#sent")
     from apps.relays.models import Broadcast
 

@@ -14,7 +14,16 @@ def test_police_sends_to_the_zone(client, world: World):
     client.force_login(world.police)
     url = reverse("relays:broadcast")
     assert client.get(url).status_code == 200
-    page = client.post(url, {"urgency": "red", "zone": world.zone.pk, "subject": "Let op", "text": "Inbraken."})
+    data = {"urgency": "red", "zone": world.zone.pk, "subject": "Let op", "text": "Inbraken."}
+    # First the preview: how many it reaches, nothing sent yet.
+    page = client.post(url, data)
+    assert (
+        page.status_code == 200
+        and 'id="preview"' in page.content.decode()
+        and "2 group admins" in page.content.decode()
+    )
+    assert not Broadcast.objects.exists() and not OutgoingMessage.objects.exists()
+    page = client.post(url, {**data, "send": "1"})
     assert page.status_code == 200 and "Admin_A" in page.content.decode()
     assert Broadcast.objects.count() == 1 and OutgoingMessage.objects.filter(topic="broadcast.red").count() == 2
 
@@ -66,7 +75,13 @@ def test_police_sends_to_a_drawn_area_only_within_reach(client, world: World):
     # Over the north of Testdorp and, far east, Grensstad (outside the officer's zone).
     page = client.post(
         reverse("relays:broadcast"),
-        {"urgency": "red", "geometry": drawn(5.30, 50.755, 5.70, 50.86), "subject": "Let op", "text": "Inbraken."},
+        {
+            "urgency": "red",
+            "geometry": drawn(5.30, 50.755, 5.70, 50.86),
+            "subject": "Let op",
+            "text": "Inbraken.",
+            "send": "1",
+        },
     )
     assert page.status_code == 200
     broadcast = Broadcast.objects.get()
@@ -96,7 +111,7 @@ def test_police_sends_to_a_drawn_area_only_within_reach(client, world: World):
 )
 def test_bad_area_is_refused_and_nothing_is_sent(client, world: World, extra, error):
     client.force_login(world.coordinator)
-    data = {"urgency": "green", "subject": "x", "text": "y", **extra}
+    data = {"urgency": "green", "subject": "x", "text": "y", "send": "1", **extra}
     if data.get("municipality") == "MUNICIPALITY":
         data["municipality"] = world.testdorp.pk
     page = client.post(reverse("relays:broadcast"), data)
