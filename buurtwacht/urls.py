@@ -4,12 +4,14 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.i18n import JavaScriptCatalog
 
+from apps.api import lookup as api_lookup
 from apps.core import views as core_views
 from apps.relays import views as relay_views
 
 urlpatterns = [
-    # The API first: its public lookup is the most frequent request, and URL resolution tries
-    # the patterns in order.
+    # The public lookup first, the most frequent request: URL resolution tries the patterns in
+    # order, and this plain view answers it without ninja (docs/adr/0009-lookup-as-a-plain-view.md).
+    path("api/v1/lookup", api_lookup.view, name="api_lookup"),
     path("api/v1/", include("apps.api.urls")),
     path("", include("apps.public.urls")),
     path("beheer/meldingen/", include("apps.incidents.urls")),

@@ -1,11 +1,15 @@
 """Which group covers an address or a point: the public search, as JSON.
 
-The busiest public endpoint, so it skips ninja's per-request work that this one endpoint does not
-need (docs/adr/0008-fast-public-lookup.md): it validates ``request.GET`` with the plain pydantic
-model ``LookupQuery`` itself, and answers with JSON it wrote from the in-memory snapshot instead of
-having ninja validate the answer again. The OpenAPI document still describes the query parameters
-(generated from ``LookupQuery``, as ninja would) and the answers (``LookupOut``, ``ErrorOut``);
-``apps/api/tests/test_lookup_contract.py`` checks that every answer matches ``LookupOut``.
+The busiest public endpoint, so it does not go through ninja at all
+(docs/adr/0009-lookup-as-a-plain-view.md): ``buurtwacht/urls.py`` routes ``GET /api/v1/lookup`` to
+``view``, a plain Django view, before the API's own patterns. It validates the query parameters with the
+plain pydantic model ``LookupQuery`` and answers with JSON it writes from the in-memory snapshot;
+refusals go to the API's own exception handlers (``api.on_exception``), so they are the API's
+translated ``400 {"errors": {field: [...]}}``. The ninja operation ``lookup`` runs the same
+``answer`` and stays so that the OpenAPI document describes the endpoint: its query parameters
+(generated from ``LookupQuery``, as ninja would) and its answers (``LookupOut``, ``ErrorOut``).
+``apps/api/tests/test_lookup_route.py`` checks that both answer alike and
+``apps/api/tests/test_lookup_contract.py`` that every answer matches ``LookupOut``.
 """
 
 from __future__ import annotations
@@ -13,8 +17,9 @@ from __future__ import annotations
 import json
 
 import pydantic
+from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.utils.translation import gettext as _
 from ninja import Router
 from ninja.errors import ValidationError as SchemaValidationError
@@ -73,15 +78,30 @@ def _query_parameters() -> list[dict]:
     return parameters
 
 
-_FIELDS = tuple(LookupQuery.model_fields)
+_FIELDS = frozenset(LookupQuery.model_fields)
 _JSON = "application/json; charset=utf-8"
 
 
+def _parameters(request: HttpRequest) -> dict[str, str]:
+    """The lookup's parameters as ninja reads ``request.GET``: the last value of a repeated
+    parameter, unknown parameters ignored."""
+    query = request.META.get("QUERY_STRING", "")
+    limit = settings.DATA_UPLOAD_MAX_NUMBER_FIELDS
+    if query.isascii() and "%" not in query and "+" not in query and (limit is None or query.count("&") < limit):
+        # Nothing to decode (what a map click sends): split it as ``QueryDict`` would, without
+        # building one (apps/api/tests/test_lookup_route.py compares the two).
+        data = {}
+        for pair in query.split("&"):
+            key, _sep, value = pair.partition("=")
+            if key in _FIELDS:
+                data[key] = value
+        return data
+    return {key: value for key, value in request.GET.items() if key in _FIELDS}
+
+
 def _query(request: HttpRequest) -> LookupQuery:
-    # As ninja reads a query: the last value of a repeated parameter, unknown parameters ignored.
-    data = {key: request.GET[key] for key in _FIELDS if key in request.GET}
     try:
-        return LookupQuery.model_validate(data)
+        return LookupQuery.model_validate(_parameters(request))
     except pydantic.ValidationError as exc:
         # The API's handler for ninja's own validation errors words them per field.
         raise SchemaValidationError(
@@ -90,6 +110,46 @@ def _query(request: HttpRequest) -> LookupQuery:
                 for e in exc.errors()
             ]
         ) from None
+
+
+# Each area's part of the answer as JSON, written once per snapshot of the areas rather than on
+# every request: by area id, with the snapshot's object it was written from (a newer snapshot
+# has new objects, so its areas are written again).
+_fragments: dict[int, tuple[public_lookup.PublicArea, str, str]] = {}
+
+
+def _fragment(area: public_lookup.PublicArea) -> tuple[public_lookup.PublicArea, str, str]:
+    entry = _fragments.get(area.id)
+    if entry is None or entry[0] is not area:
+        entry = (area, json.dumps(area.public), ", ".join(json.dumps(g.public) for g in area.groups))
+        _fragments[area.id] = entry
+    return entry
+
+
+def answer(request: HttpRequest) -> HttpResponse:
+    """The answer to a lookup; refused input raises (``ValidationError`` and ninja's, per field)."""
+    address, lon, lat = _find(_query(request))
+    # Answered from memory beside the area index: a lookup by point makes no database query.
+    areas, on_border = public_lookup.lookup(lon, lat)
+    parts = [_fragment(a) for a in areas]
+    address_json = "null"
+    if address is not None:
+        address_json = json.dumps(
+            {
+                "street": address.street,
+                "house_number": f"{address.house_number}{address.addition}",
+                "postcode": address.postcode,
+                "town": address.town,
+            }
+        )
+    areas_json = ", ".join(part[1] for part in parts)
+    groups_json = ", ".join(part[2] for part in parts if part[2])
+    # Written out as ``json.dumps`` of the ``LookupOut`` fields would write it (test_lookup_route.py).
+    body = (
+        f'{{"point": {{"lat": {lat!r}, "lon": {lon!r}}}, "address": {address_json}, '
+        f'"on_border": {"true" if on_border else "false"}, "areas": [{areas_json}], "groups": [{groups_json}]}}'
+    )
+    return HttpResponse(body, content_type=_JSON)
 
 
 @router.get(
@@ -107,23 +167,24 @@ def _query(request: HttpRequest) -> LookupQuery:
     openapi_extra={"parameters": _query_parameters()},
 )
 def lookup(request: HttpRequest) -> HttpResponse:
-    address, lon, lat = _find(_query(request))
-    # Answered from memory beside the area index: a lookup by point makes no database query.
-    areas, on_border = public_lookup.lookup(lon, lat)
-    body = {
-        "point": {"lat": lat, "lon": lon},
-        "address": (
-            {
-                "street": address.street,
-                "house_number": f"{address.house_number}{address.addition}",
-                "postcode": address.postcode,
-                "town": address.town,
-            }
-            if address is not None
-            else None
-        ),
-        "on_border": on_border,
-        "areas": [a.public for a in areas],
-        "groups": [g.public for a in areas for g in a.groups],
-    }
-    return HttpResponse(json.dumps(body), content_type=_JSON)
+    """What the OpenAPI document describes; ``view`` answers this URL before ninja's patterns."""
+    return answer(request)
+
+
+def view(request: HttpRequest) -> HttpResponse:
+    """``GET /api/v1/lookup`` without ninja's per-request work, answering as the operation would."""
+    # As ninja: only GET (HEAD too is refused), and no CSRF check (see ``csrf_exempt`` below).
+    if request.method != "GET":
+        return HttpResponseNotAllowed(["GET"])
+    try:
+        return answer(request)
+    except Exception as exc:
+        from .api import api  # which imports this module
+
+        # The API's handlers: translated 400s for refused input; anything else is raised again.
+        return api.on_exception(request, exc)
+
+
+# What ninja marks every view of the API with (``django.views.decorators.csrf.csrf_exempt``
+# would wrap the view in one more call).
+view.csrf_exempt = True  # type: ignore[attr-defined]

@@ -21,13 +21,17 @@ import shapely
 from django.conf import settings
 from django.db import connection
 from shapely import STRtree
-from shapely.geometry import Point, shape
+from shapely.creation import HandleNaN
+from shapely.geometry import shape
 
 from .models import Area, AreaIndexVersion
 
 # The ufuncs themselves: the lookup is a hot path, and shapely's Python wrappers around them
-# cost more than the test does. Both use the polygon's prepared form.
-_point = Point
+# cost more than the test does. Both tests use the polygon's prepared form. The point is made
+# as a one-point array (``shapely.points`` with shapely 2.1's arguments): ``Point(lon, lat)`` and
+# the tree's query of a single geometry cost more in numpy wrapping than the search itself.
+_points = shapely.lib.points
+_ALLOW_NAN = np.intc(HandleNaN.allow)  # what Point() does
 _intersects = shapely.lib.intersects
 _contains_properly = shapely.lib.contains_properly
 
@@ -97,11 +101,12 @@ class _Index:
         """Areas that cover the point, smallest first, then by id: a point on a shared
         border belongs to both areas and always comes back in the same order."""
         self._ensure()
-        point = _point(lon, lat)
+        points = _points(np.array(((lon, lat),), dtype=float), _ALLOW_NAN)
+        point = points[0]
         tree, geoms, ids, sizes = self._state
         # Bounding boxes from the tree, then the exact test against the prepared polygon (fast
         # however many vertices the outline has).
-        candidates = tree.query(point).tolist()
+        candidates = tree.query(points)[1].tolist()
         if len(candidates) == 1:
             i = candidates[0]
             geom = geoms[i]
