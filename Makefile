@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: run test lint fix messages check-messages bench bench-geo bench-delivery worker clean
+.PHONY: run test lint fix messages check-messages bench bench-geo bench-coverage bench-delivery worker clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -52,6 +52,10 @@ bench: $(VENV)/.installed
 ## bench-geo: national scale (10,000 areas, 10 million addresses; about 10 minutes, 1 GB of temporary disk)
 bench-geo: $(VENV)/.installed
 	$(BIN)/python bench/geo.py
+
+## bench-coverage: the national coverage page and map layer over 10 million addresses (about 15 minutes, 2 GB of temporary disk)
+bench-coverage: $(VENV)/.installed
+	$(BIN)/python bench/coverage.py
 
 ## bench-delivery: relay to 100 admins and sustained delivery through the queue to a fake WhatsApp gateway
 bench-delivery: $(VENV)/.installed

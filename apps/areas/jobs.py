@@ -79,6 +79,30 @@ def _claim() -> ImportJob | None:
     return None
 
 
+def requeue_interrupted() -> int:
+    """Put the imports that were running when the embedded worker stopped back in the queue.
+
+    Only the embedded worker calls this, when it starts: a deployment runs one of it, so a job
+    marked running at that moment has no worker left. Imports are upserts, so running one again
+    from the start changes nothing twice. A job whose file is gone is marked refused instead.
+    """
+    requeued = 0
+    for job in ImportJob.objects.filter(status=ImportJob.Status.RUNNING):
+        if Path(job.path).is_file():
+            requeued += ImportJob.objects.filter(pk=job.pk, status=ImportJob.Status.RUNNING).update(
+                status=ImportJob.Status.QUEUED, progress=0, started_at=None
+            )
+        else:
+            with translation.override((job.options or {}).get("language") or settings.LANGUAGE_CODE):
+                summary = _("The import stopped when the worker stopped; upload the file again.")
+            ImportJob.objects.filter(pk=job.pk, status=ImportJob.Status.RUNNING).update(
+                status=ImportJob.Status.FAILED, summary=summary, finished_at=timezone.now()
+            )
+    if requeued:
+        log.warning("%s interrupted import(s) queued again", requeued)
+    return requeued
+
+
 def run_due_jobs(limit: int = 1) -> int:
     done = 0
     while done < limit:

@@ -1,6 +1,8 @@
 """Covered and uncovered addresses for a map: hexagons at town and national zoom, points at
 street zoom. Hexagons are laid out in metres (ETRS89-LAEA, EPSG:3035, equal area), so every
-hexagon holds the same surface wherever it is."""
+hexagon holds the same surface wherever it is. A hexagon is named by its axial coordinates
+``(q, r)`` at a size: the national layer stores the counts per cell (``aggregates``) and draws
+them with :func:`cell_features`, the municipal layer counts them on the fly (:func:`hexbins`)."""
 
 from __future__ import annotations
 
@@ -19,13 +21,14 @@ def hex_size_for_zoom(zoom: int) -> float:
     return float(max(50, min(20_000, 40_000_000 / 256 / 2**zoom * 12)))
 
 
-def hexbins(lons: np.ndarray, lats: np.ndarray, covered: np.ndarray, size_m: float) -> list[dict]:
-    """GeoJSON features: one pointy-top hexagon of radius ``size_m`` per cell that holds
-    addresses, with ``addresses``, ``covered`` and ``share``."""
-    if not len(lons):
-        return []
-    x, y = _TO_M.transform(lons, lats)
-    x, y = np.asarray(x), np.asarray(y)
+def to_metres(lons, lats) -> tuple[np.ndarray, np.ndarray]:
+    x, y = _TO_M.transform(np.asarray(lons, dtype=float), np.asarray(lats, dtype=float))
+    return np.asarray(x), np.asarray(y)
+
+
+def cells_of(x: np.ndarray, y: np.ndarray, size_m: float) -> tuple[np.ndarray, np.ndarray]:
+    """Axial coordinates ``(q, r)`` of the pointy-top hexagon of radius ``size_m`` that holds
+    each point (in EPSG:3035 metres)."""
     # Axial coordinates, then rounding in cube coordinates to the nearest hexagon.
     q = (SQRT3 / 3 * x - y / 3) / size_m
     r = (2 / 3 * y) / size_m
@@ -37,37 +40,58 @@ def hexbins(lons: np.ndarray, lats: np.ndarray, covered: np.ndarray, size_m: flo
     fix_y = ~fix_x & (dy > dz)
     rx = np.where(fix_x, -ry - rz, rx)
     rz = np.where(~fix_x & ~fix_y, -rx - ry, rz)
-    keys = np.stack([rx.astype(np.int64), rz.astype(np.int64)], axis=1)
-    cells, inverse = np.unique(keys, axis=0, return_inverse=True)
-    inverse = inverse.reshape(-1)
-    totals = np.bincount(inverse, minlength=len(cells))
-    covered_counts = np.bincount(inverse, weights=covered.astype(float), minlength=len(cells)).astype(int)
+    return rx.astype(np.int64), rz.astype(np.int64)
+
+
+def centres(q: np.ndarray, r: np.ndarray, size_m: float) -> tuple[np.ndarray, np.ndarray]:
+    """(lon, lat) of the hexagons' centres."""
+    x = size_m * (SQRT3 * q + SQRT3 / 2 * r)
+    y = size_m * (1.5 * r)
+    lon, lat = _TO_DEG.transform(x, y)
+    return np.asarray(lon), np.asarray(lat)
+
+
+def cell_features(q, r, totals, covered, size_m: float) -> list[dict]:
+    """GeoJSON features: one hexagon per cell with ``addresses``, ``covered`` and ``share``."""
+    q, r = np.asarray(q, dtype=np.int64), np.asarray(r, dtype=np.int64)
+    if not len(q):
+        return []
     # Corners of every hexagon at once.
-    centre_x = size_m * (SQRT3 * cells[:, 0] + SQRT3 / 2 * cells[:, 1])
-    centre_y = size_m * (1.5 * cells[:, 1])
+    centre_x = size_m * (SQRT3 * q + SQRT3 / 2 * r)
+    centre_y = size_m * (1.5 * r)
     angles = np.radians(np.arange(6) * 60 + 30)
     corner_x = centre_x[:, None] + size_m * np.cos(angles)[None, :]
     corner_y = centre_y[:, None] + size_m * np.sin(angles)[None, :]
     lon, lat = _TO_DEG.transform(corner_x.ravel(), corner_y.ravel())
-    lon = np.round(np.asarray(lon).reshape(-1, 6), 6)
-    lat = np.round(np.asarray(lat).reshape(-1, 6), 6)
+    lon = np.round(np.asarray(lon).reshape(-1, 6), 6).tolist()
+    lat = np.round(np.asarray(lat).reshape(-1, 6), 6).tolist()
     features = []
-    for i in range(len(cells)):
-        ring = [[float(lon[i, k]), float(lat[i, k])] for k in range(6)]
+    for i, (total, hit) in enumerate(zip(np.asarray(totals).tolist(), np.asarray(covered).tolist(), strict=True)):
+        ring = [[lon[i][k], lat[i][k]] for k in range(6)]
         ring.append(ring[0])
-        total = int(totals[i])
+        total, hit = int(total), int(hit)
         features.append(
             {
                 "type": "Feature",
                 "geometry": {"type": "Polygon", "coordinates": [ring]},
-                "properties": {
-                    "addresses": total,
-                    "covered": int(covered_counts[i]),
-                    "share": round(int(covered_counts[i]) / total, 3),
-                },
+                "properties": {"addresses": total, "covered": hit, "share": round(hit / total, 3) if total else 0.0},
             }
         )
     return features
+
+
+def hexbins(lons: np.ndarray, lats: np.ndarray, covered: np.ndarray, size_m: float) -> list[dict]:
+    """GeoJSON features: one pointy-top hexagon of radius ``size_m`` per cell that holds
+    addresses, with ``addresses``, ``covered`` and ``share``."""
+    if not len(lons):
+        return []
+    q, r = cells_of(*to_metres(lons, lats), size_m)
+    keys = np.stack([q, r], axis=1)
+    cells, inverse = np.unique(keys, axis=0, return_inverse=True)
+    inverse = inverse.reshape(-1)
+    totals = np.bincount(inverse, minlength=len(cells))
+    covered_counts = np.bincount(inverse, weights=np.asarray(covered).astype(float), minlength=len(cells)).astype(int)
+    return cell_features(cells[:, 0], cells[:, 1], totals, covered_counts, size_m)
 
 
 def point_features(lons, lats, covered, limit: int = 5000) -> list[dict]:

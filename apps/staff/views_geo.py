@@ -21,7 +21,7 @@ from apps.accounts.permissions import municipalities_for, police_municipality_id
 from apps.areas.crs import CRS_NAMES, SUPPORTED_CRS
 from apps.areas.jobs import queue_import
 from apps.areas.models import ImportJob
-from apps.coverage import hexbins, national
+from apps.coverage import aggregates, hexbins, national
 from apps.coverage.services import address_points, coverage_for, covered_mask
 from apps.groups.models import Group
 
@@ -95,18 +95,63 @@ def _bbox(value: str):
     return parts
 
 
-def _zoom(request: HttpRequest, default: int) -> int:
-    try:
-        return max(0, min(20, int(request.GET.get("zoom", str(default)))))
-    except ValueError:
-        return default
-
-
 # --- national coverage: operators (everything) and police (their zone) -------------------------
 
 # Below this zoom the layer holds every municipality in reach (a country fits the screen); from it
-# on only what lies around the view, so a region's hexagons are counted from its own addresses.
+# on only what lies around the view.
 REGIONAL_ZOOM = 10
+# A view wider or higher than this many screen pixels at its zoom is refused where the layer
+# reads addresses for the view itself (beyond the stored zooms): it bounds what one request reads.
+MAX_VIEW_PIXELS = 4096
+POINT_LIMIT = 5000
+DEFAULT_NATIONAL_ZOOM = 8
+
+
+class BadLayerRequest(ValueError):
+    pass
+
+
+def _layer_query(params) -> tuple[int, tuple[float, float, float, float] | None]:
+    """The zoom and the view (west, south, east, north) asked for; ``BadLayerRequest`` with a
+    message for anything else."""
+    raw_zoom = params.get("zoom", "").strip()
+    if raw_zoom:
+        try:
+            zoom = int(raw_zoom)
+        except ValueError:
+            zoom = -1
+        if not 0 <= zoom <= 20:
+            raise BadLayerRequest(_("The zoom must be a whole number from 0 to 20."))
+    else:
+        zoom = DEFAULT_NATIONAL_ZOOM
+    raw_bbox = params.get("bbox", "").strip()
+    bbox = None
+    if raw_bbox:
+        try:
+            parts = [float(v) for v in raw_bbox.split(",")]
+        except ValueError:
+            parts = []
+        if (
+            len(parts) != 4
+            or not all(math.isfinite(v) for v in parts)
+            or parts[0] > parts[2]
+            or parts[1] > parts[3]
+            or not -90 <= parts[1] <= parts[3] <= 90
+        ):
+            raise BadLayerRequest(
+                _("The view must be four numbers west,south,east,north in degrees, west of east and south of north.")
+            )
+        bbox = (parts[0], parts[1], parts[2], parts[3])
+    if zoom > aggregates.LAST_STORED_ZOOM:
+        if bbox is None:
+            raise BadLayerRequest(
+                _("From zoom %(zoom)d on the layer needs the view (bbox).") % {"zoom": aggregates.LAST_STORED_ZOOM + 1}
+            )
+        # Degrees per screen pixel along the equator at this zoom; latitudes span fewer.
+        limit = MAX_VIEW_PIXELS * 360 / (256 * 2**zoom)
+        if bbox[2] - bbox[0] > limit or bbox[3] - bbox[1] > limit:
+            raise BadLayerRequest(_("The view is too large for this zoom; zoom out or ask for a smaller view."))
+    return zoom, bbox
 
 
 def _national_scope(user) -> list[int] | None:
@@ -123,7 +168,9 @@ def _national_scope(user) -> list[int] | None:
 @staff_view
 def national_coverage_page(request: HttpRequest):
     scope = _national_scope(request.user)
-    result = national.national_coverage(scope)
+    # Address counts from the cells computed ahead (brought up to date here when that is cheap).
+    freshness = aggregates.ensure_current()
+    result = national.national_coverage(scope, freshness)
     bounds = None
     if result.rows:
         # The municipalities' extent, from their areas, for the map's first view.
@@ -143,6 +190,7 @@ def national_coverage_page(request: HttpRequest):
         "staff/geo/national_coverage.html",
         {
             "coverage": result,
+            "freshness": freshness,
             "whole_country": scope is None,
             "share_percent": round(100 * result.share, 1),
             "layer_url": reverse("staff:national_coverage_layer"),
@@ -157,33 +205,39 @@ def national_coverage_page(request: HttpRequest):
 
 @staff_view
 def national_coverage_layer(request: HttpRequest):
-    """Every municipality in reach on one layer: hexagons below street zoom (all of them below
-    ``REGIONAL_ZOOM``, those around the view from it on), covered / uncovered dots from street zoom
-    on, within the view. Counts only: which address is covered, never who lives there."""
+    """Every municipality in reach on one layer: hexagons up to ``aggregates.LAST_STORED_ZOOM``
+    from the cells computed ahead (all of them below ``REGIONAL_ZOOM``, those around the view from
+    it on); closer in, hexagons and then covered / uncovered dots counted from the addresses of
+    the view itself. Counts only: which address is covered, never who lives there."""
     scope = _national_scope(request.user)
-    zoom = _zoom(request, 8)
-    bbox = _bbox(request.GET.get("bbox", "")) if zoom >= REGIONAL_ZOOM else None
+    try:
+        zoom, bbox = _layer_query(request.GET)
+    except BadLayerRequest as exc:
+        return JsonResponse({"error": str(exc)}, status=400)
     if zoom >= STREET_ZOOM:
-        if bbox is None:
-            # Dots only ever for a view: without one, answer nothing rather than a whole country.
-            return _layer("points", [])
-        found = national.points(scope, tuple(bbox))
-        return _layer("points", hexbins.point_features(found.lons, found.lats, found.covered))
-    size = hexbins.hex_size_for_zoom(zoom)
-    # A hexagon that shows in the view lies within two radii of it: count all of its addresses.
-    found = national.points(scope, national.widen(tuple(bbox), 2 * size) if bbox else None)
-    return _layer("hexagons", hexbins.hexbins(found.lons, found.lats, found.covered, size))
+        found = national.points(scope, bbox, limit=POINT_LIMIT)
+        return _layer("points", hexbins.point_features(found.lons, found.lats, found.covered, POINT_LIMIT))
+    if zoom > aggregates.LAST_STORED_ZOOM:
+        size = hexbins.hex_size_for_zoom(zoom)
+        # A hexagon that shows in the view lies within two radii of it: count all of its addresses.
+        found = national.points(scope, national.widen(bbox, 2 * size))
+        return _layer("hexagons", hexbins.hexbins(found.lons, found.lats, found.covered, size))
+    freshness = aggregates.ensure_current()
+    features = national.stored_hexagons(scope, zoom, bbox if zoom >= REGIONAL_ZOOM else None)
+    return _layer("hexagons", features, freshness)
 
 
-def _layer(kind: str, features: list) -> JsonResponse:
-    return JsonResponse(
-        {
-            "type": "FeatureCollection",
-            "kind": kind,
-            "legend": _("Share of addresses in an active group's area"),
-            "features": features,
-        }
-    )
+def _layer(kind: str, features: list, freshness: aggregates.Freshness | None = None) -> JsonResponse:
+    body = {
+        "type": "FeatureCollection",
+        "kind": kind,
+        "legend": _("Share of addresses in an active group's area"),
+        "features": features,
+    }
+    if freshness is not None:
+        body["computed_at"] = freshness.computed_at.isoformat() if freshness.computed_at else None
+        body["current"] = freshness.fresh
+    return JsonResponse(body)
 
 
 # --- imports from the upload screen ------------------------------------------------------------

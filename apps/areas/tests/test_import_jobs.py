@@ -119,3 +119,41 @@ def test_the_summary_follows_the_uploaders_language(world, client, var_dir):
     upload = geojson_upload(feature("Oost", box(5.32, 50.74, 5.34, 50.76)))
     client.post(f"/beheer/gemeente/{world.testdorp.pk}/importeren/", {"kind": "areas", "file": upload})
     assert ImportJob.objects.get().options["language"] == "nl"
+
+
+def test_an_import_interrupted_by_a_stopped_worker_runs_again(world, client, var_dir):
+    """The embedded worker was stopped in the middle of an import: its successor queues the job
+    again and runs it from the start; an upsert, so nothing is counted twice."""
+    from apps.areas.jobs import requeue_interrupted
+
+    client.login(username="coordinator", password=PASSWORD)
+    url = f"/beheer/gemeente/{world.testdorp.pk}/importeren/"
+    client.post(url, {"kind": "areas", "file": geojson_upload(feature("Oost", box(5.32, 50.74, 5.34, 50.76)))})
+    job = ImportJob.objects.get()
+    ImportJob.objects.filter(pk=job.pk).update(status="running", progress=40)  # the worker died here
+    assert run_due_jobs() == 0  # nobody takes a running job
+    assert requeue_interrupted() == 1
+    job.refresh_from_db()
+    assert (job.status, job.progress, job.started_at) == ("queued", 0, None)
+    assert run_due_jobs() == 1
+    job.refresh_from_db()
+    assert job.status == "done" and Area.objects.filter(name="Oost").count() == 1
+    assert requeue_interrupted() == 0  # a finished job stays finished
+
+
+def test_an_interrupted_import_whose_file_is_gone_is_refused_with_a_reason(world, client, var_dir):
+    from pathlib import Path
+
+    from apps.areas.jobs import requeue_interrupted
+
+    client.login(username="coordinator", password=PASSWORD)
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    url = f"/beheer/gemeente/{world.testdorp.pk}/importeren/"
+    client.post(url, {"kind": "areas", "file": geojson_upload(feature("Oost", box(5.32, 50.74, 5.34, 50.76)))})
+    job = ImportJob.objects.get()
+    ImportJob.objects.filter(pk=job.pk).update(status="running")
+    Path(job.path).unlink()
+    assert requeue_interrupted() == 0
+    job.refresh_from_db()
+    assert job.status == "failed" and "upload the file again" in job.summary
+    assert job.finished_at is not None and not Area.objects.filter(name="Oost").exists()

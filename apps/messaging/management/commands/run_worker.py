@@ -1,16 +1,49 @@
-"""The embedded worker: delivers queued messages and runs periodic jobs without a broker."""
+"""The embedded worker: delivers queued messages and runs periodic jobs without a broker.
+
+Deliveries run in the main loop, round after round. The slow jobs (a coordinator's area or
+address upload, the national coverage count after a change) run in a second thread with its own
+database connection, so an urgent alert never waits behind a ten-million-row import or a minute
+of counting, and the heartbeat that ``/healthz`` reads keeps coming. ``--once`` runs one round of
+everything in the calling thread (what the tests use).
+"""
 
 from __future__ import annotations
 
+import logging
 import signal
+import threading
 import time
 
 from django.core.management.base import BaseCommand
 from django.db import close_old_connections, connection
 
 from apps.applications.services import expire_stale_applications
-from apps.areas.jobs import run_due_jobs
+from apps.areas.jobs import requeue_interrupted, run_due_jobs
+from apps.coverage.aggregates import refresh_in_worker
 from apps.messaging import services
+
+log = logging.getLogger(__name__)
+
+
+def _slow_jobs_round() -> None:
+    # One queued import per round, then the national coverage figures when areas, groups or
+    # addresses changed.
+    run_due_jobs(limit=1)
+    refresh_in_worker()
+
+
+def _slow_jobs(stopping: threading.Event, interval: float) -> None:
+    """The second thread's loop: slow jobs until the worker stops."""
+    try:
+        while not stopping.is_set():
+            close_old_connections()
+            try:
+                _slow_jobs_round()
+            except Exception:  # one broken job must not end the thread: log it and go on
+                log.exception("a background job failed")
+            stopping.wait(interval)
+    finally:
+        connection.close()
 
 
 class Command(BaseCommand):
@@ -22,32 +55,35 @@ class Command(BaseCommand):
 
     def handle(self, *args, once: bool = False, interval: float = 1.0, **options):
         name = services.worker_name("embedded")
-        stopping = False
+        stopping = threading.Event()
+
+        if once:
+            processed = services.deliver_due(name)
+            _slow_jobs_round()
+            expire_stale_applications()
+            services.beat(name, "embedded", processed)
+            return
 
         def stop(*_args):
-            nonlocal stopping
-            stopping = True
+            stopping.set()
 
         signal.signal(signal.SIGTERM, stop)
         signal.signal(signal.SIGINT, stop)
+        requeue_interrupted()  # an import its predecessor was running when it stopped
+        jobs = threading.Thread(target=_slow_jobs, args=(stopping, interval), name="slow-jobs", daemon=True)
+        jobs.start()
+        self.stdout.write(f"Worker {name} started.")
         last_hourly = 0.0
-        if not once:
-            self.stdout.write(f"Worker {name} started.")
-        while not stopping:
-            # A connection is only recycled between transactions (the tests run the worker
-            # inside one, and closing it there would end their transaction).
-            if not connection.in_atomic_block:
-                close_old_connections()
+        while not stopping.is_set():
+            close_old_connections()
             processed = services.deliver_due(name)
-            # One queued import (an area or address upload from the coordinator's desk) per round,
-            # so deliveries never wait long behind a big file.
-            run_due_jobs(limit=1)
             now = time.monotonic()
-            if now - last_hourly > 3600 or once:
+            if now - last_hourly > 3600:
                 expire_stale_applications()
                 last_hourly = now
             services.beat(name, "embedded", processed)
-            if once:
-                break
             if processed < services.BATCH:  # a full batch: more may be due, so no pause
-                time.sleep(interval)
+                stopping.wait(interval)
+        # An import in progress is queued again when the worker next starts; a coverage count
+        # in progress is taken over once its claim expires.
+        jobs.join(timeout=5)
