@@ -85,7 +85,9 @@ def test_approval_carries_the_consent_to_the_member_with_its_audit_event(world: 
         application = submit(world, alerts_opt_in="on")
     member = approve(world, application)
     assert member.alerts_opt_in_at == timezone.make_aware(WHEN)
-    assert member.alerts_consent_text == application.alerts_consent_text == str(ALERTS_CONSENT)
+    with override("en"):  # the wording as the resident read it, in their language
+        shown = str(ALERTS_CONSENT)
+    assert member.alerts_consent_text == application.alerts_consent_text == shown
     assert member.receives_alerts and member.alerts_opt_out_at is None
     [event] = AuditEvent.objects.filter(action=AuditEvent.Action.MEMBER_ALERTS_OPTED_IN)
     assert event.target_type == "members.member" and event.target_id == str(member.pk)
