@@ -6,6 +6,7 @@ child process, serves the site with waitress and stops the worker when it stops.
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 
@@ -27,10 +28,17 @@ class Command(BaseCommand):
         from apps.demo.logins import format_table
         from buurtwacht.wsgi import application
 
+        url = f"http://{host}:{port}/"
+        env = dict(os.environ)
+        if "BUURTWACHT_SITE_URL" not in os.environ:
+            # Links in e-mails and in the API's answers point at the address served here, also
+            # on another port (a wildcard host is reached on this machine as 127.0.0.1).
+            reachable = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host  # noqa: S104 (a comparison)
+            site = f"http://{reachable}:{port}"
+            settings.BUURTWACHT_SITE_URL = env["BUURTWACHT_SITE_URL"] = site
         worker = None
         if not no_worker and settings.BUURTWACHT_WORKER == "embedded":
-            worker = subprocess.Popen([sys.executable, "manage.py", "run_worker"], cwd=settings.BASE_DIR)
-        url = f"http://{host}:{port}/"
+            worker = subprocess.Popen([sys.executable, "manage.py", "run_worker"], cwd=settings.BASE_DIR, env=env)
         self.stdout.write("")
         self.stdout.write(self.style.SUCCESS(f"Buurtwacht runs at {url}"))
         self.stdout.write(f"  staff desk:  {url}beheer/   (log in with a demo login below)")
