@@ -514,13 +514,20 @@ def fallback_to_next_channel(message: OutgoingMessage, error: str) -> OutgoingMe
 
     user = get_user_model().objects.filter(pk=message.user_id, is_active=True).first()
     pairs = channels_for(user, message.urgency or OutgoingMessage.Urgency.RED, after=message.channel) if user else []
+    body = message.body if message.channel != OutgoingMessage.Channel.SMS else ""
+    return _on_next_channel(message, pairs, error, body=body)
+
+
+def _on_next_channel(message: OutgoingMessage, pairs, error: str, *, body: str) -> OutgoingMessage | None:
+    """The same message again on the first of ``pairs`` (channel, address), replacing ``message``;
+    when there is none, the failure says so."""
     if not pairs:
         OutgoingMessage.objects.filter(pk=message.pk).update(last_error=f"{error} — {NO_CHANNEL_LEFT}"[:2000])
         return None
     channel, address = pairs[0]
     content = Content(
         subject=message.subject,
-        body=message.body if message.channel != OutgoingMessage.Channel.SMS else "",
+        body=body,
         sms=message.short_body,
         template=message.template,
         template_params=tuple(message.template_params or ()),
@@ -536,6 +543,7 @@ def fallback_to_next_channel(message: OutgoingMessage, error: str) -> OutgoingMe
         group_id=message.group_id,
         municipality_id=message.municipality_id,
         user_id=message.user_id,
+        member_id=message.member_id,
         replaces=message,
     )
 
@@ -637,31 +645,8 @@ def _fallback_for_member(message: OutgoingMessage, error: str) -> OutgoingMessag
         if contact
         else []
     )
-    if not pairs:
-        OutgoingMessage.objects.filter(pk=message.pk).update(last_error=f"{error} — {NO_CHANNEL_LEFT}"[:2000])
-        return None
-    channel, address = pairs[0]
-    content = Content(
-        subject=message.subject,
-        body=message.body,  # after an SMS, its short text (with the stop link) is the best there is
-        sms=message.short_body,
-        template=message.template,
-        template_params=tuple(message.template_params or ()),
-        language=message.language,
-    )
-    return _queue(
-        channel=channel,
-        to=address,
-        content=content,
-        urgency=message.urgency,
-        topic=message.topic,
-        dedupe_key=f"{message.dedupe_key[:100]}>{channel}",
-        group_id=message.group_id,
-        municipality_id=message.municipality_id,
-        user_id=None,
-        member_id=message.member_id,
-        replaces=message,
-    )
+    # After an SMS, its short text (with the stop link) is the best body there is.
+    return _on_next_channel(message, pairs, error, body=message.body)
 
 
 def cancel_queued_for_member(member_id: int, *, topic_prefix: str, reason: str) -> int:
