@@ -268,6 +268,7 @@ BUURTWACHT_MAX_AREA_FILE = env_int("BUURTWACHT_MAX_AREA_FILE", 200 * 1024 * 1024
 # SQLite only: the page cache of the connection that writes an address import, in MB (the indexes of
 # ten million addresses are a few hundred MB; 0 keeps SQLite's default of 2 MB).
 BUURTWACHT_IMPORT_SQLITE_CACHE_MB = env_int("BUURTWACHT_IMPORT_SQLITE_CACHE_MB", 512, minimum=0)
+BUURTWACHT_IMPORT_POSTGRES_WRITERS = env_int("BUURTWACHT_IMPORT_POSTGRES_WRITERS", 2, minimum=1)
 # How often (ms) a process checks whether another process changed the areas (one primary-key query).
 BUURTWACHT_AREA_INDEX_CHECK_MS = env_int("BUURTWACHT_AREA_INDEX_CHECK_MS", 1000, minimum=0)
 # An invalid outline is repaired (shapely.make_valid) only when that changes its surface by less than this share.

@@ -15,7 +15,8 @@ The file has a header line with the columns ``postcode,house_number,addition,str
 - SQLite: one ``INSERT … ON CONFLICT DO UPDATE … WHERE changed`` per batch. PostgreSQL: a batch
   none of whose postcodes the register holds yet is copied straight into the table (``COPY``);
   any other is copied into a temporary table and upserted from it, only its new or changed rows
-  (ADR 0010).
+  (ADR 0010); two connections write at once, each batch split by postcode, with plans fixed on
+  the register's unique index (ADR 0014).
 """
 
 from __future__ import annotations
@@ -45,9 +46,17 @@ BASE_COLUMNS = ("postcode", "house_number", "addition", "street", "town")
 BATCH_SIZE = 20_000
 MAX_REPORTED = 100_000  # beyond this the report only counts
 _COLUMNS = ("country", "postcode", "house_number", "addition", "street", "town", "lat", "lon", "municipality_id")
-_KEY = ("postcode", "street", "house_number", "addition")
+_KEY = ("postcode", "house_number", "addition", "street")  # the order of the unique index
 _STAGING = "buurtwacht_address_import"
 _UNIQUE_VIOLATION = "23505"
+# PostgreSQL, while a batch is written (ADR 0014): plans that read the register through its unique
+# index, one address at a time, whatever the planner's statistics say. While an import fills the
+# table they lag behind it (a first import starts with none: a postcode is then guessed at 0.5 % of
+# the rows), and the plans they suggest read the whole table per batch: a sequential scan to look
+# for the batch's postcodes, which made a first import quadratic, or a merge join over the whole
+# unique index for the upsert. No JIT compilation either: those costs pass its threshold, and
+# compiling took 0.4 s per statement for a batch that runs in milliseconds.
+_BATCH_SETTINGS = {"enable_seqscan": "off", "enable_hashjoin": "off", "enable_mergejoin": "off", "jit": "off"}
 
 
 class ImportRefused(ValidationError):
@@ -180,8 +189,14 @@ def import_addresses(
         counter = _Writer(None)
         make_writer = lambda: _Writer(municipality.pk if municipality is not None else None, keep_other_municipalities)  # noqa: E731
         # Outside a transaction (the command, the worker) a second thread writes each batch while
-        # the next one is read; inside one (a test, a caller's atomic block) everything stays in it.
-        writer = make_writer() if connection.in_atomic_block else _BackgroundWriter(make_writer)
+        # the next one is read (on PostgreSQL several, each batch split by postcode, ADR 0014);
+        # inside one (a test, a caller's atomic block) everything stays in it.
+        if connection.in_atomic_block:
+            writer = make_writer()
+        elif connection.vendor == "postgresql" and settings.BUURTWACHT_IMPORT_POSTGRES_WRITERS > 1:
+            writer = _ParallelWriters(make_writer, settings.BUURTWACHT_IMPORT_POSTGRES_WRITERS)
+        else:
+            writer = _BackgroundWriter(make_writer)
         before = counter.count()
         reader = csv.reader(text, delimiter=delimiter)
         parse = _row_parser(positions, projected, report)
@@ -402,6 +417,38 @@ class _BackgroundWriter:
             self._thread.join()
 
 
+class _ParallelWriters:
+    """PostgreSQL: several ``_BackgroundWriter`` threads, each with its own connection and so its
+    own server process, so the server's work per row (its indexes, most of an import) runs on
+    several of its CPUs at once. Each batch is split by postcode: every address goes to the same
+    writer throughout the import, which writes its share in the order of the file, so a later
+    row for an address still wins over an earlier one, and no two writers touch the same key."""
+
+    def __init__(self, make_writer, count: int):
+        self._writers = [_BackgroundWriter(make_writer) for _ in range(count)]
+
+    @property
+    def changed(self) -> int:
+        return sum(w.changed for w in self._writers)
+
+    def write(self, rows: list[tuple]) -> None:
+        count = len(self._writers)
+        shares: list[list[tuple]] = [[] for _ in range(count)]
+        for r in rows:
+            shares[hash(r[1]) % count].append(r)  # r[1] is the postcode; hash() is fixed per process
+        for writer, share in zip(self._writers, shares, strict=True):
+            if share:
+                writer.write(share)
+
+    def finish(self) -> None:
+        for writer in self._writers:
+            writer.finish()
+
+    def abandon(self) -> None:
+        for writer in self._writers:
+            writer.abandon()
+
+
 class _Writer:
     """The upsert of one batch, per database."""
 
@@ -454,7 +501,7 @@ class _Writer:
         )
         return (
             f"INSERT INTO {t} ({cols}) {source} "  # noqa: S608 (no user input in the statement)
-            "ON CONFLICT (postcode, street, house_number, addition) DO UPDATE SET "
+            f"ON CONFLICT ({', '.join(_KEY)}) DO UPDATE SET "
             "country = excluded.country, town = excluded.town, lat = excluded.lat, lon = excluded.lon, "
             f"municipality_id = COALESCE(excluded.municipality_id, {t}.municipality_id) "
             f"WHERE ({checks} OR (excluded.municipality_id IS NOT NULL AND "
@@ -476,51 +523,65 @@ class _Writer:
                 self.changed += max(cursor.rowcount, 0)
 
     def _write_postgres(self, rows: list[tuple]) -> None:
+        with connection.cursor() as cursor:
+            # For this batch only (given back below; a failed batch's rollback gives them back too).
+            names = list(_BATCH_SETTINGS)
+            cursor.execute(
+                "SELECT " + ", ".join("current_setting(%s), set_config(%s, %s, true)" for _ in names),
+                [v for name in names for v in (name, name, _BATCH_SETTINGS[name])],
+            )
+            before = cursor.fetchone()[::2]
+            self._write_batch(cursor, rows)
+            cursor.execute(
+                "SELECT " + ", ".join("set_config(%s, %s, true)" for _ in names),
+                [v for name, value in zip(names, before, strict=True) for v in (name, value)],
+            )
+
+    def _write_batch(self, cursor, rows: list[tuple]) -> None:
         import psycopg  # only installed where PostgreSQL is used
 
         key = ", ".join(_KEY)
         columns = ", ".join(_COLUMNS)
-        with connection.cursor() as cursor:
-            if not self._registered(cursor, rows):
-                # No address of the register has a postcode of these rows (a first import, or a
-                # new part of the country): they are copied straight into the table, without the
-                # staging table and the per-row conflict handling of the upsert. Another import
-                # writing the same addresses at the same time ends in a unique violation; then
-                # this batch takes the upsert after all.
-                try:
-                    with transaction.atomic():
-                        self._copy(cursor.cursor, self.table, rows)
-                except (IntegrityError, psycopg.IntegrityError) as exc:
-                    if _UNIQUE_VIOLATION not in (
-                        getattr(exc, "sqlstate", None),
-                        getattr(exc.__cause__, "sqlstate", None),
-                    ):
-                        raise
-                else:
-                    self.changed += len(rows)
-                    return
-            cursor.execute(
-                f"CREATE TEMPORARY TABLE IF NOT EXISTS {_STAGING} "
-                "(country varchar(2), postcode varchar(7), house_number integer, addition varchar(10), "
-                "street varchar(160), town varchar(120), lat double precision, lon double precision, "
-                "municipality_id bigint) ON COMMIT DELETE ROWS"
+        if not self._registered(cursor, rows):
+            # No address of the register has a postcode of these rows (a first import, or a
+            # new part of the country): they are copied straight into the table, without the
+            # staging table and the per-row conflict handling of the upsert. Another import
+            # writing the same addresses at the same time ends in a unique violation; then
+            # this batch takes the upsert after all.
+            try:
+                with transaction.atomic():
+                    self._copy(cursor.cursor, self.table, rows)
+            except (IntegrityError, psycopg.IntegrityError) as exc:
+                if _UNIQUE_VIOLATION not in (
+                    getattr(exc, "sqlstate", None),
+                    getattr(exc.__cause__, "sqlstate", None),
+                ):
+                    raise
+            else:
+                self.changed += len(rows)
+                return
+        cursor.execute(
+            f"CREATE TEMPORARY TABLE IF NOT EXISTS {_STAGING} "
+            "(country varchar(2), postcode varchar(7), house_number integer, addition varchar(10), "
+            "street varchar(160), town varchar(120), lat double precision, lon double precision, "
+            "municipality_id bigint) ON COMMIT DELETE ROWS"
+        )
+        # Empty already after each commit; inside a caller's transaction it would still hold
+        # the rows of earlier batches.
+        cursor.execute(f"TRUNCATE {_STAGING}")
+        self._copy(cursor.cursor, _STAGING, rows)
+        # Only the rows that are new or differ go to the upsert (an ON CONFLICT that finds its
+        # row locks it, and so writes to it, even when nothing changes), in the order of the
+        # unique index, so the indexes are written from one end to the other.
+        same = " AND ".join(f"a.{c} = s.{c}" for c in (*_KEY, "country", "town", "lat", "lon"))
+        cursor.execute(
+            self._upsert(
+                f"SELECT {columns} FROM {_STAGING} s WHERE NOT EXISTS (SELECT 1 FROM {self.table} a "  # noqa: S608
+                f"WHERE {same} AND (s.municipality_id IS NULL OR a.municipality_id = s.municipality_id)) "
+                f"ORDER BY {key}"
             )
-            # Empty already after each commit; inside a caller's transaction it would still hold
-            # the rows of earlier batches.
-            cursor.execute(f"TRUNCATE {_STAGING}")
-            self._copy(cursor.cursor, _STAGING, rows)
-            # Only the rows that are new or differ go to the upsert (an ON CONFLICT that finds its
-            # row locks it, and so writes to it, even when nothing changes), in the order of the
-            # unique index, so the indexes are written from one end to the other.
-            same = " AND ".join(f"a.{c} = s.{c}" for c in (*_KEY, "country", "town", "lat", "lon"))
-            cursor.execute(
-                self._upsert(
-                    f"SELECT {columns} FROM {_STAGING} s WHERE NOT EXISTS (SELECT 1 FROM {self.table} a "  # noqa: S608
-                    f"WHERE {same} AND (s.municipality_id IS NULL OR a.municipality_id = s.municipality_id)) "
-                    f"ORDER BY {key}"
-                )
-            )
-            self.changed += max(cursor.rowcount, 0)
+        )
+        self.changed += max(cursor.rowcount, 0)
 
     def _registered(self, cursor, rows: list[tuple]) -> bool:
         """Whether the register holds any address with a postcode of these rows."""
