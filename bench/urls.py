@@ -1,8 +1,13 @@
 """URLs for a benchmark run: the project's own, plus a minimal JSON view that shows what Django's
-request handling alone (the same middleware, no database) costs on the machine."""
+request handling alone (the same middleware, no database) costs on the machine.
+
+The minimal view comes first and the project's patterns follow it at the same level (not under an
+``include``), so every project URL resolves as it does in production plus one failed pattern."""
 
 from django.http import JsonResponse
-from django.urls import include, path
+from django.urls import path
+
+from buurtwacht.urls import urlpatterns as project_urlpatterns
 
 
 def ping(request):
@@ -11,5 +16,5 @@ def ping(request):
 
 urlpatterns = [
     path("__bench__/ping", ping),
-    path("", include("buurtwacht.urls")),
+    *project_urlpatterns,
 ]

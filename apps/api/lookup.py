@@ -15,6 +15,7 @@ translated ``400 {"errors": {field: [...]}}``. The ninja operation ``lookup`` ru
 from __future__ import annotations
 
 import json
+import re
 
 import pydantic
 from django.conf import settings
@@ -44,17 +45,9 @@ def _find(query: LookupQuery) -> tuple[Address | None, float, float]:
         raise ValidationError(_("Look up either an address or a point, not both."))
     if not has_point and not has_address:
         raise ValidationError(_("Give a postcode and house number, or a point (lat and lon)."))
-    errors: dict[str, list[str]] = {}
     if has_point:
-        min_lon, min_lat, max_lon, max_lat = SERVICE_BOUNDS
-        for field, value, low, high in (("lat", query.lat, min_lat, max_lat), ("lon", query.lon, min_lon, max_lon)):
-            if value is None:
-                errors[field] = [_("This field is required.")]
-            elif not low <= value <= high:  # also refuses NaN
-                errors[field] = [_("This point lies outside Belgium and the Netherlands.")]
-        if errors:
-            raise ValidationError(errors)
-        return None, query.lon, query.lat
+        return None, *_checked_point(query.lon, query.lat)
+    errors: dict[str, list[str]] = {}
     for field in ("postcode", "house_number"):
         if not (getattr(query, field) or "").strip():
             errors[field] = [_("This field is required.")]
@@ -63,6 +56,47 @@ def _find(query: LookupQuery) -> tuple[Address | None, float, float]:
     # Malformed parts come back from the register lookup with their field named.
     address = locate(query.postcode, query.house_number, query.addition or "", query.street or "")
     return address, address.lon, address.lat
+
+
+def _checked_point(lon: float | None, lat: float | None) -> tuple[float, float]:
+    """The point, if both parts are given and it lies in the service area; else ``ValidationError``."""
+    errors: dict[str, list[str]] = {}
+    min_lon, min_lat, max_lon, max_lat = SERVICE_BOUNDS
+    for field, value, low, high in (("lat", lat, min_lat, max_lat), ("lon", lon, min_lon, max_lon)):
+        if value is None:
+            errors[field] = [_("This field is required.")]
+        elif not low <= value <= high:  # also refuses NaN
+            errors[field] = [_("This point lies outside Belgium and the Netherlands.")]
+    if errors:
+        raise ValidationError(errors)
+    return lon, lat
+
+
+# A plain decimal number: what ``float()`` and pydantic read alike (both round correctly).
+_PLAIN_NUMBER = re.compile(r"-?[0-9]{1,3}(?:\.[0-9]{1,17})?")
+
+
+def _plain_point(query: str) -> tuple[float, float] | None:
+    """``lat=…&lon=…`` (in either order) with plain decimal numbers and nothing else, what a click
+    on the map sends: the point as ``(lon, lat)``, without building ``LookupQuery``. Anything
+    else (another parameter, a repeat, an encoding, an exponent, a blank) gives ``None`` and the
+    query goes through ``LookupQuery`` (``apps/api/tests/test_lookup_route.py`` compares the two)."""
+    first, sep, second = query.partition("&")
+    limit = settings.DATA_UPLOAD_MAX_NUMBER_FIELDS
+    if not sep or (limit is not None and limit < 2):
+        return None
+    key1, _eq, value1 = first.partition("=")
+    key2, _eq, value2 = second.partition("=")
+    if key1 == "lat" and key2 == "lon":
+        lat, lon = value1, value2
+    elif key1 == "lon" and key2 == "lat":
+        lon, lat = value1, value2
+    else:
+        return None
+    match = _PLAIN_NUMBER.fullmatch
+    if match(lat) is None or match(lon) is None:
+        return None
+    return float(lon), float(lat)
 
 
 def _query_parameters() -> list[dict]:
@@ -128,7 +162,11 @@ def _fragment(area: public_lookup.PublicArea) -> tuple[public_lookup.PublicArea,
 
 def answer(request: HttpRequest) -> HttpResponse:
     """The answer to a lookup; refused input raises (``ValidationError`` and ninja's, per field)."""
-    address, lon, lat = _find(_query(request))
+    point = _plain_point(request.META.get("QUERY_STRING", ""))
+    if point is not None:
+        address, (lon, lat) = None, _checked_point(*point)
+    else:
+        address, lon, lat = _find(_query(request))
     # Answered from memory beside the area index: a lookup by point makes no database query.
     areas, on_border = public_lookup.lookup(lon, lat)
     parts = [_fragment(a) for a in areas]
@@ -149,7 +187,7 @@ def answer(request: HttpRequest) -> HttpResponse:
         f'{{"point": {{"lat": {lat!r}, "lon": {lon!r}}}, "address": {address_json}, '
         f'"on_border": {"true" if on_border else "false"}, "areas": [{areas_json}], "groups": [{groups_json}]}}'
     )
-    return HttpResponse(body, content_type=_JSON)
+    return HttpResponse(body, content_type=_JSON, charset="utf-8")  # the charset given: not parsed again
 
 
 @router.get(

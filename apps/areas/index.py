@@ -106,18 +106,21 @@ class _Index:
         tree, geoms, ids, sizes = self._state
         # Bounding boxes from the tree, then the exact test against the prepared polygon (fast
         # however many vertices the outline has).
+        # Inside (not on the border) first: most points are, and then one test answers.
         candidates = tree.query(points)[1].tolist()
         if len(candidates) == 1:
             i = candidates[0]
             geom = geoms[i]
-            if not _intersects(geom, point):
-                return []
-            return [AreaHit(ids[i], not _contains_properly(geom, point))]
+            if _contains_properly(geom, point):
+                return [AreaHit(ids[i], False)]
+            return [AreaHit(ids[i], True)] if _intersects(geom, point) else []
         hits = []
         for i in candidates:
             geom = geoms[i]
-            if _intersects(geom, point):
-                hits.append((sizes[i], ids[i], not _contains_properly(geom, point)))
+            if _contains_properly(geom, point):
+                hits.append((sizes[i], ids[i], False))
+            elif _intersects(geom, point):
+                hits.append((sizes[i], ids[i], True))
         hits.sort()
         return [AreaHit(area_id, on_border) for _size, area_id, on_border in hits]
 

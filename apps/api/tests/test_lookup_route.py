@@ -14,6 +14,7 @@ from django.test import RequestFactory, override_settings
 from django.urls import include, path, resolve
 
 from apps.api import lookup
+from apps.api.schemas import LookupQuery
 from apps.core.testing import World
 
 URL = "/api/v1/lookup"
@@ -124,6 +125,52 @@ def test_query_string_is_read_as_request_get_reads_it():
         query = query.encode().decode("iso-8859-1")  # as WSGI passes it on
         request = factory.get(URL, QUERY_STRING=query)
         assert lookup._parameters(request) == _expected(query), query
+
+
+def test_a_plain_point_is_read_as_lookup_query_reads_it():
+    """A map click's ``lat=…&lon=…`` skips ``LookupQuery``: the same floats, and every other
+    query (another parameter, a repeat, an encoding, an exponent, a blank) still goes through it."""
+    rng = random.Random(5)
+    digits = "0123456789"
+
+    def number() -> str:
+        if rng.random() < 0.8:  # plain: 1 to 3 digits, maybe a sign and up to 17 decimals
+            whole = "".join(rng.choice(digits) for _ in range(rng.randint(1, 3)))
+            fraction = "".join(rng.choice(digits) for _ in range(rng.randint(0, 17)))
+            return rng.choice(["", "", "-"]) + whole + ("." + fraction if fraction else "")
+        whole = "".join(rng.choice(digits) for _ in range(rng.randint(0, 4)))
+        fraction = "".join(rng.choice(digits) for _ in range(rng.randint(0, 19)))
+        sign = rng.choice(["", "", "", "", "", "-", "+", " "])
+        tail = "" if rng.random() < 0.7 else rng.choice(["e1", "e-2", " ", "%20", "_1", "abc", ".", "0x1"])
+        return sign + whole + (rng.choice([".", ".", ","]) + fraction if fraction or rng.random() < 0.1 else "") + tail
+
+    queries = [*QUERIES, "lat=50.75&lon=5.31", "lon=5.31&lat=50.75", "lat=050.750&lon=-05.3", "lat=50.&lon=5"]
+    for _ in range(4000):
+        first, second = rng.choice(
+            [("lat", "lon"), ("lon", "lat"), ("lat", "lon"), ("lat", "lat"), ("lon", "postcode"), ("LAT", "lon")]
+        )
+        query = f"{first}={number()}&{second}={number()}"
+        if rng.random() < 0.05:
+            query += rng.choice(["&", "&zoom=3", "&lat=1"])
+        queries.append(query)
+    fast = 0
+    for query in queries:
+        point = lookup._plain_point(query)
+        if point is None:
+            continue
+        fast += 1
+        model = LookupQuery.model_validate(_expected(query))
+        assert point == (model.lon, model.lat), query
+    assert fast > 500  # the generator reaches the plain path often enough for this to mean something
+    assert lookup._plain_point("lat=50.75&lon=5.31") == (5.31, 50.75)
+    assert lookup._plain_point("lat=50.75&lon=5.31&lat=1") is None
+    assert lookup._plain_point("lat=50.75&lon=") is None
+    assert lookup._plain_point("lat=1e1&lon=5.31") is None
+
+
+@override_settings(DATA_UPLOAD_MAX_NUMBER_FIELDS=1)
+def test_a_plain_point_over_the_parameter_limit_takes_the_general_path():
+    assert lookup._plain_point("lat=50.75&lon=5.31") is None
 
 
 def test_too_many_parameters_are_refused_as_request_get_refuses_them(settings):
