@@ -77,8 +77,8 @@ def test_resident_applies_and_admin_approves(browser, live_server, resident_view
     page.goto(live_server.url + confirm_url)
     application.refresh_from_db()
     assert application.status == Application.Status.SUBMITTED  # opening the link changes nothing
-    page.locator("main form button[type=submit]").click()
-    page.wait_for_load_state()
+    with page.expect_navigation():  # the page after the confirmation, loaded
+        page.locator("main form button[type=submit]").click()
     application.refresh_from_db()
     assert application.status == Application.Status.CONFIRMED
     assert page.errors == []
@@ -94,8 +94,9 @@ def test_resident_applies_and_admin_approves(browser, live_server, resident_view
     desk.goto(live_server.url + f"/beheer/aanmeldingen/{application.pk}/")
     assert "Maria Janssens" in desk.locator("main").inner_text()
     assert fits(desk)
-    desk.locator(f"form[action$='/aanmeldingen/{application.pk}/goedkeuren/'] button[type=submit]").click()
-    desk.wait_for_url(re.compile(rf"/beheer/aanmeldingen/{application.pk}/$"))
+    # the answer comes back to the same address: wait for that navigation, not for the address
+    with desk.expect_navigation(url=re.compile(rf"/beheer/aanmeldingen/{application.pk}/$")):
+        desk.locator(f"form[action$='/aanmeldingen/{application.pk}/goedkeuren/'] button[type=submit]").click()
     application.refresh_from_db()
     assert application.status == Application.Status.APPROVED
     assert Member.objects.get().full_name == "Maria Janssens"
