@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+
+from django.db import connections
+
 from apps.core.services_available import need_chromium
 
 # No background connections: the machine has no network, and chromium would keep trying.
@@ -18,6 +24,38 @@ CHROMIUM_ARGS = [
 
 def launch(playwright):
     return playwright.chromium.launch(executable_path=need_chromium(), args=CHROMIUM_ARGS)
+
+
+@contextmanager
+def running_chromium() -> Iterator:
+    """Playwright's sync API with chromium launched, closed again on the way out.
+
+    While it runs, an event loop runs in this thread: Django refuses queries here, so a test
+    reads the database through ``outside_the_browser_loop``.
+    """
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = launch(playwright)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+def outside_the_browser_loop(function):
+    """Run a test's database read while Playwright's loop runs in the test's thread, where
+    Django refuses queries: in a thread of its own, whose connection is closed afterwards (left
+    open, it would keep the test database from being dropped)."""
+
+    def run():
+        try:
+            return function()
+        finally:
+            connections.close_all()
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(run).result()
 
 
 def open_page(browser, *, width: int = 360, height: int = 740, locale: str | None = None, **context_options):

@@ -9,7 +9,7 @@ import re
 import pytest
 
 from apps.applications.models import Application
-from apps.core.browser import launch, open_page
+from apps.core.browser import open_page, outside_the_browser_loop, running_chromium
 from apps.core.testing import PASSWORD, build_world
 from apps.members.models import Member
 from apps.messaging.models import OutgoingMessage
@@ -21,17 +21,14 @@ DESKTOP = {"width": 1366, "height": 900}
 
 
 @pytest.fixture
-def browser(live_server, transactional_db, monkeypatch):
-    from playwright.sync_api import sync_playwright
+def world(transactional_db):
+    return build_world()
 
-    # Playwright's sync API runs an event loop in this thread; the test's own database reads
-    # between page actions are ordinary synchronous calls.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
-    with sync_playwright() as playwright:
-        browser = launch(playwright)
+@pytest.fixture
+def browser(live_server, world):
+    with running_chromium() as browser:
         yield browser
-        browser.close()
 
 
 def fits(page) -> bool:
@@ -41,9 +38,7 @@ def fits(page) -> bool:
 @pytest.mark.parametrize(
     ("resident_view", "admin_view"), [(PHONE, PHONE), (DESKTOP, DESKTOP)], ids=["phone", "desktop"]
 )
-def test_resident_applies_and_admin_approves(browser, live_server, resident_view, admin_view):
-    world = build_world()
-
+def test_resident_applies_and_admin_approves(browser, live_server, world, resident_view, admin_view):
     # The resident searches for their address on the home page.
     page = open_page(browser, locale="nl-BE", **resident_view)
     page.goto(live_server.url + "/")
@@ -68,18 +63,18 @@ def test_resident_applies_and_admin_approves(browser, live_server, resident_view
     assert fits(page)
     page.locator("form.apply-form button[type=submit]").click()
     page.wait_for_url(re.compile(r"/aanmelding/verstuurd/"))
-    application = Application.objects.get()
+    application = outside_the_browser_loop(Application.objects.get)
     assert application.status == Application.Status.SUBMITTED and application.phone == "+32470123456"
 
     # ... opens the link in the confirmation e-mail and confirms.
-    mail = OutgoingMessage.objects.get(topic="application.confirm")
+    mail = outside_the_browser_loop(lambda: OutgoingMessage.objects.get(topic="application.confirm"))
     confirm_url = re.search(r"http://testserver(/aanmelding/bevestigen/\S+)", mail.body).group(1)
     page.goto(live_server.url + confirm_url)
-    application.refresh_from_db()
+    outside_the_browser_loop(application.refresh_from_db)
     assert application.status == Application.Status.SUBMITTED  # opening the link changes nothing
     with page.expect_navigation():  # the page after the confirmation, loaded
         page.locator("main form button[type=submit]").click()
-    application.refresh_from_db()
+    outside_the_browser_loop(application.refresh_from_db)
     assert application.status == Application.Status.CONFIRMED
     assert page.errors == []
 
@@ -97,9 +92,9 @@ def test_resident_applies_and_admin_approves(browser, live_server, resident_view
     # the answer comes back to the same address: wait for that navigation, not for the address
     with desk.expect_navigation(url=re.compile(rf"/beheer/aanmeldingen/{application.pk}/$")):
         desk.locator(f"form[action$='/aanmeldingen/{application.pk}/goedkeuren/'] button[type=submit]").click()
-    application.refresh_from_db()
+    outside_the_browser_loop(application.refresh_from_db)
     assert application.status == Application.Status.APPROVED
-    assert Member.objects.get().full_name == "Maria Janssens"
-    welcome = OutgoingMessage.objects.get(topic="application.approved")
+    assert outside_the_browser_loop(Member.objects.get).full_name == "Maria Janssens"
+    welcome = outside_the_browser_loop(lambda: OutgoingMessage.objects.get(topic="application.approved"))
     assert welcome.recipient == "maria@example.org" and world.group_a.invite_link in welcome.body
     assert desk.errors == []

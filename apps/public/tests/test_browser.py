@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from apps.core.browser import launch, open_page
+from apps.core.browser import open_page, running_chromium
 from apps.core.testing import build_world
 
 pytestmark = pytest.mark.browser
@@ -14,14 +14,9 @@ pytestmark = pytest.mark.browser
 
 @pytest.fixture
 def page(live_server, transactional_db):
-    from playwright.sync_api import sync_playwright
-
     build_world()
-    with sync_playwright() as playwright:
-        browser = launch(playwright)
-        page = open_page(browser)
-        yield page
-        browser.close()
+    with running_chromium() as browser:
+        yield open_page(browser)
 
 
 def test_home_map_draws_the_areas_and_a_click_searches_there(page, live_server):
@@ -74,11 +69,10 @@ def test_error_summary_links_move_focus_to_the_field(page, live_server):
 
 
 def test_without_javascript_the_search_form_works_and_no_empty_map_shows(live_server, transactional_db):
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
     build_world()
-    with sync_playwright() as playwright:
-        browser = launch(playwright)
+    with running_chromium() as browser:
         page = browser.new_context(java_script_enabled=False).new_page()
         page.goto(live_server.url + "/")
         assert not page.locator("#home-map").is_visible()
@@ -90,4 +84,3 @@ def test_without_javascript_the_search_form_works_and_no_empty_map_shows(live_se
         # wait for it to load before reading it
         page.wait_for_url(re.compile(r"/zoeken/\?postcode=6211ab&"))
         expect(page.locator("main")).to_contain_text("Grensstad Centrum")
-        browser.close()

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
-
 import pytest
 
-from apps.core.browser import draw_rectangle, launch, open_page
+from apps.core.browser import draw_rectangle, open_page, outside_the_browser_loop, running_chromium
 from apps.core.testing import PASSWORD, build_world
 
 pytestmark = pytest.mark.browser
@@ -14,20 +12,9 @@ pytestmark = pytest.mark.browser
 
 @pytest.fixture
 def browser_page(live_server, transactional_db):
-    from playwright.sync_api import sync_playwright
-
     world = build_world()
-    with sync_playwright() as playwright:
-        browser = launch(playwright)
-        page = open_page(browser, locale="en")
-        yield world, page
-        browser.close()
-
-
-def outside_the_browser_loop(function):
-    """Playwright's sync API runs an event loop in this thread, where Django refuses queries."""
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(function).result()
+    with running_chromium() as browser:
+        yield world, open_page(browser, locale="en")
 
 
 def test_coordinator_draws_an_area_and_sends_to_its_admins(browser_page, live_server):

@@ -3,11 +3,9 @@ and pages that fit the phone of a volunteer admin."""
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
-
 import pytest
 
-from apps.core.browser import draw_rectangle, launch, open_page
+from apps.core.browser import draw_rectangle, open_page, outside_the_browser_loop, running_chromium
 from apps.core.testing import PASSWORD, World, add_member, build_world
 
 from .helpers import make_application
@@ -30,19 +28,8 @@ def desk_world(transactional_db) -> tuple[World, object]:
 
 @pytest.fixture
 def browser_page(live_server, desk_world):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = launch(playwright)
-        page = open_page(browser, locale="en")
-        yield page
-        browser.close()
-
-
-def outside_the_browser_loop(function):
-    """Playwright's sync API runs an event loop in this thread, where Django refuses queries."""
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(function).result()
+    with running_chromium() as browser:
+        yield open_page(browser, locale="en")
 
 
 def log_in(page, live_server, username: str) -> None:
@@ -118,15 +105,11 @@ def test_group_form_shows_the_current_outline_for_editing(browser_page, live_ser
 
 
 def test_without_javascript_no_empty_map_shows(live_server, desk_world):
-    from playwright.sync_api import sync_playwright
-
     _world, application = desk_world
-    with sync_playwright() as playwright:
-        browser = launch(playwright)
+    with running_chromium() as browser:
         page = browser.new_context(java_script_enabled=False, locale="en").new_page()
         log_in(page, live_server, "admin_a")
         page.goto(f"{live_server.url}/beheer/aanmeldingen/{application.pk}/")
         assert not page.locator(".map").is_visible()
         assert not page.locator(".map-legend").is_visible()
         assert page.locator("text=Lives in the group's area").is_visible()  # the checks say it in words
-        browser.close()
