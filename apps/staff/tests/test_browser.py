@@ -59,6 +59,29 @@ def test_admin_pages_fit_a_small_phone(browser_page, live_server, desk_world):
     assert page.errors == []
 
 
+def test_coordinator_pages_fit_a_small_phone(browser_page, live_server, desk_world):
+    # The long choices of the area select ("area (municipality) – used by group") and the
+    # import page's list of CSV columns once made these pages wider than the phone.
+    world, _application = desk_world
+    page = browser_page
+    log_in(page, live_server, "coordinator")
+    municipality = world.testdorp.pk
+    for path in (
+        f"/beheer/gemeente/{municipality}/",
+        f"/beheer/gemeente/{municipality}/groepen/nieuw/",
+        f"/beheer/groepen/{world.group_a.pk}/bewerken/",
+        f"/beheer/gemeente/{municipality}/importeren/",
+        f"/beheer/gemeente/{municipality}/dekking/",
+        f"/beheer/gemeente/{municipality}/huisregels/",
+        "/beheer/aanvragen/",
+    ):
+        page.goto(live_server.url + path)
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 360, (path, width)
+        assert page.locator("h1").count() == 1, path
+    assert page.errors == []
+
+
 def test_application_map_shows_the_area_and_the_address(browser_page, live_server, desk_world):
     _world, application = desk_world
     page = browser_page
