@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import shapely
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from shapely.geometry import shape
@@ -85,16 +86,21 @@ class Coverage:
 
     def sentence(self) -> str:
         """ "8 groups, 330 members, 11 of 12 sub-municipalities covered, largest group 85"."""
+
+        def number(n: int) -> str:  # 12.500 in Dutch, 12 500 in French, 12,500 in English
+            return number_format(n, force_grouping=True)
+
         parts = [
-            ngettext("%(n)d group", "%(n)d groups", self.active_groups) % {"n": self.active_groups},
-            ngettext("%(n)d member", "%(n)d members", self.members) % {"n": self.members},
+            ngettext("%(n)s group", "%(n)s groups", self.active_groups) % {"n": number(self.active_groups)},
+            ngettext("%(n)s member", "%(n)s members", self.members) % {"n": number(self.members)},
         ]
         if self.sub_municipalities:
             parts.append(
-                _("%(covered)d of %(total)d sub-municipalities covered")
-                % {"covered": self.covered_sub_municipalities, "total": len(self.sub_municipalities)}
+                _("%(covered)s of %(total)s sub-municipalities covered")
+                % {"covered": number(self.covered_sub_municipalities), "total": number(len(self.sub_municipalities))}
             )
-        parts.append(_("largest group %(n)d") % {"n": self.largest_group.members if self.largest_group else 0})
+        largest = self.largest_group.members if self.largest_group else 0
+        parts.append(_("largest group %(n)s") % {"n": number(largest)})
         return ", ".join(parts)
 
 

@@ -85,3 +85,36 @@ def test_anonymous_is_sent_to_login(world, client):
     response = client.get(f"/beheer/gemeente/{world.testdorp.pk}/dekking/")
     assert response.status_code == 302 and "inloggen" in response["Location"]
     assert Address.objects.count() == 6
+
+
+@pytest.mark.parametrize(
+    ("language", "sentence", "addresses"),
+    [
+        ("nl", "1.204 groepen, 12.500 leden, 11 van 12 deelgemeenten gedekt, grootste groep: 1.250", "10.000.000"),
+        ("en", "1,204 groups, 12,500 members, 11 of 12 sub-municipalities covered, largest group 1,250", "10,000,000"),
+        ("fr", "1\xa0204 groupes, 12\xa0500 membres", "10\xa0000\xa0000"),
+    ],
+)
+def test_large_figures_are_grouped_as_the_language_writes_them(
+    world, client, monkeypatch, language, sentence, addresses
+):
+    from apps.coverage.services import Coverage, GroupLoad, SubCoverage
+    from apps.staff import views_geo
+
+    big = Coverage(
+        municipality=world.testdorp,
+        active_groups=1204,
+        members=12500,
+        addresses=10_000_000,
+        covered_addresses=9_250_000,
+        sub_municipalities=[SubCoverage(name=f"Deel {n}", covered=n < 11) for n in range(12)],
+        largest_group=GroupLoad(id=world.group_a.pk, name="Testdorp Noord", members=1250, capacity=1300),
+        uncovered_streets=[("Veldweg", "Testdorp", 25_000)],
+        uncovered_street_count=1,
+    )
+    monkeypatch.setattr(views_geo, "coverage_for", lambda municipality: big)
+    client.login(username="coordinator", password=PASSWORD)
+    page = client.get(f"/beheer/gemeente/{world.testdorp.pk}/dekking/", HTTP_ACCEPT_LANGUAGE=language)
+    text = page.content.decode()
+    assert sentence in text
+    assert f"<dd>{addresses}</dd>" in text
