@@ -16,6 +16,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone, translation
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from apps.accounts.permissions import require_municipality
@@ -182,7 +183,9 @@ def _run_areas(job: ImportJob, report):
         for f in result.repaired
     ]
     details += [
-        _("Overlap %(a)s / %(b)s: %(m2).0f m²") % {"a": o.first, "b": o.second, "m2": o.m2} for o in result.overlaps
+        _("Overlap %(a)s / %(b)s: %(m2)s m²")
+        % {"a": o.first, "b": o.second, "m2": number_format(round(o.m2), force_grouping=True)}
+        for o in result.overlaps
     ]
     summary = _(
         "%(created)d new, %(updated)d changed, %(unchanged)d unchanged, %(repaired)d repaired, %(overlaps)d overlaps."

@@ -60,9 +60,25 @@ def test_admin_pages_fit_a_small_phone(browser_page, live_server, desk_world):
 
 
 def test_coordinator_pages_fit_a_small_phone(browser_page, live_server, desk_world):
-    # The long choices of the area select ("area (municipality) – used by group") and the
-    # import page's list of CSV columns once made these pages wider than the phone.
+    # The long choices of the area select ("area (municipality) – used by group"), the import
+    # page's list of CSV columns and a file's name as a heading once made these pages wider
+    # than the phone.
+    from apps.areas.models import ImportJob
+
     world, _application = desk_world
+    job = outside_the_browser_loop(
+        lambda: ImportJob.objects.create(
+            municipality=world.testdorp,
+            kind=ImportJob.Kind.AREAS,
+            path="/nonexistent",
+            original_name="be_deelgemeenten_heers_epsg31370_export_2026.geojson",
+            status=ImportJob.Status.DONE,
+            progress=100,
+            summary="12 new",
+            details=["Overlap Vechmaal / Kaldenveld-Opheerlo-Bovenhoek (Testdorp): 4.824.898 m²"],
+            created_by=world.coordinator,
+        )
+    )
     page = browser_page
     log_in(page, live_server, "coordinator")
     municipality = world.testdorp.pk
@@ -71,6 +87,7 @@ def test_coordinator_pages_fit_a_small_phone(browser_page, live_server, desk_wor
         f"/beheer/gemeente/{municipality}/groepen/nieuw/",
         f"/beheer/groepen/{world.group_a.pk}/bewerken/",
         f"/beheer/gemeente/{municipality}/importeren/",
+        f"/beheer/importeren/{job.pk}/",
         f"/beheer/gemeente/{municipality}/dekking/",
         f"/beheer/gemeente/{municipality}/huisregels/",
         "/beheer/aanvragen/",
