@@ -7,6 +7,17 @@ import threading
 from apps.messaging.management.commands import run_worker
 
 
+def worker_without_database(monkeypatch, handlers: dict, slow_round, deliver_due) -> None:
+    """The worker's loop with its jobs replaced: signal handlers land in ``handlers`` (call
+    ``handlers[SIGTERM]()`` to stop it), the slow jobs and deliveries are the given functions."""
+    monkeypatch.setattr(run_worker.signal, "signal", lambda sig, handler: handlers.__setitem__(sig, handler))
+    monkeypatch.setattr(run_worker, "_slow_jobs_round", slow_round)
+    monkeypatch.setattr(run_worker, "requeue_interrupted", lambda: 0)
+    monkeypatch.setattr(run_worker, "expire_stale_applications", lambda: 0)
+    monkeypatch.setattr(run_worker, "close_old_connections", lambda: None)
+    monkeypatch.setattr(run_worker.services, "deliver_due", deliver_due)
+
+
 def test_deliveries_go_on_while_a_slow_job_runs(monkeypatch):
     handlers = {}
     slow_started, release, slow_ended = threading.Event(), threading.Event(), threading.Event()
@@ -27,12 +38,7 @@ def test_deliveries_go_on_while_a_slow_job_runs(monkeypatch):
             handlers[run_worker.signal.SIGTERM]()  # stop, as `make run`'s Ctrl-C would
         return 0
 
-    monkeypatch.setattr(run_worker.signal, "signal", lambda sig, handler: handlers.__setitem__(sig, handler))
-    monkeypatch.setattr(run_worker, "_slow_jobs_round", slow_round)
-    monkeypatch.setattr(run_worker, "requeue_interrupted", lambda: 0)
-    monkeypatch.setattr(run_worker, "expire_stale_applications", lambda: 0)
-    monkeypatch.setattr(run_worker, "close_old_connections", lambda: None)
-    monkeypatch.setattr(run_worker.services, "deliver_due", deliver_due)
+    worker_without_database(monkeypatch, handlers, slow_round, deliver_due)
     monkeypatch.setattr(run_worker.services, "beat", lambda name, kind, processed: beats.append(kind))
 
     run_worker.Command().handle(once=False, interval=0.01)
@@ -56,12 +62,7 @@ def test_a_failing_slow_job_does_not_stop_the_worker(monkeypatch, caplog):
             handlers[run_worker.signal.SIGTERM]()
         return 0
 
-    monkeypatch.setattr(run_worker.signal, "signal", lambda sig, handler: handlers.__setitem__(sig, handler))
-    monkeypatch.setattr(run_worker, "_slow_jobs_round", slow_round)
-    monkeypatch.setattr(run_worker, "requeue_interrupted", lambda: 0)
-    monkeypatch.setattr(run_worker, "expire_stale_applications", lambda: 0)
-    monkeypatch.setattr(run_worker, "close_old_connections", lambda: None)
-    monkeypatch.setattr(run_worker.services, "deliver_due", deliver_due)
+    worker_without_database(monkeypatch, handlers, slow_round, deliver_due)
     monkeypatch.setattr(run_worker.services, "beat", lambda *a: None)
 
     run_worker.Command().handle(once=False, interval=0.01)
