@@ -1,6 +1,6 @@
 import pytest
 
-from apps.core.testing import build_world
+from testkit.world import build_world
 
 
 @pytest.fixture

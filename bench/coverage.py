@@ -37,6 +37,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from apps.core.actors import SYSTEM
+
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
@@ -105,7 +107,7 @@ def _areas(var: Path, n_areas: int, rng: random.Random) -> list:
     cols, rows, corners = grid(n_areas, rng)
     path = var / "areas.geojson"
     write_areas(path, cols, rows, corners)
-    import_areas(path, municipality="Synthetisch land", country="NL")
+    import_areas(path, municipality="Synthetisch land", country="NL", actor=SYSTEM)
     # Blocks of areas become municipalities: the north Dutch, the south Belgian.
     blocks: dict[tuple[int, int], list[int]] = {}
     for pk, name in Area.objects.values_list("pk", "name"):

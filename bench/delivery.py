@@ -37,6 +37,8 @@ import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+from apps.core.actors import SYSTEM
+
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
@@ -183,16 +185,18 @@ def stop_workers(procs: list[subprocess.Popen], var_dir: str) -> None:
 def build(n_groups: int):
     from apps.accounts.models import ApiToken
     from apps.areas.services import save_area
-    from apps.core.testing import box, make_user
     from apps.groups.models import Group, GroupAdmin
     from apps.messaging.models import DeliveryPreference
     from apps.municipalities.models import Coordinator, Municipality
+    from testkit.world import box, make_user
 
     municipality = Municipality.objects.create(name="Benchdorp", slug="benchdorp", country="BE")
     side = int(n_groups**0.5)
     for i in range(n_groups):
         x, y = 5.30 + (i % side) * 0.01, 50.70 + (i // side) * 0.01
-        area = save_area(municipality=municipality, name=f"Wijk {i}", geometry=box(x, y, x + 0.01, y + 0.01))
+        area = save_area(
+            actor=SYSTEM, municipality=municipality, name=f"Wijk {i}", geometry=box(x, y, x + 0.01, y + 0.01)
+        )
         group = Group.objects.create(
             municipality=municipality, area=area, name=f"Groep {i}", slug=f"groep-{i}", status=Group.Status.ACTIVE
         )

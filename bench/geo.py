@@ -32,6 +32,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from apps.core.actors import SYSTEM
+
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
@@ -120,9 +122,9 @@ def areas_phase(results: dict, var: Path, n_areas: int, rng: random.Random) -> N
     path = var / "areas.geojson"
     count = write_areas(path, cols, rows, corners)
     t0 = time.perf_counter()
-    result = import_areas(path, municipality="Synthetisch land", country="NL")
+    result = import_areas(path, municipality="Synthetisch land", country="NL", actor=SYSTEM)
     t1 = time.perf_counter()
-    again = import_areas(path, municipality="Synthetisch land")
+    again = import_areas(path, municipality="Synthetisch land", actor=SYSTEM)
     t2 = time.perf_counter()
     pairs = neighbours.recompute()
     t3 = time.perf_counter()

@@ -11,14 +11,32 @@ from __future__ import annotations
 import importlib.util
 from pathlib import Path
 
-import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
+from kombu.transport import TRANSPORT_ALIASES
 
-from .env import env_bool, env_choice, env_float, env_int, env_list, env_str
+from .env import (
+    env_bool,
+    env_choice,
+    env_database,
+    env_dotted_path,
+    env_email,
+    env_float,
+    env_host,
+    env_hosts,
+    env_int,
+    env_log_level,
+    env_meta_key,
+    env_path,
+    env_pattern,
+    env_quiet_hours,
+    env_rate,
+    env_str,
+    env_url,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-VAR_DIR = Path(env_str("BUURTWACHT_VAR_DIR", str(BASE_DIR / "var")))
+VAR_DIR = Path(env_path("BUURTWACHT_VAR_DIR", str(BASE_DIR / "var")))
 
 ENVIRONMENT = env_choice("BUURTWACHT_ENV", ("development", "test", "production"), "development")
 PRODUCTION = ENVIRONMENT == "production"
@@ -28,7 +46,7 @@ if not PRODUCTION:
 _DEFAULT_SECRET = "insecure-embedded-default-do-not-use-in-production"  # noqa: S105 (refused in production)
 SECRET_KEY = env_str("SECRET_KEY", _DEFAULT_SECRET)
 DEBUG = env_bool("DEBUG", default=not PRODUCTION)
-ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", [] if PRODUCTION else ["localhost", "127.0.0.1", "[::1]"])
+ALLOWED_HOSTS = env_hosts("ALLOWED_HOSTS", [] if PRODUCTION else ["localhost", "127.0.0.1", "[::1]"])
 
 if PRODUCTION:
     problems = []
@@ -105,8 +123,9 @@ TEMPLATES = [
 ]
 
 DATABASES = {
-    "default": dj_database_url.parse(
-        env_str("DATABASE_URL", f"sqlite:///{VAR_DIR / 'buurtwacht.sqlite3'}"),
+    "default": env_database(
+        "DATABASE_URL",
+        f"sqlite:///{VAR_DIR / 'buurtwacht.sqlite3'}",
         conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 0, minimum=0),
     )
 }
@@ -118,7 +137,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-REDIS_URL = env_str("REDIS_URL", "")
+REDIS_URL = env_url("REDIS_URL", "", schemes=("redis", "rediss", "unix"), host=False, empty=True)
 if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
 else:
@@ -145,7 +164,7 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "/static/"
-STATIC_ROOT = Path(env_str("STATIC_ROOT", str(VAR_DIR / "static")))
+STATIC_ROOT = Path(env_path("STATIC_ROOT", str(VAR_DIR / "static")))
 if not PRODUCTION:
     STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 # Leaflet and Leaflet.draw come from the django-leaflet wheel. Only its static files are
@@ -172,7 +191,7 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 # Behind a reverse proxy every request comes from the proxy's address; name the header the
 # proxy sets (e.g. HTTP_X_REAL_IP) so rate limits count per resident, not per proxy.
-RATELIMIT_IP_META_KEY = env_str("BUURTWACHT_CLIENT_IP_HEADER", "") or None
+RATELIMIT_IP_META_KEY = env_meta_key("BUURTWACHT_CLIENT_IP_HEADER") or None
 CSRF_FAILURE_VIEW = "apps.core.views.csrf_failure"
 
 SESSION_COOKIE_HTTPONLY = True
@@ -187,27 +206,29 @@ if PRODUCTION:
 
 # E-mail. The outgoing-message table is the record of what was sent; in the embedded mode
 # messages are also written to files and listed at /dev/mailbox/.
-EMAIL_BACKEND = env_str(
+EMAIL_BACKEND = env_dotted_path(
     "EMAIL_BACKEND",
     "django.core.mail.backends.smtp.EmailBackend" if PRODUCTION else "django.core.mail.backends.filebased.EmailBackend",
 )
 EMAIL_FILE_PATH = VAR_DIR / "mail"
-EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
-EMAIL_PORT = env_int("EMAIL_PORT", 25, minimum=1)
+EMAIL_HOST = env_host("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 25, minimum=1, maximum=65535)
 EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
 EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10, minimum=1)
-DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Buurtwacht <noreply@buurtwacht.localhost>")
+DEFAULT_FROM_EMAIL = env_email("DEFAULT_FROM_EMAIL", "Buurtwacht <noreply@buurtwacht.localhost>")
 BUURTWACHT_DEV_MAILBOX = env_bool("BUURTWACHT_DEV_MAILBOX", default=not PRODUCTION)
-BUURTWACHT_SITE_URL = env_str("BUURTWACHT_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+BUURTWACHT_SITE_URL = env_url("BUURTWACHT_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 # Background work: "embedded" is a worker process polling the outgoing-message table
 # (`manage.py run_worker`); "celery" hands the same jobs to Celery workers over Redis.
 BUURTWACHT_WORKER = env_choice("BUURTWACHT_WORKER", ("embedded", "celery"), "embedded")
 BUURTWACHT_WORKER_STALE_AFTER = env_int("BUURTWACHT_WORKER_STALE_AFTER", 120, minimum=5)
 BUURTWACHT_DELIVERY_MAX_ATTEMPTS = env_int("BUURTWACHT_DELIVERY_MAX_ATTEMPTS", 8, minimum=1)
-CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", REDIS_URL or "memory://")
+CELERY_BROKER_URL = env_url(
+    "CELERY_BROKER_URL", REDIS_URL or "memory://", schemes=tuple(s.lower() for s in TRANSPORT_ALIASES), host=False
+)
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
@@ -217,7 +238,7 @@ CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 # Applications.
 BUURTWACHT_CONFIRMATION_MAX_AGE = env_int("BUURTWACHT_CONFIRMATION_MAX_AGE", 48 * 3600, minimum=60)
 BUURTWACHT_APPLICATION_EXPIRY_DAYS = env_int("BUURTWACHT_APPLICATION_EXPIRY_DAYS", 30, minimum=1)
-BUURTWACHT_APPLICATION_RATE = env_str("BUURTWACHT_APPLICATION_RATE", "10/h")
+BUURTWACHT_APPLICATION_RATE = env_rate("BUURTWACHT_APPLICATION_RATE", "10/h")
 BUURTWACHT_MINIMUM_AGE = 18
 # Areas within this distance of each other are neighbours (alerts are passed on between them).
 BUURTWACHT_NEIGHBOUR_DISTANCE_M = env_int("BUURTWACHT_NEIGHBOUR_DISTANCE_M", 500, minimum=0)
@@ -227,29 +248,39 @@ BUURTWACHT_MAX_GROUP_CAPACITY = 1024
 # Map: the Leaflet library is served by the project itself (django-leaflet's static files);
 # only the background tiles come from a tile server, which a deployment may replace or
 # switch off (empty value: areas drawn on a plain background).
-BUURTWACHT_TILE_URL = env_str("BUURTWACHT_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png")
+BUURTWACHT_TILE_URL = env_url("BUURTWACHT_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png", empty=True)
+if BUURTWACHT_TILE_URL and not all(part in BUURTWACHT_TILE_URL for part in ("{z}", "{x}", "{y}")):
+    raise ImproperlyConfigured(
+        f"BUURTWACHT_TILE_URL must be empty or a tile URL with {{z}}, {{x}} and {{y}}, got {BUURTWACHT_TILE_URL!r}"
+    )
 BUURTWACHT_TILE_ATTRIBUTION = env_str(
     "BUURTWACHT_TILE_ATTRIBUTION", '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a>'
 )
 
 # Alerts and delivery: WhatsApp Cloud API (template messages) and SMS through CM.com. Empty
 # credentials switch a channel off; recipients then fall back to the next channel they have.
-WHATSAPP_API_URL = env_str("WHATSAPP_API_URL", "https://graph.facebook.com/v23.0").rstrip("/")
-WHATSAPP_PHONE_NUMBER_ID = env_str("WHATSAPP_PHONE_NUMBER_ID", "")
+WHATSAPP_API_URL = env_url("WHATSAPP_API_URL", "https://graph.facebook.com/v23.0").rstrip("/")
+WHATSAPP_PHONE_NUMBER_ID = env_pattern(
+    "WHATSAPP_PHONE_NUMBER_ID", "", r"\d*", "empty or the numeric phone-number ID of the WhatsApp Business account"
+)
 WHATSAPP_TOKEN = env_str("WHATSAPP_TOKEN", "")
-WHATSAPP_ALERT_TEMPLATE = env_str("WHATSAPP_ALERT_TEMPLATE", "buurtwacht_alert")
+WHATSAPP_ALERT_TEMPLATE = env_pattern(
+    "WHATSAPP_ALERT_TEMPLATE", "buurtwacht_alert", r"[a-z0-9_]+", "a template name: lower-case letters, digits, _"
+)
 # Cloud API throughput per business phone number (80 messages/s by default), shared by all workers.
 WHATSAPP_MESSAGES_PER_SECOND = env_int("WHATSAPP_MESSAGES_PER_SECOND", 80, minimum=1)
-SMS_CM_URL = env_str("SMS_CM_URL", "https://gw.messaging.cm.com/v1.0/message")
+SMS_CM_URL = env_url("SMS_CM_URL", "https://gw.messaging.cm.com/v1.0/message")
 SMS_CM_PRODUCT_TOKEN = env_str("SMS_CM_PRODUCT_TOKEN", "")
-SMS_SENDER = env_str("SMS_SENDER", "Buurtwacht")[:11]
+# CM.com shows at most 11 characters of an alphanumeric sender.
+SMS_SENDER = env_pattern("SMS_SENDER", "Buurtwacht", r"[A-Za-z0-9 ]{1,11}", "1 to 11 letters, digits or spaces")
 SMS_MESSAGES_PER_SECOND = env_int("SMS_MESSAGES_PER_SECOND", 50, minimum=1)
 BUURTWACHT_DELIVERY_HTTP_TIMEOUT = env_int("BUURTWACHT_DELIVERY_HTTP_TIMEOUT", 10, minimum=1)
-# Quiet hours (local time) for informational ("green") messages of people who set none.
-BUURTWACHT_QUIET_HOURS = env_str("BUURTWACHT_QUIET_HOURS", "22:00-07:00")
+# Quiet hours (local time) for informational ("green") messages of people who set none, always
+# "HH:MM-HH:MM" here (an en dash in the environment is read as the hyphen).
+BUURTWACHT_QUIET_HOURS = env_quiet_hours("BUURTWACHT_QUIET_HOURS", "22:00-07:00")
 # Incident attachments: kept outside the web root (served only through the desk), type read from
 # the content; limits per kind in bytes.
-BUURTWACHT_ATTACHMENT_DIR = Path(env_str("BUURTWACHT_ATTACHMENT_DIR", str(VAR_DIR / "attachments")))
+BUURTWACHT_ATTACHMENT_DIR = Path(env_path("BUURTWACHT_ATTACHMENT_DIR", str(VAR_DIR / "attachments")))
 BUURTWACHT_MAX_IMAGE = env_int("BUURTWACHT_MAX_IMAGE", 15 * 1024 * 1024, minimum=1024)
 BUURTWACHT_MAX_AUDIO = env_int("BUURTWACHT_MAX_AUDIO", 25 * 1024 * 1024, minimum=1024)
 BUURTWACHT_MAX_VIDEO = env_int("BUURTWACHT_MAX_VIDEO", 100 * 1024 * 1024, minimum=1024)
@@ -259,7 +290,7 @@ LOGGING = {
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+    "root": {"handlers": ["console"], "level": env_log_level("LOG_LEVEL", "INFO")},
     "loggers": {"django.server": {"level": "WARNING"}},
 }
 
@@ -276,5 +307,5 @@ BUURTWACHT_AREA_INDEX_CHECK_MS = env_int("BUURTWACHT_AREA_INDEX_CHECK_MS", 1000,
 BUURTWACHT_AREA_REPAIR_MAX_CHANGE = 0.01
 # Geocoders a municipality may choose (apps.geocoding); the register answers when they fail or are slow.
 BUURTWACHT_GEOCODER_TIMEOUT = env_float("BUURTWACHT_GEOCODER_TIMEOUT", 2.0, minimum=0.1)
-BUURTWACHT_PDOK_URL = env_str("BUURTWACHT_PDOK_URL", "https://api.pdok.nl/bzk/locatieserver/search/v3_1")
-BUURTWACHT_VLAANDEREN_URL = env_str("BUURTWACHT_VLAANDEREN_URL", "https://api.basisregisters.vlaanderen.be")
+BUURTWACHT_PDOK_URL = env_url("BUURTWACHT_PDOK_URL", "https://api.pdok.nl/bzk/locatieserver/search/v3_1")
+BUURTWACHT_VLAANDEREN_URL = env_url("BUURTWACHT_VLAANDEREN_URL", "https://api.basisregisters.vlaanderen.be")

@@ -6,7 +6,6 @@ from django.views.i18n import JavaScriptCatalog
 
 from apps.api import lookup as api_lookup
 from apps.core import views as core_views
-from apps.relays import views as relay_views
 
 urlpatterns = [
     # The public lookup first, the most frequent request: URL resolution tries the patterns in
@@ -14,10 +13,7 @@ urlpatterns = [
     path("api/v1/lookup", api_lookup.view, name="api_lookup"),
     path("api/v1/", include("apps.api.urls")),
     path("", include("apps.public.urls")),
-    path("beheer/meldingen/", include("apps.incidents.urls")),
-    path("beheer/doorgeven/", include("apps.relays.urls")),
     path("beheer/", include("apps.staff.urls")),
-    path("doorgegeven/<str:key>/", relay_views.acknowledge, name="relay_acknowledge"),
     path("account/", include("apps.accounts.urls")),
     path("healthz", core_views.healthz, name="healthz"),
     path("dev/mailbox/", core_views.mailbox, name="mailbox"),

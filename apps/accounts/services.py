@@ -1,9 +1,7 @@
-"""Write paths for staff accounts: inviting a person who has no account yet.
+"""Staff accounts: user names made from an e-mail address, and the link to choose a password.
 
-A coordinator invites a new group admin by name, e-mail address and mobile number. The account
-is created without a password; the person chooses one through a link sent by e-mail (Django's
-password-reset token, so the link stops working once a password is set, when it expires, or
-when the e-mail address changes).
+Inviting a person as a group admin is ``apps.groups.invitations``: it needs the group and the
+municipality's permissions, which sit above accounts.
 """
 
 from __future__ import annotations
@@ -13,23 +11,9 @@ import re
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.tokens import default_token_generator
-from django.core.exceptions import ValidationError
-from django.core.validators import validate_email
-from django.db import transaction
 from django.urls import reverse
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
-from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
-
-from apps.audit.models import AuditEvent
-from apps.audit.services import record
-from apps.core.phones import normalize_mobile
-from apps.groups.models import GroupAdmin
-from apps.groups.services import appoint_admin
-from apps.messaging.services import queue_email
-
-from .permissions import require_municipality
 
 NAME_MAX_LENGTH = 150
 EMAIL_MAX_LENGTH = 254
@@ -50,99 +34,9 @@ def username_from_email(email: str) -> str:
     return candidate
 
 
-def _split_name(full_name: str) -> tuple[str, str]:
+def split_name(full_name: str) -> tuple[str, str]:
     first, _sep, last = full_name.partition(" ")
     return first, last.strip()
-
-
-def _clean_invitation(municipality, full_name: str, email: str, phone: str) -> tuple[str, str, str]:
-    """Check every field at once, so the coordinator sees all mistakes together."""
-    User = get_user_model()
-    errors: dict[str, list] = {}
-    name = " ".join((full_name or "").split())
-    if not name:
-        errors["full_name"] = [ValidationError(_("Enter the full name of the new admin."), code="required")]
-    elif len(name) > NAME_MAX_LENGTH:
-        errors["full_name"] = [
-            ValidationError(
-                _("The name is too long (at most %(max)d characters)."),
-                code="max_length",
-                params={"max": NAME_MAX_LENGTH},
-            )
-        ]
-
-    address = User.objects.normalize_email((email or "").strip())
-    if not address:
-        errors["email"] = [ValidationError(_("Enter the e-mail address of the new admin."), code="required")]
-    else:
-        try:
-            validate_email(address)
-            if len(address) > EMAIL_MAX_LENGTH:
-                raise ValidationError(_("Enter a valid e-mail address."), code="invalid")
-        except ValidationError:
-            errors["email"] = [ValidationError(_("Enter a valid e-mail address."), code="invalid")]
-        else:
-            existing = User.objects.filter(email__iexact=address).order_by("pk").first()
-            if existing is not None and existing.is_active:
-                errors["email"] = [
-                    ValidationError(
-                        _(
-                            "An account with this e-mail address already exists (user name %(username)s). "
-                            "Appoint that account as admin instead."
-                        ),
-                        code="exists",
-                        params={"username": existing.get_username()},
-                    )
-                ]
-            elif existing is not None:
-                errors["email"] = [
-                    ValidationError(
-                        _(
-                            "A switched-off account uses this e-mail address. "
-                            "Ask the operators of Buurtwacht to switch it on again."
-                        ),
-                        code="exists_inactive",
-                    )
-                ]
-
-    mobile = ""
-    if not (phone or "").strip():
-        errors["phone"] = [ValidationError(_("Enter the mobile phone number of the new admin."), code="required")]
-    else:
-        try:
-            mobile = normalize_mobile(phone, default_region=municipality.country)
-        except ValidationError as exc:
-            errors["phone"] = exc.error_list
-    if errors:
-        raise ValidationError(errors)
-    return name, address, mobile
-
-
-@transaction.atomic
-def invite_user(actor, municipality, full_name: str, email: str, phone: str):
-    """Create a staff account for a person invited by a coordinator of ``municipality``.
-
-    The account has no usable password: the person chooses one with the link of
-    ``set_password_url``. Refused (ValidationError on ``email``) when an account with this
-    e-mail address exists: appoint that account instead.
-    """
-    require_municipality(actor, municipality)
-    name, address, mobile = _clean_invitation(municipality, full_name, email, phone)
-    User = get_user_model()
-    first_name, last_name = _split_name(name)
-    user = User(
-        username=username_from_email(address),
-        email=address,
-        first_name=first_name,
-        last_name=last_name,
-        phone=mobile,
-        is_active=True,
-    )
-    user.set_unusable_password()
-    user.full_clean()
-    user.save()
-    record(actor, AuditEvent.Action.USER_INVITED, user, municipality_id=municipality.pk, user_id=user.pk)
-    return user
 
 
 def set_password_url(user) -> str:
@@ -159,55 +53,3 @@ def set_password_url(user) -> str:
 
 def link_valid_days() -> int:
     return max(1, settings.PASSWORD_RESET_TIMEOUT // 86400)
-
-
-@transaction.atomic
-def invite_admin(*, actor, group, full_name: str, email: str, phone: str, role: str):
-    """Invite a new person as admin of ``group``: the account, the appointment and the e-mail
-    with the link to choose a password, all in one transaction."""
-    municipality = group.municipality
-    require_municipality(actor, municipality)
-    if role not in GroupAdmin.Role.values:
-        raise ValidationError({"role": _("Choose a role.")}, code="invalid_choice")
-    user = invite_user(actor, municipality, full_name, email, phone)
-    admin = appoint_admin(actor=actor, group=group, user=user, role=role)
-    days = link_valid_days()
-    inviter = actor.display_name if actor is not None else _("The municipality")
-    queue_email(
-        to=user.email,
-        subject=_("You are now an admin of %(group)s on Buurtwacht") % {"group": group.name},
-        body=(
-            _(
-                "Dear %(name)s,\n\n"
-                "%(inviter)s of the municipality of %(municipality)s has made you %(role)s of the "
-                "neighbourhood-watch group %(group)s on Buurtwacht.\n\n"
-                "Your user name is: %(username)s\n\n"
-            )
-            + ngettext(
-                "Choose your password with this link (valid for %(days)d day, and only once):",
-                "Choose your password with this link (valid for %(days)d days, and only once):",
-                days,
-            )
-            + "\n%(url)s\n\n"
-            + _(
-                "Afterwards you log in at %(login)s\n\n"
-                "Were you not expecting this? Then ignore this e-mail and let the municipality know."
-            )
-        )
-        % {
-            "name": user.display_name,
-            "inviter": inviter,
-            "municipality": municipality.name,
-            "role": admin.get_role_display(),
-            "group": group.name,
-            "username": user.get_username(),
-            "days": days,
-            "url": set_password_url(user),
-            "login": settings.BUURTWACHT_SITE_URL + reverse("accounts:login"),
-        },
-        topic="account.invited",
-        dedupe_key=f"account:{user.pk}:invited:group:{group.pk}",
-        group_id=group.pk,
-        municipality_id=municipality.pk,
-    )
-    return admin

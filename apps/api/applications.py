@@ -18,10 +18,10 @@ from django_ratelimit.core import is_ratelimited
 from ninja import Query, Router
 from ninja.throttling import BaseThrottle
 
-from apps.accounts.permissions import applications_for
 from apps.applications import services
 from apps.applications.forms import ApplicationForm
 from apps.applications.models import Application
+from apps.applications.permissions import applications_for
 from apps.audit.models import AuditEvent
 from apps.audit.services import record
 from apps.groups.models import Group

@@ -10,11 +10,12 @@ from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from ninja import Router
 
-from apps.accounts.permissions import managed_groups, members_for
 from apps.audit.models import AuditEvent
 from apps.audit.services import record
 from apps.groups.models import Group
+from apps.groups.permissions import managed_groups
 from apps.members.models import Member
+from apps.members.permissions import members_for
 
 from .schemas import DetailOut, GroupCollection, MemberList
 

@@ -18,13 +18,14 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop as N_
 
-from apps.accounts.permissions import require_group
 from apps.audit.models import AuditEvent
 from apps.audit.services import record
+from apps.core.actors import PUBLIC, SYSTEM, account_of
 from apps.core.ages import age_on
 from apps.geocoding.services import locate
 from apps.groups.lookup import lookup_point
 from apps.groups.models import Group
+from apps.groups.permissions import require_group
 from apps.members.alerts import ALERTS_CONSENT
 from apps.members.models import Member
 from apps.members.services import record_consent_on_join
@@ -124,7 +125,7 @@ def submit(group: Group, data: dict, *, language: str | None = None) -> Submitte
                 access_key_hash=key_hash,
             )
             record(
-                None,
+                PUBLIC,
                 AuditEvent.Action.APPLICATION_SUBMITTED,
                 application,
                 municipality_id=group.municipality_id,
@@ -204,7 +205,7 @@ def confirm(token: str) -> Application:
     application.confirmed_at = timezone.now()
     application.save(update_fields=["status", "confirmed_at"])
     record(
-        None, AuditEvent.Action.APPLICATION_CONFIRMED, application, municipality_id=application.group.municipality_id
+        PUBLIC, AuditEvent.Action.APPLICATION_CONFIRMED, application, municipality_id=application.group.municipality_id
     )
     for admin in application.group.admin_roles.select_related("user"):
         if not admin.user.email:
@@ -308,7 +309,7 @@ def approve(application: Application, *, actor) -> Member:
     )
     application.status = Application.Status.APPROVED
     application.decided_at = now
-    application.decided_by = actor
+    application.decided_by = account_of(actor)
     application.member = member
     application.save(update_fields=["status", "decided_at", "decided_by", "member"])
     record(
@@ -352,7 +353,7 @@ def reject(application: Application, *, actor, reason: str) -> Application:
     application = _locked_open(application)
     application.status = Application.Status.REJECTED
     application.decided_at = timezone.now()
-    application.decided_by = actor
+    application.decided_by = account_of(actor)
     application.decision_reason = reason
     application.save(update_fields=["status", "decided_at", "decided_by", "decision_reason"])
     record(
@@ -376,7 +377,7 @@ def withdraw(application: Application) -> Application:
     application.decided_at = timezone.now()
     application.save(update_fields=["status", "decided_at"])
     record(
-        None, AuditEvent.Action.APPLICATION_WITHDRAWN, application, municipality_id=application.group.municipality_id
+        PUBLIC, AuditEvent.Action.APPLICATION_WITHDRAWN, application, municipality_id=application.group.municipality_id
     )
     return application
 
@@ -399,7 +400,7 @@ def expire_stale_applications(now=None) -> int:
             app.status = Application.Status.EXPIRED
             app.decided_at = now
             app.save(update_fields=["status", "decided_at"])
-            record(None, AuditEvent.Action.APPLICATION_EXPIRED, app, municipality_id=app.group.municipality_id)
+            record(SYSTEM, AuditEvent.Action.APPLICATION_EXPIRED, app, municipality_id=app.group.municipality_id)
             count += 1
     return count
 

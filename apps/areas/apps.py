@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_delete, post_save
 
 
 class AreasConfig(AppConfig):
@@ -6,17 +7,18 @@ class AreasConfig(AppConfig):
     label = "areas"
 
     def ready(self) -> None:
-        from django.db.models.signals import post_delete, post_save
-
-        from .models import Area
+        # Models (and the modules that use them) load only once the app registry is ready.
+        from .jobs import register_runner, run_area_import
+        from .models import Area, ImportJob
 
         # Any change of an area, by whatever path (service, admin, demo, import), in the same
         # transaction: every process's spatial index sees it on its next check.
         post_save.connect(_changed, sender=Area, dispatch_uid="areas_index_bump_save")
         post_delete.connect(_changed, sender=Area, dispatch_uid="areas_index_bump_delete")
+        register_runner(ImportJob.Kind.AREAS, run_area_import)
 
 
 def _changed(sender, **kwargs) -> None:
-    from . import index
+    from . import index  # uses the models, which this module is imported before
 
     index.bump()

@@ -23,13 +23,14 @@ from django.utils.translation import gettext as _
 from shapely.geometry import MultiPolygon, Polygon, box, mapping, shape
 from shapely.validation import explain_validity
 
-from apps.accounts.permissions import require_municipality
 from apps.audit.models import AuditEvent
 from apps.audit.services import record
+from apps.core.actors import is_operator, is_system, require_actor
 from apps.municipalities.models import Country, Municipality
+from apps.municipalities.permissions import require_municipality
 
 from . import crs as crs_module
-from . import index, neighbours
+from . import index, neighbours, usage
 from .geometry import parse_area_geometry
 from .models import Area
 from .readers import RawFeature, read_area_file
@@ -242,7 +243,7 @@ def import_areas(
     name_field: str | None = None,
     country: str | None = None,
     dry_run: bool = False,
-    actor=None,
+    actor,
     progress: Callable[[int, int], None] | None = None,
 ) -> AreaImportResult:
     """Read, check and (unless ``dry_run``) save the areas of a file for one municipality.
@@ -261,7 +262,9 @@ def import_areas(
     field_name = _choose_name_field(raw, name_field)
     target = _find_municipality(municipality)
     if target is None:
-        if actor is not None and not getattr(actor, "is_superuser", False):
+        # Only the system (the command) and operators create municipalities.
+        require_actor(actor)
+        if not (is_system(actor) or is_operator(actor)):
             raise PermissionDenied
         if not municipality.strip() or not slugify(municipality):
             raise AreaImportRefused(_("Give the municipality's name."))
@@ -357,13 +360,11 @@ def json_geometry(parsed) -> dict:
 def _overlaps(accepted, municipality: Municipality) -> list[Overlap]:
     """Overlaps of more than 1 m² between the imported areas, and between them and the areas of
     active groups (in any municipality, across borders), measured in an equal-area projection."""
-    from apps.groups.models import Group
-
     if not accepted:
         return []
     entries: list[tuple[str, object, bool, int | None]] = []
     replaced = set()
-    active_area_ids = set(Group.objects.filter(status=Group.Status.ACTIVE).values_list("area_id", flat=True))
+    active_area_ids = usage.active_area_ids()
     for outcome, parsed, area in accepted:
         area_id = area.pk if area is not None else None
         replaced.add(area_id)

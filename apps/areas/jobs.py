@@ -3,6 +3,10 @@ followed by the screen through the job's progress.
 
 The embedded worker and Celery both call :func:`run_due_jobs`; ``manage.py run_import_jobs``
 runs it on its own as well.
+
+Each kind of import has a runner, registered by the app that owns it (:func:`register_runner`,
+from its ``AppConfig.ready``): areas registers the area import, addresses the address import.
+A job of a kind nobody registered ends failed, with nothing imported.
 """
 
 from __future__ import annotations
@@ -10,8 +14,10 @@ from __future__ import annotations
 import logging
 import time
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 
+from celery import shared_task
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -19,13 +25,24 @@ from django.utils import timezone, translation
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
-from apps.accounts.permissions import require_municipality
+from apps.municipalities.permissions import require_municipality
 
+from .importer import AreaImportRefused, import_areas
 from .models import ImportJob
 
 log = logging.getLogger(__name__)
 UPLOAD_DIR = "imports"
 ADDRESS_CSV_MAX = 4 * 1024**3
+
+# A runner gets the claimed job and a function that takes its progress in percent; it returns
+# the summary and the detail lines shown with the finished job (a ValidationError refuses it).
+Runner = Callable[[ImportJob, Callable[[float], None]], tuple[str, list[str]]]
+_runners: dict[str, Runner] = {}
+
+
+def register_runner(kind: str, runner: Runner) -> None:
+    """Let the app that owns an import kind run its jobs; called from its ``AppConfig.ready``."""
+    _runners[kind] = runner
 
 
 def _upload_dir() -> Path:
@@ -62,8 +79,6 @@ def queue_import(*, actor, municipality, kind: str, upload, options: dict | None
             created_by=actor,
         )
     if settings.BUURTWACHT_WORKER == "celery":
-        from .tasks import run_import_job
-
         transaction.on_commit(lambda: run_import_job.delay(job.pk))
     return job
 
@@ -115,6 +130,12 @@ def run_due_jobs(limit: int = 1) -> int:
     return done
 
 
+@shared_task(name="areas.run_import_job")
+def run_import_job(job_id: int) -> None:
+    """The Celery task of one queued job (production mode); ``tasks`` names it for autodiscovery."""
+    run_job_by_id(job_id)
+
+
 def run_job_by_id(job_id: int) -> None:
     claimed = ImportJob.objects.filter(pk=job_id, status=ImportJob.Status.QUEUED).update(
         status=ImportJob.Status.RUNNING, started_at=timezone.now()
@@ -139,11 +160,13 @@ def _run(job: ImportJob) -> None:
             last[0] = now
             ImportJob.objects.filter(pk=job.pk).update(progress=max(0, min(99, int(percent))))
 
+    runner = _runners.get(job.kind)
     try:
-        if job.kind == ImportJob.Kind.AREAS:
-            summary, details = _run_areas(job, report)
-        else:
-            summary, details = _run_addresses(job, report)
+        if runner is None:
+            raise ValidationError(
+                _("No import of this kind (%(kind)s) is known; nothing was imported.") % {"kind": job.kind}
+            )
+        summary, details = runner(job, report)
         status = ImportJob.Status.DONE
     except ValidationError as exc:
         summary = " ".join(exc.messages)
@@ -157,9 +180,8 @@ def _run(job: ImportJob) -> None:
     )
 
 
-def _run_areas(job: ImportJob, report):
-    from .importer import AreaImportRefused, import_areas
-
+def run_area_import(job: ImportJob, report: Callable[[float], None]) -> tuple[str, list[str]]:
+    """The runner of area imports (GeoJSON, Shapefile zip, GeoPackage)."""
     options = job.options or {}
     try:
         result = import_areas(
@@ -198,33 +220,4 @@ def _run_areas(job: ImportJob, report):
     }
     if result.dry_run:
         summary = _("Dry run, nothing written: ") + summary
-    return summary, details
-
-
-def _run_addresses(job: ImportJob, report):
-    from apps.addresses.importer import import_addresses
-
-    options = job.options or {}
-    result = import_addresses(
-        job.path,
-        crs=options.get("crs") or None,
-        municipality=job.municipality,
-        keep_other_municipalities=True,
-        progress=lambda lines, done, total: report(100 * done / max(total, 1)),
-    )
-    summary = _(
-        "%(lines)d lines: %(inserted)d new, %(updated)d changed, %(unchanged)d unchanged, %(rejected)d refused, "
-        "%(duplicates)d duplicates."
-    ) % {
-        "lines": result.lines,
-        "inserted": result.inserted,
-        "updated": result.updated,
-        "unchanged": result.unchanged,
-        "rejected": result.rejected,
-        "duplicates": result.duplicates,
-    }
-    details = [
-        _("Line %(line)d %(column)s: %(reason)s") % {"line": r.line, "column": r.column, "reason": r.reason}
-        for r in result.rejections
-    ]
     return summary, details

@@ -7,9 +7,9 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from apps.accounts.permissions import require_municipality
 from apps.audit.models import AuditEvent
 from apps.audit.services import record
+from apps.municipalities.permissions import require_municipality
 
 from . import index, neighbours
 from .geometry import AreaGeometry, parse_area_geometry, to_geojson
@@ -32,7 +32,7 @@ def save_area(
     geometry: Any,
     sub_municipality=None,
     area: Area | None = None,
-    actor=None,
+    actor,
 ) -> Area:
     require_municipality(actor, municipality)
     if area is not None and area.pk and area.municipality_id != municipality.pk:

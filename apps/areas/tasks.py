@@ -1,12 +1,11 @@
-"""Celery task of the imports (production mode); the embedded mode runs them in the worker."""
+"""Celery task of the imports (production mode); the embedded mode runs them in the worker.
+
+The task is defined in :mod:`apps.areas.jobs`, beside the queue that sends it; it is named here
+because Celery's autodiscovery imports each app's ``tasks`` module.
+"""
 
 from __future__ import annotations
 
-from celery import shared_task
+from .jobs import run_import_job
 
-
-@shared_task(name="areas.run_import_job")
-def run_import_job(job_id: int) -> None:
-    from .jobs import run_job_by_id
-
-    run_job_by_id(job_id)
+__all__ = ["run_import_job"]

@@ -6,6 +6,8 @@ from typing import Any
 
 from django.db import models
 
+from apps.core.actors import require_actor
+
 from .models import AuditEvent
 
 
@@ -18,7 +20,10 @@ def record(
     group_id: int | None = None,
     **data: Any,
 ) -> AuditEvent:
-    """Append an event. ``data`` must never hold personal data beyond ids and counts."""
+    """Append an event. ``data`` must never hold personal data beyond ids and counts.
+
+    ``actor`` is a person's account or ``SYSTEM``, never ``None``."""
+    require_actor(actor)
     target_type = target._meta.label_lower if target is not None else ""
     target_id = str(target.pk) if target is not None else ""
     if group_id is None and target is not None:

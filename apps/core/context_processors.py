@@ -2,7 +2,7 @@
 
 from django.conf import settings
 
-from apps.accounts.permissions import roles
+from apps.groups.permissions import roles
 
 
 def site(request):

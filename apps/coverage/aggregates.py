@@ -28,6 +28,7 @@ from datetime import datetime, timedelta
 
 import numpy as np
 import shapely
+from celery import shared_task
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Q, Subquery
@@ -149,8 +150,6 @@ def _request_background() -> None:
         .update(requested_at=now)
     )
     if asked:
-        from .tasks import refresh_coverage
-
         transaction.on_commit(refresh_coverage.delay)
 
 
@@ -160,6 +159,13 @@ def refresh_if_stale() -> bool:
     if state.fresh or state.running:
         return False
     return refresh()
+
+
+@shared_task(name="coverage.refresh", ignore_result=True)
+def refresh_coverage() -> bool:
+    """The Celery task of ``refresh_if_stale`` (production mode); ``tasks`` names it for
+    autodiscovery."""
+    return refresh_if_stale()
 
 
 def refresh() -> bool:

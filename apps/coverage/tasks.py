@@ -1,13 +1,12 @@
 """Celery task of the coverage figures (production mode); the embedded worker calls
-``aggregates.refresh_if_stale`` every round instead."""
+``aggregates.refresh_if_stale`` every round instead.
+
+The task is defined in :mod:`apps.coverage.aggregates`, beside the code that queues it; it is
+named here because Celery's autodiscovery imports each app's ``tasks`` module.
+"""
 
 from __future__ import annotations
 
-from celery import shared_task
+from .aggregates import refresh_coverage
 
-
-@shared_task(name="coverage.refresh", ignore_result=True)
-def refresh_coverage() -> bool:
-    from .aggregates import refresh_if_stale
-
-    return refresh_if_stale()
+__all__ = ["refresh_coverage"]

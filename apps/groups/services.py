@@ -10,10 +10,11 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
-from apps.accounts.permissions import require_municipality
 from apps.audit.models import AuditEvent
 from apps.audit.services import record
+from apps.core.actors import PUBLIC, account_of
 from apps.messaging.services import queue_email
+from apps.municipalities.permissions import require_municipality
 
 from .models import Group, GroupAdmin, GroupRequest
 
@@ -117,7 +118,7 @@ def submit_group_request(
         wants_to_be_admin=wants_to_be_admin,
         message=message.strip(),
     )
-    record(None, AuditEvent.Action.GROUP_REQUEST_SUBMITTED, request, municipality_id=municipality.pk)
+    record(PUBLIC, AuditEvent.Action.GROUP_REQUEST_SUBMITTED, request, municipality_id=municipality.pk)
     recipients = {c.user.email for c in municipality.coordinators.select_related("user") if c.user.email}
     if municipality.contact_email:
         recipients.add(municipality.contact_email)
@@ -162,7 +163,7 @@ def decide_group_request(
     if locked.status != GroupRequest.Status.OPEN:
         raise ValidationError(_("This request was already answered."))
     locked.status = GroupRequest.Status.APPROVED if approve else GroupRequest.Status.DECLINED
-    locked.decided_by = actor
+    locked.decided_by = account_of(actor)
     locked.decided_at = timezone.now()
     locked.decision_note = note.strip()
     locked.group = group

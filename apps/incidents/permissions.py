@@ -1,9 +1,9 @@
-"""Who sees which incidents, built on apps.accounts.permissions.
+"""Who sees which incidents (the pattern of ``apps/municipalities/permissions.py``).
 
 - group admin: incidents of their own groups and the ones they reported;
 - coordinator: every incident of their municipality;
 - police: every incident of the municipalities of their zone; only police close incidents;
-- superuser: everything.
+- operator: everything.
 """
 
 from __future__ import annotations
@@ -11,22 +11,16 @@ from __future__ import annotations
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 
-from apps.accounts.permissions import (
-    coordinated_municipality_ids,
-    managed_groups,
-    police_municipality_ids,
-    visible_groups,
-)
+from apps.core.actors import is_operator, is_person, is_system, require_actor
+from apps.groups.permissions import managed_groups, visible_groups
+from apps.municipalities.models import Municipality
+from apps.municipalities.permissions import coordinated_municipality_ids, police_municipality_ids
 
-
-def _active(user) -> bool:
-    return bool(user and user.is_authenticated and user.is_active)
+from .models import Incident
 
 
 def incidents_for(user) -> QuerySet:
-    from .models import Incident
-
-    if not _active(user):
+    if not is_person(user):
         return Incident.objects.none()
     if user.is_superuser:
         return Incident.objects.all()
@@ -44,9 +38,7 @@ def reporting_groups(user) -> QuerySet:
 
 
 def reporting_municipality_ids(user) -> set[int]:
-    from apps.municipalities.models import Municipality
-
-    if not _active(user):
+    if not is_person(user):
         return set()
     if user.is_superuser:
         return set(Municipality.objects.values_list("id", flat=True))
@@ -58,13 +50,14 @@ def reporting_municipality_ids(user) -> set[int]:
 
 
 def can_close(user, incident) -> bool:
-    if not _active(user):
+    if not is_person(user):
         return False
-    return user.is_superuser or incident.municipality_id in police_municipality_ids(user)
+    return is_operator(user) or incident.municipality_id in police_municipality_ids(user)
 
 
-def require_police(user, incident) -> None:
-    if user is None:
+def require_police(actor, incident) -> None:
+    require_actor(actor)
+    if is_system(actor):
         return
-    if not can_close(user, incident):
+    if not can_close(actor, incident):
         raise PermissionDenied

@@ -6,22 +6,27 @@ refusal is a ValidationError per field and writes nothing.
 
 from __future__ import annotations
 
+import secrets
 from datetime import datetime, timedelta
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from apps.areas import index
+from apps.areas.models import Area
 from apps.audit.models import AuditEvent
 from apps.audit.services import record
+from apps.core.actors import account_of, is_person, is_system, require_actor
 from apps.groups.models import Group
 from apps.messaging.services import queue_email
 from apps.municipalities.models import Municipality
 
-from .models import Incident
-from .permissions import reporting_groups, reporting_municipality_ids, require_police
+from .attachments import check
+from .models import Incident, IncidentAttachment
+from .permissions import incidents_for, reporting_groups, reporting_municipality_ids, require_police
 from .plates import normalise_plate
 
 TEXT_FIELDS = (
@@ -59,7 +64,7 @@ def _where(actor, data: dict) -> tuple[Municipality | None, Group | None, dict]:
         group = reporting_groups(actor).select_related("municipality").filter(pk=data["group_id"]).first()
         if group is None:
             errors["group_id"] = [_("Choose one of your groups.")]
-    allowed = reporting_municipality_ids(actor) if actor is not None else None
+    allowed = None if is_system(actor) else reporting_municipality_ids(actor)
     if data.get("municipality_id"):
         municipality = Municipality.objects.filter(pk=data["municipality_id"]).first()
         if municipality is None or (allowed is not None and municipality.pk not in allowed):
@@ -75,6 +80,7 @@ def _where(actor, data: dict) -> tuple[Municipality | None, Group | None, dict]:
 def create_incident(*, actor, data: dict) -> Incident:
     """Record an incident. ``data`` holds the model's fields (``occurred_at`` an aware datetime,
     ``lat``/``lon`` floats or None) plus ``group_id`` and/or ``municipality_id``."""
+    require_actor(actor)
     municipality, group, errors = _where(actor, data)
     lat, lon = data.get("lat"), data.get("lon")
     area = None
@@ -86,11 +92,9 @@ def create_incident(*, actor, data: dict) -> Incident:
         else:
             hits = index.lookup(lon, lat)
             if hits:
-                from apps.areas.models import Area
-
                 area = Area.objects.select_related("municipality").get(pk=hits[0].area_id)
     if municipality is None and area is not None and "municipality_id" not in errors and "group_id" not in errors:
-        allowed = reporting_municipality_ids(actor) if actor is not None else None
+        allowed = None if is_system(actor) else reporting_municipality_ids(actor)
         if allowed is None or area.municipality_id in allowed:
             municipality = area.municipality
     if municipality is None and not errors:
@@ -131,7 +135,7 @@ def create_incident(*, actor, data: dict) -> Incident:
             police_called=True,
             vehicle_plate=plate.text,
             vehicle_plate_country=plate.country,
-            reported_by=actor if getattr(actor, "is_authenticated", False) else None,
+            reported_by=account_of(actor),
             **clean,
         )
         record(actor, AuditEvent.Action.INCIDENT_REPORTED, incident, category=incident.category)
@@ -147,15 +151,13 @@ def _told(incident: Incident, actor) -> list[tuple[str, str]]:
     reporter = incident.reported_by
     if reporter is not None and reporter.is_active and reporter.email:
         people.setdefault(reporter.email.lower(), reporter.display_name)
-    if actor is not None and getattr(actor, "email", ""):
+    if is_person(actor) and actor.email:
         people.pop(actor.email.lower(), None)
     return sorted(people.items())
 
 
 def give_feedback(*, actor, incident: Incident, feedback: str, close: bool = False) -> Incident:
     """The police's feedback on an incident, optionally closing it; the reporter's admins are told."""
-    if actor is not None and not getattr(actor, "is_authenticated", False):
-        raise PermissionDenied
     require_police(actor, incident)
     feedback = (feedback or "").strip()
     if not feedback:
@@ -174,7 +176,7 @@ def give_feedback(*, actor, incident: Incident, feedback: str, close: bool = Fal
         if close:
             locked.status = Incident.Status.CLOSED
             locked.closed_at = now
-            locked.closed_by = actor if getattr(actor, "is_authenticated", False) else None
+            locked.closed_by = account_of(actor)
         locked.save()
         record(
             actor,
@@ -209,15 +211,8 @@ def give_feedback(*, actor, incident: Incident, feedback: str, close: bool = Fal
 
 def add_attachment(*, actor, incident: Incident, upload):
     """Attach a photo, video or audio file (checked and cleaned by ``attachments.check``)."""
-    import secrets
-
-    from django.core.files.base import ContentFile
-
-    from .attachments import check
-    from .models import IncidentAttachment
-    from .permissions import incidents_for
-
-    if actor is not None and not incidents_for(actor).filter(pk=incident.pk).exists():
+    require_actor(actor)
+    if not is_system(actor) and not incidents_for(actor).filter(pk=incident.pk).exists():
         raise PermissionDenied
     checked = check(upload)
     with transaction.atomic():
@@ -227,7 +222,7 @@ def add_attachment(*, actor, incident: Incident, upload):
             content_type=checked.kind.mime,
             size=len(checked.data),
             sha256=checked.sha256,
-            uploaded_by=actor if getattr(actor, "is_authenticated", False) else None,
+            uploaded_by=account_of(actor),
         )
         attachment.file.save(f"{secrets.token_hex(16)}.{checked.kind.ext}", ContentFile(checked.data), save=False)
         attachment.save()

@@ -12,9 +12,10 @@ from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from apps.accounts.permissions import require_group, require_group_admin
 from apps.audit.models import AuditEvent
 from apps.audit.services import record
+from apps.core.actors import PUBLIC, account_of
+from apps.groups.permissions import require_group, require_group_admin
 from apps.messaging.services import Contact, cancel_queued_for_member
 
 from .alerts import ALERTS_CONSENT, ALERTS_CONSENT_VERSION
@@ -36,7 +37,7 @@ def remove(member: Member, *, actor, reason: str) -> Member:
     locked.left_at = timezone.now()
     locked.leave_reason = Member.LeaveReason.REMOVED
     locked.removal_note = reason
-    locked.removed_by = actor
+    locked.removed_by = account_of(actor)
     locked.save(update_fields=["left_at", "leave_reason", "removal_note", "removed_by"])
     record(actor, AuditEvent.Action.MEMBER_REMOVED, locked, municipality_id=locked.group.municipality_id)
     cancel_queued_for_member(locked.pk, topic_prefix=ALERT_TOPICS, reason="no longer a member")
@@ -60,7 +61,7 @@ def record_consent_on_join(member: Member, *, application_id: int) -> None:
     if member.alerts_opt_in_at is None:
         return
     record(
-        None,  # the resident's own choice; they have no account
+        PUBLIC,  # the resident's own choice; they have no account
         AuditEvent.Action.MEMBER_ALERTS_OPTED_IN,
         member,
         municipality_id=member.group.municipality_id,
@@ -71,12 +72,13 @@ def record_consent_on_join(member: Member, *, application_id: int) -> None:
     )
 
 
-def stop_alerts(member: Member, *, actor=None, via: str = Via.LINK) -> bool:
-    """Stop the alerts to a member: from the link in an alert (``actor`` None) or recorded by
-    one of the group's admins on the member's behalf. True when this call stopped them; False
+def stop_alerts(member: Member, *, actor, via: str = Via.LINK) -> bool:
+    """Stop the alerts to a member: from the link in an alert (``actor`` is ``PUBLIC``: the
+    member has no account) or recorded by one of the group's admins on the member's behalf.
+    True when this call stopped them; False
     when they were already stopped (nothing changes then). Alerts still waiting to go out (a
     green one held until the morning) are cancelled."""
-    if actor is not None:
+    if not (actor is PUBLIC and via == Via.LINK):
         require_group_admin(actor, member.group)
     with transaction.atomic():
         now = timezone.now()
@@ -84,7 +86,7 @@ def stop_alerts(member: Member, *, actor=None, via: str = Via.LINK) -> bool:
         stopped = (
             Member.objects.receiving_alerts()
             .filter(pk=member.pk)
-            .update(alerts_opt_out_at=now, alerts_opt_out_by=actor)
+            .update(alerts_opt_out_at=now, alerts_opt_out_by=account_of(actor))
         )
         if not stopped:
             return False

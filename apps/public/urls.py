@@ -1,21 +1,29 @@
-"""The resident's pages: find a group, apply, follow the application. No account needed."""
+"""The resident's pages (no account needed): find a group, apply, follow the application, start a
+group, stop the alerts; and the acknowledgement of a relayed incident.
 
-from django.urls import path
+The site's pages are in the ``public`` namespace; the acknowledgement link keeps its name
+``relay_acknowledge`` outside it, as the relay messages build it.
+"""
 
-from . import views
+from django.urls import include, path
 
-app_name = "public"
+from .views import acknowledge, alerts, applications, search, start_group
+
+public_patterns = [
+    path("", search.home, name="home"),
+    path("zoeken/", search.search, name="search"),
+    path("groepen/<slug:slug>/", search.group_detail, name="group_detail"),
+    path("groepen/<slug:slug>/aanmelden/", applications.apply, name="apply"),
+    path("aanmelding/verstuurd/", applications.application_sent, name="application_sent"),
+    path("aanmelding/bevestigen/<str:token>/", applications.application_confirm, name="application_confirm"),
+    path("aanmelding/<str:key>/", applications.application_status, name="application_status"),
+    path("aanmelding/<str:key>/intrekken/", applications.application_withdraw, name="application_withdraw"),
+    path("berichten-stoppen/<str:key>/", alerts.alerts_stop, name="alerts_stop"),
+    path("groep-starten/", start_group.start_group, name="start_group"),
+    path("groep-starten/verstuurd/", start_group.start_group_sent, name="start_group_sent"),
+]
 
 urlpatterns = [
-    path("", views.home, name="home"),
-    path("zoeken/", views.search, name="search"),
-    path("groepen/<slug:slug>/", views.group_detail, name="group_detail"),
-    path("groepen/<slug:slug>/aanmelden/", views.apply, name="apply"),
-    path("aanmelding/verstuurd/", views.application_sent, name="application_sent"),
-    path("aanmelding/bevestigen/<str:token>/", views.application_confirm, name="application_confirm"),
-    path("aanmelding/<str:key>/", views.application_status, name="application_status"),
-    path("aanmelding/<str:key>/intrekken/", views.application_withdraw, name="application_withdraw"),
-    path("berichten-stoppen/<str:key>/", views.alerts_stop, name="alerts_stop"),
-    path("groep-starten/", views.start_group, name="start_group"),
-    path("groep-starten/verstuurd/", views.start_group_sent, name="start_group_sent"),
+    path("", include((public_patterns, "public"))),
+    path("doorgegeven/<str:key>/", acknowledge.relay_acknowledge, name="relay_acknowledge"),
 ]

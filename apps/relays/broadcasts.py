@@ -31,9 +31,9 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from shapely.geometry import shape
 
-from apps.accounts.permissions import coordinated_municipality_ids, police_municipality_ids
 from apps.audit.models import AuditEvent
 from apps.audit.services import record
+from apps.core.actors import account_of
 from apps.groups.models import Group, GroupAdmin
 from apps.members.models import Member
 from apps.messaging.models import OutgoingMessage
@@ -46,6 +46,7 @@ from apps.messaging.services import (
     queue_for_user,
 )
 from apps.municipalities.models import Municipality, PoliceZone
+from apps.municipalities.permissions import coordinated_municipality_ids, police_municipality_ids
 
 from .models import Broadcast, BroadcastRecipient
 
@@ -262,7 +263,7 @@ def send_broadcast(
             urgency=urgency,
             subject=subject[:200],
             text=text,
-            created_by=actor,
+            created_by=account_of(actor),
             **plan.fields,
         )
         sender = actor.display_name

@@ -1,4 +1,4 @@
-"""Relays are seen by whoever sees their incident (apps.incidents.permissions.incidents_for)."""
+"""Relays are seen by whoever sees their incident (``apps.incidents.permissions.incidents_for``)."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ from django.db.models import QuerySet
 
 from apps.incidents.permissions import incidents_for
 
+from .models import Relay
+
 
 def relays_for(user) -> QuerySet:
-    from .models import Relay
-
     return Relay.objects.filter(incident__in=incidents_for(user))

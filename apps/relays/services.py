@@ -26,6 +26,7 @@ from apps.areas.models import Area
 from apps.areas.neighbours import neighbour_ids, to_metres
 from apps.audit.models import AuditEvent
 from apps.audit.services import record
+from apps.core.actors import PUBLIC, account_of
 from apps.groups.models import Group, GroupAdmin
 from apps.incidents.models import Incident
 from apps.incidents.permissions import incidents_for
@@ -266,7 +267,7 @@ def send(*, actor, incident: Incident, scope: str, radius_m: int | None = None, 
             raise ValidationError(_("This incident is closed; it can no longer be relayed."))
         recent = Relay.objects.filter(
             incident=incident,
-            created_by=actor,
+            created_by=account_of(actor),
             scope=plan.scope,
             radius_m=plan.radius_m,
             created_at__gte=timezone.now() - REPEAT_WINDOW,
@@ -274,7 +275,7 @@ def send(*, actor, incident: Incident, scope: str, radius_m: int | None = None, 
         if recent is not None:
             return recent
         relay = Relay.objects.create(
-            incident=incident, scope=plan.scope, radius_m=plan.radius_m, note=note, created_by=actor
+            incident=incident, scope=plan.scope, radius_m=plan.radius_m, note=note, created_by=account_of(actor)
         )
         subject = _("Relayed incident: %(category)s") % {"category": incident.get_category_display()}
         from django.contrib.auth import get_user_model
@@ -360,7 +361,7 @@ def acknowledge(recipient: RelayRecipient) -> bool:
         )
         if updated:
             record(
-                None,
+                PUBLIC,
                 AuditEvent.Action.RELAY_ACKNOWLEDGED,
                 recipient.relay,
                 municipality_id=recipient.relay.incident.municipality_id,

@@ -10,7 +10,8 @@ from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
 from apps.applications.models import Application
-from apps.areas.models import Area
+from apps.areas.crs import CRS_NAMES, SUPPORTED_CRS
+from apps.areas.models import Area, ImportJob
 from apps.core.phones import normalize_mobile
 from apps.groups.models import Group, GroupAdmin, GroupRequest
 from apps.messaging.models import OutgoingMessage
@@ -227,7 +228,7 @@ class AppointAdminForm(StaffForm):
 
 
 class InviteAdminForm(StaffForm):
-    """A new admin who has no account yet; the account is made by apps.accounts.services."""
+    """A new admin who has no account yet; the account is made by apps.groups.invitations."""
 
     full_name = forms.CharField(
         label=_("Full name"), max_length=150, error_messages={"required": _("Enter the full name of the new admin.")}
@@ -313,3 +314,25 @@ class GroupRequestDecisionForm(StaffForm):
         if data.get("decision") == self.DECLINE and data.get("group"):
             self.add_error("group", _("A declined request cannot be linked to a group."))
         return data
+
+
+class ImportForm(forms.Form):
+    """The upload of areas or addresses for a municipality; the worker imports the file."""
+
+    kind = forms.ChoiceField(label=_("The file holds"), choices=ImportJob.Kind.choices)
+    file = forms.FileField(
+        label=_("File"),
+        help_text=_(
+            "Areas: GeoJSON, a zipped Shapefile or a GeoPackage. Addresses: CSV with the columns "
+            "postcode,house_number,addition,street,town,lat,lon (or x,y with a coordinate system)."
+        ),
+    )
+    crs = forms.TypedChoiceField(
+        label=_("Coordinate system"),
+        required=False,
+        coerce=int,
+        empty_value=None,
+        choices=[("", _("as the file says (or WGS84)"))] + [(c, f"EPSG:{c} {CRS_NAMES[c]}") for c in SUPPORTED_CRS],
+    )
+    name_field = forms.CharField(label=_("Field with the area names"), required=False, max_length=60)
+    dry_run = forms.BooleanField(label=_("Only check, write nothing (areas)"), required=False)

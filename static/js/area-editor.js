@@ -2,8 +2,9 @@
  *
  * Every element with data-map shows the GeoJSON FeatureCollection in the <script> element it
  * names (features carry properties.label, .kind and .url). With data-area-editor the map is
- * also the area editor of the group form: Leaflet.draw writes the outline into the form's
- * "geometry" textarea and the server checks it (areas.services.save_area).
+ * also the area editor of the group and broadcast forms: Leaflet-Geoman (static/vendor/
+ * leaflet-geoman/, ADR 0016) draws, edits and removes the outline, this script writes it into
+ * the form's "geometry" textarea and the server checks it (areas.services.save_area).
  *
  * Labels come from residents and coordinators, so they are always set as text, never as HTML.
  * The maps repeat what the page says in text and tables; nothing is only on the map.
@@ -29,6 +30,7 @@
   var POINT_COLOURS = { applicant: "#a61b1b", request: "#a61b1b", sign: "#1e6b35", point: "#1b1f24" };
   // Belgium and the Netherlands, for a map with nothing on it yet.
   var HOME = { center: [51.0, 4.9], zoom: 7 };
+  var LANGUAGE = (document.documentElement.lang || "en").slice(0, 2).toLowerCase();
 
   function readJSON(id) {
     var node = id && document.getElementById(id);
@@ -67,9 +69,13 @@
     }
   }
 
-  function featureLayer(data, keep) {
+  // On the editor's map the other areas and the points are context: Geoman leaves them alone,
+  // but a corner drawn near another area's outline snaps to it, so neighbours share a border.
+  function featureLayer(data, keep, editor) {
     return L.geoJSON(data, {
       filter: keep,
+      pmIgnore: editor,
+      snapIgnore: false,
       // Leaflet applies "style" to points drawn as circle markers too, so points get theirs here.
       style: function (feature) {
         if (feature.geometry.type === "Point") {
@@ -83,7 +89,7 @@
         return AREA_STYLES[feature.properties.kind] || AREA_STYLES.area;
       },
       pointToLayer: function (feature, latlng) {
-        return L.circleMarker(latlng, { radius: 8 });
+        return L.circleMarker(latlng, { radius: 8, pmIgnore: editor, snapIgnore: true });
       },
       onEachFeature: function (feature, layer) {
         if (feature.properties && feature.properties.label) {
@@ -93,37 +99,115 @@
     });
   }
 
-  function translateDrawToolbar(texts) {
-    if (!texts || !L.drawLocal) {
-      return;
+  // The JavaScript catalogue's gettext (/jsi18n/). A text the catalogue does not translate yet
+  // comes back undefined, so that Geoman's own Dutch or French shows rather than English.
+  function gettext(msgid) {
+    var text = typeof window.gettext === "function" ? window.gettext(msgid) : msgid;
+    return text !== msgid || LANGUAGE === "en" ? text : undefined;
+  }
+
+  function asHTML(text) {
+    return text === undefined ? undefined : escapeHTML(text);
+  }
+
+  // Geoman sets button titles as attributes (plain text) and the texts of actions and tooltips
+  // as HTML, so those are escaped.
+  function editorTexts() {
+    return {
+      buttonTitles: {
+        drawPolyButton: gettext("Draw an area"),
+        drawRectButton: gettext("Draw a rectangle"),
+        editButton: gettext("Move the corners"),
+        dragButton: gettext("Move the whole area"),
+        deleteButton: gettext("Remove the outline")
+      },
+      actions: {
+        finish: asHTML(gettext("Finish")),
+        cancel: asHTML(gettext("Cancel")),
+        removeLastVertex: asHTML(gettext("Delete last point"))
+      },
+      tooltips: {
+        firstVertex: asHTML(gettext("Click to place the first corner.")),
+        continueLine: asHTML(gettext("Click to place the next corner.")),
+        finishPoly: asHTML(gettext("Click the first corner to close the area.")),
+        finishRect: asHTML(gettext("Click or release the mouse at the opposite corner."))
+      }
+    };
+  }
+
+  // Geoman's buttons are links with role="button" whose title sits on the box around them:
+  // give each its name, tell whether its mode is on, and let the space bar press it too.
+  function describeButtons(map) {
+    var boxes = map.getContainer().querySelectorAll(".leaflet-pm-toolbar .button-container");
+    Array.prototype.forEach.call(boxes, function (box) {
+      var button = box.querySelector(".leaflet-buttons-control-button");
+      if (!button) {
+        return;
+      }
+      if (box.title) {
+        button.setAttribute("aria-label", box.title);
+      }
+      button.setAttribute("aria-pressed", box.classList.contains("active") ? "true" : "false");
+    });
+    // On a phone a row of actions (finish, delete last point, cancel) would run off the map's
+    // left edge: there they stand under each other.
+    var narrow = map.getSize().x < 480;
+    var actions = map.getContainer().querySelectorAll(".leaflet-pm-toolbar .leaflet-pm-action");
+    Array.prototype.forEach.call(actions, function (action) {
+      action.style.display = narrow ? "block" : "";
+    });
+  }
+
+  function pressWithSpace(event) {
+    var target = event.target;
+    if (event.key === " " && target.getAttribute("role") === "button") {
+      event.preventDefault();
+      target.click();
     }
-    var draw = L.drawLocal.draw;
-    var edit = L.drawLocal.edit;
-    // Leaflet.draw puts "text" and tooltips in as HTML, titles as plain attributes.
-    draw.toolbar.buttons.polygon = texts.polygon;
-    draw.toolbar.buttons.rectangle = texts.rectangle;
-    draw.toolbar.actions = { title: texts.cancelTitle, text: escapeHTML(texts.cancel) };
-    draw.toolbar.finish = { title: texts.finishTitle, text: escapeHTML(texts.finish) };
-    draw.toolbar.undo = { title: texts.undoTitle, text: escapeHTML(texts.undo) };
-    draw.handlers.polygon.tooltip = {
-      start: escapeHTML(texts.start),
-      cont: escapeHTML(texts.cont),
-      end: escapeHTML(texts.end)
-    };
-    draw.handlers.polyline.error = escapeHTML(texts.crossing);
-    draw.handlers.rectangle.tooltip.start = escapeHTML(texts.rectangleStart);
-    draw.handlers.simpleshape.tooltip.end = escapeHTML(texts.release);
-    edit.toolbar.actions.save = { title: texts.saveTitle, text: escapeHTML(texts.save) };
-    edit.toolbar.actions.cancel = { title: texts.cancelEditTitle, text: escapeHTML(texts.cancel) };
-    edit.toolbar.actions.clearAll = { title: texts.clearAllTitle, text: escapeHTML(texts.clearAll) };
-    edit.toolbar.buttons = {
-      edit: texts.edit,
-      editDisabled: texts.editDisabled,
-      remove: texts.remove,
-      removeDisabled: texts.removeDisabled
-    };
-    edit.handlers.edit.tooltip = { text: escapeHTML(texts.editHint), subtext: escapeHTML(texts.editSubHint) };
-    edit.handlers.remove.tooltip = { text: escapeHTML(texts.removeHint) };
+  }
+
+  // Geoman draws a rectangle with two clicks; as before, pressing, dragging and releasing the
+  // mouse draws one too. The map does not pan meanwhile, or the drag would move it instead.
+  function rectangleByDragging(map) {
+    var start = null;
+    var couldPan = false;
+
+    function press(event) {
+      if (event.originalEvent.button) {
+        return;
+      }
+      map.off("mousedown", press);
+      start = event.containerPoint;
+      map.fire("click", event);
+    }
+
+    function release(event) {
+      if (start && event.containerPoint.distanceTo(start) > 3) {
+        start = null;
+        map.fire("click", event);
+      }
+    }
+
+    map.on("pm:drawstart", function (event) {
+      if (event.shape !== "Rectangle") {
+        return;
+      }
+      couldPan = map.dragging.enabled();
+      map.dragging.disable();
+      start = null;
+      map.on("mousedown", press);
+      map.on("mouseup", release);
+    });
+    map.on("pm:drawend", function (event) {
+      if (event.shape !== "Rectangle") {
+        return;
+      }
+      map.off("mousedown", press);
+      map.off("mouseup", release);
+      if (couldPan) {
+        map.dragging.enable();
+      }
+    });
   }
 
   function polygonsOf(geometry) {
@@ -148,7 +232,7 @@
   function setupEditor(map, element, data) {
     var form = element.closest("form");
     var textarea = form && form.querySelector("textarea[name='geometry']");
-    if (!textarea || !L.Control || !L.Control.Draw) {
+    if (!textarea || !map.pm) {
       return null;
     }
     var drawChoice = form.querySelector("input[name='area_source'][value='draw']");
@@ -203,29 +287,63 @@
     }
     show(start);
 
-    translateDrawToolbar(readJSON("draw-locale"));
-    map.addControl(
-      new L.Control.Draw({
-        position: "topright",
-        draw: {
-          polygon: { allowIntersection: false, showArea: false, shapeOptions: AREA_STYLES.current },
-          rectangle: { showArea: false, shapeOptions: AREA_STYLES.current },
-          polyline: false,
-          circle: false,
-          marker: false,
-          circlemarker: false
-        },
-        edit: { featureGroup: drawn, poly: { allowIntersection: false } }
-      })
+    map.pm.setGlobalOptions({
+      layerGroup: drawn,
+      pathOptions: AREA_STYLES.current,
+      allowSelfIntersection: false,
+      snappable: true,
+      continueDrawing: false,
+      exitModeOnEscape: true
+    });
+    map.pm.setLang(LANGUAGE, editorTexts(), LANGUAGE);
+    map.pm.addControls({
+      position: "topright",
+      drawPolygon: true,
+      drawRectangle: true,
+      drawMarker: false,
+      drawCircleMarker: false,
+      drawPolyline: false,
+      drawCircle: false,
+      drawText: false,
+      editMode: true,
+      dragMode: true,
+      cutPolygon: false,
+      removalMode: true,
+      rotateMode: false,
+      oneBlock: true
+    });
+    describeButtons(map);
+    map.on(
+      "resize pm:globaldrawmodetoggled pm:globaleditmodetoggled pm:globaldragmodetoggled pm:globalremovalmodetoggled",
+      function () {
+        describeButtons(map);
+      }
     );
-    map.on(L.Draw.Event.CREATED, function (event) {
+    L.DomEvent.on(map.getContainer(), "keydown", pressWithSpace);
+    rectangleByDragging(map);
+    // While a tool is on, a click on another area places a corner, not that area's popup.
+    map.on("popupopen", function () {
+      if (
+        map.pm.globalDrawModeEnabled() ||
+        map.pm.globalEditModeEnabled() ||
+        map.pm.globalDragModeEnabled() ||
+        map.pm.globalRemovalModeEnabled()
+      ) {
+        map.closePopup();
+      }
+    });
+
+    map.on("pm:create", function (event) {
       // A new outline replaces the one shown: one group, one area.
-      drawn.clearLayers();
-      drawn.addLayer(event.layer);
+      drawn.eachLayer(function (layer) {
+        if (layer !== event.layer) {
+          drawn.removeLayer(layer);
+        }
+      });
       write();
     });
-    map.on(L.Draw.Event.EDITED, write);
-    map.on(L.Draw.Event.DELETED, write);
+    drawn.on("pm:edit pm:dragend", write);
+    map.on("pm:remove", write);
     // Pasted GeoJSON is shown on the map as soon as the field is left.
     textarea.addEventListener("change", function () {
       try {
@@ -249,9 +367,13 @@
     // Read-only maps sit in long pages: the scroll wheel scrolls the page, not the map.
     var map = L.map(element, { scrollWheelZoom: editor });
     addTiles(map, element);
-    var context = featureLayer(data, function (feature) {
-      return !(editor && feature.properties.kind === "current");
-    }).addTo(map);
+    var context = featureLayer(
+      data,
+      function (feature) {
+        return !(editor && feature.properties.kind === "current");
+      },
+      editor
+    ).addTo(map);
     var bounds = L.latLngBounds([]);
     if (context.getLayers().length) {
       bounds.extend(context.getBounds());

@@ -15,9 +15,9 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 from apps.accounts.models import User
-from apps.core.testing import PASSWORD
 from apps.messaging.models import OutgoingMessage
 from apps.messaging.services import deliver
+from testkit.world import PASSWORD
 
 FORGOT = "/account/wachtwoord-vergeten/"
 

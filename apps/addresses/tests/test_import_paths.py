@@ -11,7 +11,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from apps.addresses import importer
+from apps.addresses import importer, pgwrite
 from apps.addresses.importer import import_addresses
 from apps.addresses.models import Address
 from apps.municipalities.models import Municipality
@@ -33,7 +33,7 @@ def writes(run, monkeypatch):
     copy = importer._Writer._copy
 
     def spy(self, raw, table, rows):
-        copied.append("staging" if table == importer._STAGING else "address")
+        copied.append("staging" if table == pgwrite._STAGING else "address")
         copy(self, raw, table, rows)
 
     monkeypatch.setattr(importer._Writer, "_copy", spy)

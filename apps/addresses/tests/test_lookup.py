@@ -6,8 +6,8 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from apps.addresses.services import find_address
-from apps.core.testing import World, add_second_street
 from apps.groups.lookup import lookup_address, lookup_point
+from testkit.world import World, add_second_street
 
 
 @pytest.mark.parametrize(("postcode", "number"), [("3870", "1"), (" 3870 ", " 1 "), ("3870", "1")])

@@ -10,8 +10,8 @@ from django.test import Client
 from apps.applications import services
 from apps.applications.models import Application
 from apps.audit.models import AuditEvent
-from apps.core.testing import World, add_member
 from apps.messaging.models import OutgoingMessage
+from testkit.world import World, add_member
 
 from .utils import application_json
 

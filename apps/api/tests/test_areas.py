@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from apps.core.testing import add_member
+from testkit.world import add_member
 
 
 def test_every_area_with_its_public_groups(world, client):

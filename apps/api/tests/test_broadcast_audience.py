@@ -10,10 +10,10 @@ from django.utils import timezone
 
 from apps.applications import services
 from apps.applications.models import Application
-from apps.core.testing import World, add_member
 from apps.members.alerts import ALERTS_CONSENT
 from apps.messaging.models import OutgoingMessage
 from apps.relays.models import Broadcast
+from testkit.world import World, add_member
 
 from .utils import application_json, bearer
 

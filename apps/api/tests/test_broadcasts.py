@@ -8,9 +8,9 @@ import pytest
 import time_machine
 from django.utils import timezone
 
-from apps.core.testing import World, box
 from apps.messaging.models import OutgoingMessage
 from apps.relays.models import Broadcast
+from testkit.world import World, box
 
 from .utils import bearer
 

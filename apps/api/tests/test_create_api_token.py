@@ -9,7 +9,7 @@ from django.core.management import CommandError, call_command
 
 from apps.accounts.models import ApiToken
 from apps.audit.models import AuditEvent
-from apps.core.testing import World
+from testkit.world import World
 
 
 def run(*args) -> tuple[str, str]:

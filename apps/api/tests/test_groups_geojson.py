@@ -6,8 +6,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from apps.areas.services import save_area
-from apps.core.testing import World, add_member, box
+from apps.core.actors import SYSTEM
 from apps.groups.models import Group
+from testkit.world import World, add_member, box
 
 
 def test_open_groups_are_features_with_their_area(client, world: World):
@@ -63,7 +64,9 @@ def test_full_group_has_no_places_available_and_former_members_do_not_count(clie
 def _add_groups(world: World, count: int) -> None:
     for i in range(count):
         lon = 4.0 + i * 0.01
-        area = save_area(municipality=world.testdorp, name=f"Extra {i}", geometry=box(lon, 51.0, lon + 0.005, 51.005))
+        area = save_area(
+            actor=SYSTEM, municipality=world.testdorp, name=f"Extra {i}", geometry=box(lon, 51.0, lon + 0.005, 51.005)
+        )
         group = Group.objects.create(
             municipality=world.testdorp, area=area, name=f"Extra {i}", slug=f"extra-{i}", status=Group.Status.ACTIVE
         )

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from django.utils import timezone
 
-from apps.core.testing import World
 from apps.incidents.models import Incident
+from testkit.world import World
 
 from .utils import bearer
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from apps.core.testing import World, add_second_street
+from testkit.world import World, add_second_street
 
 URL = "/api/v1/lookup"
 

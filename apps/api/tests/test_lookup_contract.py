@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from apps.api.schemas import ErrorOut, LookupOut
-from apps.core.testing import World
+from testkit.world import World
 
 URL = "/api/v1/lookup"
 

@@ -15,7 +15,7 @@ POINT = {"lat": "50.755", "lon": "5.31"}
 def test_lookup_by_point_makes_no_query_once_warm(client, settings):
     # Committed data: inside an open transaction that changed areas the index checks its version
     # on every lookup, since a rollback could take the change back.
-    from apps.core.testing import build_world
+    from testkit.world import build_world
 
     build_world()
     settings.BUURTWACHT_AREA_INDEX_CHECK_MS = 60_000

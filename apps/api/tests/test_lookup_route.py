@@ -15,7 +15,7 @@ from django.urls import include, path, resolve
 
 from apps.api import lookup
 from apps.api.schemas import LookupQuery
-from apps.core.testing import World
+from testkit.world import World
 
 URL = "/api/v1/lookup"
 

@@ -6,7 +6,7 @@ import pytest
 from django.utils import timezone
 
 from apps.audit.models import AuditEvent
-from apps.core.testing import World, add_member
+from testkit.world import World, add_member
 
 from .utils import bearer
 

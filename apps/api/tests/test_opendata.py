@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from apps.core.testing import add_member
+from testkit.world import add_member
 
 
 def test_download_holds_groups_municipalities_and_areas_but_no_people(world, client):

@@ -7,9 +7,9 @@ import pytest
 from apps.applications import services
 from apps.applications.models import Application
 from apps.audit.models import AuditEvent
-from apps.core.testing import World
 from apps.members.models import Member
 from apps.messaging.models import OutgoingMessage
+from testkit.world import World
 
 from .utils import bearer, stored_application
 
@@ -164,7 +164,7 @@ def test_unconfirmed_application_cannot_be_approved(client, world: World, apps):
 def test_full_group_cannot_take_the_applicant(client, world: World, apps):
     world.group_a.capacity = 2
     world.group_a.save()
-    from apps.core.testing import add_member
+    from testkit.world import add_member
 
     add_member(world.group_a, 1)
     add_member(world.group_a, 2)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 
-from apps.core.testing import World, add_member
+from testkit.world import World, add_member
 
 from .utils import application_json
 

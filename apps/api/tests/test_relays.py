@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from apps.core.testing import World
 from apps.incidents.tests.helpers import report
 from apps.messaging import services as messaging
 from apps.messaging.models import OutgoingMessage
 from apps.relays.models import Relay
+from testkit.world import World
 
 from .utils import bearer
 

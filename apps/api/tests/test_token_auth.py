@@ -6,7 +6,7 @@ import pytest
 from django.utils import timezone
 
 from apps.accounts.models import ApiToken
-from apps.core.testing import World
+from testkit.world import World
 
 PRIVATE = [
     ("get", "/api/v1/applications"),

@@ -6,8 +6,8 @@ from apps.accounts.models import ApiToken
 from apps.applications import services
 from apps.applications.forms import ApplicationForm
 from apps.applications.models import Application
-from apps.core.testing import application_data
 from apps.groups.models import Group
+from testkit.world import application_data
 
 
 def application_json(address: dict | None = None, group: str = "testdorp-noord", **overrides) -> dict:

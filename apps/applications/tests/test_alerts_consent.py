@@ -17,8 +17,8 @@ from apps.applications import services
 from apps.applications.forms import ApplicationForm
 from apps.applications.models import Application
 from apps.audit.models import AuditEvent
-from apps.core.testing import World, application_data
 from apps.members.alerts import ALERTS_CONSENT, ALERTS_CONSENT_VERSION
+from testkit.world import World, application_data
 
 WHEN = dt.datetime(2026, 11, 21, 14, 5)
 

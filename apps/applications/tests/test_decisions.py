@@ -13,9 +13,9 @@ from apps.applications import services
 from apps.applications.forms import ApplicationForm
 from apps.applications.models import Application
 from apps.audit.models import AuditEvent
-from apps.core.testing import World, add_member, application_data
 from apps.members.models import Member
 from apps.messaging.models import OutgoingMessage
+from testkit.world import World, add_member, application_data
 
 
 def apply(world: World, group=None, address=None, **overrides) -> services.Submitted:

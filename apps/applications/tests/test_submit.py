@@ -10,8 +10,8 @@ from django.core.exceptions import ValidationError
 from apps.applications import services
 from apps.applications.forms import ApplicationForm
 from apps.applications.models import Application
-from apps.core.testing import World, add_member, application_data
 from apps.messaging.models import OutgoingMessage
+from testkit.world import World, add_member, application_data
 
 TODAY = dt.date(2026, 11, 21)
 

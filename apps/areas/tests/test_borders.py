@@ -7,18 +7,19 @@ import pytest
 
 from apps.areas import index
 from apps.areas.services import save_area
-from apps.core.testing import box
+from apps.core.actors import SYSTEM
 from apps.municipalities.models import Municipality
+from testkit.world import box
 
 
 @pytest.mark.django_db
 def test_a_corner_shared_by_four_areas():
     m = Municipality.objects.create(name="X", slug="x", country="BE")
     # Four squares around (5.32, 50.75); the north-east one is larger.
-    sw = save_area(municipality=m, name="ZW", geometry=box(5.30, 50.74, 5.32, 50.75))
-    se = save_area(municipality=m, name="ZO", geometry=box(5.32, 50.74, 5.34, 50.75))
-    nw = save_area(municipality=m, name="NW", geometry=box(5.30, 50.75, 5.32, 50.76))
-    ne = save_area(municipality=m, name="NO", geometry=box(5.32, 50.75, 5.36, 50.77))
+    sw = save_area(actor=SYSTEM, municipality=m, name="ZW", geometry=box(5.30, 50.74, 5.32, 50.75))
+    se = save_area(actor=SYSTEM, municipality=m, name="ZO", geometry=box(5.32, 50.74, 5.34, 50.75))
+    nw = save_area(actor=SYSTEM, municipality=m, name="NW", geometry=box(5.30, 50.75, 5.32, 50.76))
+    ne = save_area(actor=SYSTEM, municipality=m, name="NO", geometry=box(5.32, 50.75, 5.36, 50.77))
     first = index.lookup(5.32, 50.75)
     assert [h.area_id for h in first][-1] == ne.pk
     assert sorted(h.area_id for h in first[:3]) == sorted([sw.pk, se.pk, nw.pk])

@@ -11,8 +11,9 @@ from apps.areas import index
 from apps.areas.geometry import parse_area_geometry
 from apps.areas.models import Area
 from apps.areas.services import save_area
-from apps.core.testing import box
+from apps.core.actors import SYSTEM
 from apps.municipalities.models import Municipality
+from testkit.world import box
 
 BOWTIE = {
     "type": "Polygon",
@@ -53,7 +54,7 @@ def test_feature_and_feature_collection_and_text_are_accepted():
 def test_nothing_saved_for_bad_geometry():
     m = Municipality.objects.create(name="X", slug="x", country="BE")
     with pytest.raises(ValidationError):
-        save_area(municipality=m, name="Kapot", geometry=BOWTIE)
+        save_area(actor=SYSTEM, municipality=m, name="Kapot", geometry=BOWTIE)
     assert Area.objects.count() == 0
 
 
@@ -67,12 +68,12 @@ def test_index_handles_holes_multipolygons_borders_and_changes():
             [[5.34, 50.74], [5.36, 50.74], [5.36, 50.76], [5.34, 50.76], [5.34, 50.74]],
         ],
     }
-    donut = save_area(municipality=m, name="Ring", geometry=ring)
+    donut = save_area(actor=SYSTEM, municipality=m, name="Ring", geometry=ring)
     two_parts = {
         "type": "MultiPolygon",
         "coordinates": [box(5.34, 50.74, 5.36, 50.76)["coordinates"], box(5.50, 50.70, 5.52, 50.72)["coordinates"]],
     }
-    hole = save_area(municipality=m, name="Kern", geometry=two_parts)
+    hole = save_area(actor=SYSTEM, municipality=m, name="Kern", geometry=two_parts)
     assert [h.area_id for h in index.lookup(5.31, 50.71)] == [donut.pk]
     assert [h.area_id for h in index.lookup(5.35, 50.75)] == [hole.pk]  # in the hole: only the filling
     assert [h.area_id for h in index.lookup(5.51, 50.71)] == [hole.pk]  # the second part
@@ -80,7 +81,7 @@ def test_index_handles_holes_multipolygons_borders_and_changes():
     assert [h.area_id for h in on_edge] == [hole.pk, donut.pk] and all(h.on_border for h in on_edge)
     assert index.lookup(6.0, 51.0) == []
     # a change in the table reaches the index on the next lookup
-    save_area(municipality=m, name="Kern", geometry=box(5.50, 50.70, 5.52, 50.72), area=hole)
+    save_area(actor=SYSTEM, municipality=m, name="Kern", geometry=box(5.50, 50.70, 5.52, 50.72), area=hole)
     assert [h.area_id for h in index.lookup(5.35, 50.75)] == []
 
 

@@ -20,8 +20,9 @@ from apps.areas.importer import AreaImportRefused, import_areas
 from apps.areas.models import Area
 from apps.areas.readers import gpkg_blob_to_wkb
 from apps.audit.models import AuditEvent
-from apps.core.testing import box
+from apps.core.actors import SYSTEM
 from apps.municipalities.models import Municipality
+from testkit.world import box
 
 TO_LAMBERT = Transformer.from_crs("EPSG:4326", "EPSG:31370", always_xy=True)
 TO_RD = Transformer.from_crs("EPSG:4326", "EPSG:28992", always_xy=True)
@@ -65,13 +66,13 @@ TWO = collection(
 @pytest.mark.django_db
 def test_geojson_import_creates_municipality_and_second_import_changes_nothing(tmp_path):
     path = write_json(tmp_path, TWO)
-    result = import_areas(path, municipality="Heers", country="BE")
+    result = import_areas(path, municipality="Heers", country="BE", actor=SYSTEM)
     assert result.municipality_created and result.count("created") == 2
     heers = Municipality.objects.get(name="Heers")
     assert heers.country == "BE" and heers.areas.count() == 2
     snapshot = list(Area.objects.order_by("pk").values("pk", "geometry", "updated_at"))
     events = AuditEvent.objects.count()
-    again = import_areas(path, municipality="heers")
+    again = import_areas(path, municipality="heers", actor=SYSTEM)
     assert again.count("unchanged") == 2 and not again.municipality_created
     assert list(Area.objects.order_by("pk").values("pk", "geometry", "updated_at")) == snapshot
     assert AuditEvent.objects.count() == events
@@ -80,7 +81,7 @@ def test_geojson_import_creates_municipality_and_second_import_changes_nothing(t
 
 @pytest.mark.django_db
 def test_dry_run_writes_nothing(tmp_path):
-    result = import_areas(write_json(tmp_path, TWO), municipality="Heers", country="BE", dry_run=True)
+    result = import_areas(write_json(tmp_path, TWO), municipality="Heers", country="BE", dry_run=True, actor=SYSTEM)
     assert result.count("created") == 2
     assert not Municipality.objects.exists() and not Area.objects.exists()
 
@@ -89,7 +90,7 @@ def test_dry_run_writes_nothing(tmp_path):
 def test_lambert72_from_the_legacy_crs_member_and_rd_new_with_the_option(tmp_path):
     square = box(5.30, 50.74, 5.32, 50.76)
     lambert = collection(feature("Batsheers", projected(square, TO_LAMBERT)), crs="urn:ogc:def:crs:EPSG::31370")
-    result = import_areas(write_json(tmp_path, lambert), municipality="Heers", country="BE")
+    result = import_areas(write_json(tmp_path, lambert), municipality="Heers", country="BE", actor=SYSTEM)
     assert result.epsg == 31370
     area = Area.objects.get(name="Batsheers")
     assert area.min_lon == pytest.approx(5.30, abs=1e-4) and area.max_lat == pytest.approx(50.76, abs=1e-4)
@@ -97,8 +98,8 @@ def test_lambert72_from_the_legacy_crs_member_and_rd_new_with_the_option(tmp_pat
     rd = collection(feature("Centrum", projected(box(5.68, 50.84, 5.70, 50.86), TO_RD)))
     path = write_json(tmp_path, rd, "rd.geojson")
     with pytest.raises(AreaImportRefused, match="--crs"):
-        import_areas(path, municipality="Maastricht", country="NL")
-    result = import_areas(path, municipality="Maastricht", crs=28992)
+        import_areas(path, municipality="Maastricht", country="NL", actor=SYSTEM)
+    result = import_areas(path, municipality="Maastricht", crs=28992, actor=SYSTEM)
     assert Municipality.objects.get(name="Maastricht").country == "NL"
     assert Area.objects.get(name="Centrum").min_lon == pytest.approx(5.68, abs=1e-4)
 
@@ -118,7 +119,7 @@ def test_lambert72_from_the_legacy_crs_member_and_rd_new_with_the_option(tmp_pat
 )
 def test_unknown_or_wrong_crs_and_bad_files_are_refused(tmp_path, data, kwargs, fragment):
     with pytest.raises(AreaImportRefused) as excinfo:
-        import_areas(write_json(tmp_path, data), municipality="Heers", country="BE", **kwargs)
+        import_areas(write_json(tmp_path, data), municipality="Heers", country="BE", actor=SYSTEM, **kwargs)
     assert fragment in " ".join(excinfo.value.messages)
     assert not Area.objects.exists() and not Municipality.objects.exists()
 
@@ -128,12 +129,12 @@ def test_empty_and_oversized_files_are_refused_before_parsing(tmp_path, settings
     empty = tmp_path / "empty.geojson"
     empty.write_bytes(b"")
     with pytest.raises(AreaImportRefused, match="empty"):
-        import_areas(empty, municipality="Heers", country="BE")
+        import_areas(empty, municipality="Heers", country="BE", actor=SYSTEM)
     huge = tmp_path / "huge.geojson"
     with huge.open("wb") as f:  # a sparse 1 GB file: nothing is read from it
         f.truncate(1024**3)
     with pytest.raises(AreaImportRefused, match="1024 MB; the limit is 200 MB"):
-        import_areas(huge, municipality="Heers", country="BE")
+        import_areas(huge, municipality="Heers", country="BE", actor=SYSTEM)
 
 
 SPIKE = {  # a square with a zero-width spike: invalid, repaired without changing the surface
@@ -159,13 +160,15 @@ BOWTIE = {
 
 @pytest.mark.django_db
 def test_safe_repairs_are_made_and_reported_unsafe_ones_refuse_everything(tmp_path):
-    result = import_areas(write_json(tmp_path, collection(feature("Piek", SPIKE))), municipality="H", country="BE")
+    result = import_areas(
+        write_json(tmp_path, collection(feature("Piek", SPIKE))), municipality="H", country="BE", actor=SYSTEM
+    )
     assert len(result.repaired) == 1 and "Self-intersection" in result.repaired[0].repaired
     assert Area.objects.get(name="Piek").area_m2 > 0
 
     data = collection(feature("Goed", box(5.4, 50.7, 5.41, 50.71)), feature("Vlinder", BOWTIE), {"type": "Feature"})
     with pytest.raises(AreaImportRefused) as excinfo:
-        import_areas(write_json(tmp_path, data, "b.geojson"), municipality="H")
+        import_areas(write_json(tmp_path, data, "b.geojson"), municipality="H", actor=SYSTEM)
     refused = {f.number: f.reason for f in excinfo.value.result.refused}
     assert sorted(refused) == [2, 3]
     assert "more than 1%" in refused[2]
@@ -182,7 +185,7 @@ def test_points_lines_duplicate_names_and_areas_outside_are_refused(tmp_path):
         feature("", box(5.33, 50.70, 5.34, 50.71)),
     )
     with pytest.raises(AreaImportRefused) as excinfo:
-        import_areas(write_json(tmp_path, data), municipality="H", country="BE")
+        import_areas(write_json(tmp_path, data), municipality="H", country="BE", actor=SYSTEM)
     reasons = {f.number: f.reason for f in excinfo.value.result.refused}
     assert "Polygon or MultiPolygon" in reasons[1]
     assert "same name" in reasons[3]
@@ -194,7 +197,7 @@ def test_points_lines_duplicate_names_and_areas_outside_are_refused(tmp_path):
 def test_overlaps_with_active_groups_are_reported_in_square_metres(world, tmp_path):
     # 0.001° of latitude (~111 m) into group A's area (Noord: 5.30–5.32 x 50.75–50.76)
     data = collection(feature("Overlapt", box(5.30, 50.759, 5.32, 50.77)))
-    result = import_areas(write_json(tmp_path, data), municipality="testdorp", dry_run=True)
+    result = import_areas(write_json(tmp_path, data), municipality="testdorp", dry_run=True, actor=SYSTEM)
     [overlap] = result.overlaps
     assert overlap.first == "Overlapt" and overlap.second == "Noord (Testdorp)"
     assert 150_000 < overlap.m2 < 170_000  # ~1,408 m x ~111 m
@@ -203,6 +206,7 @@ def test_overlaps_with_active_groups_are_reported_in_square_metres(world, tmp_pa
         write_json(tmp_path, collection(feature("Onder", box(5.30, 50.73, 5.32, 50.74)))),
         municipality="testdorp",
         dry_run=True,
+        actor=SYSTEM,
     )
     assert result.overlaps == []
 
@@ -256,19 +260,19 @@ def test_zipped_shapefile_in_lambert72_with_prj(tmp_path):
         ],
         prj,
     )
-    result = import_areas(path, municipality="Heers", country="BE")
+    result = import_areas(path, municipality="Heers", country="BE", actor=SYSTEM)
     assert result.kind == "Shapefile" and result.epsg == 31370 and result.count("created") == 2
     assert Area.objects.get(name="Veulen").min_lon == pytest.approx(5.32, abs=1e-4)
-    assert import_areas(path, municipality="Heers").count("unchanged") == 2
+    assert import_areas(path, municipality="Heers", actor=SYSTEM).count("unchanged") == 2
     # without the .prj the numbers say nothing: --crs is needed
     bare = _zip_shapefile(tmp_path, [("Heks", _ring(box(5.30, 50.74, 5.32, 50.76), TO_LAMBERT))], None, "bare")
     with pytest.raises(AreaImportRefused, match="--crs"):
-        import_areas(bare, municipality="Heers")
-    assert import_areas(bare, municipality="Heers", crs=31370).count("unchanged") == 1
+        import_areas(bare, municipality="Heers", actor=SYSTEM)
+    assert import_areas(bare, municipality="Heers", crs=31370, actor=SYSTEM).count("unchanged") == 1
     broken = tmp_path / "broken.zip"
     broken.write_bytes(b"PK\x03\x04 not really a zip")
     with pytest.raises(AreaImportRefused, match="zip"):
-        import_areas(broken, municipality="Heers")
+        import_areas(broken, municipality="Heers", actor=SYSTEM)
 
 
 def _gpkg_blob(geom, srs_id):
@@ -309,13 +313,13 @@ def _geopackage(tmp_path, features, srs_id=28992, organization="EPSG"):
 def test_geopackage_in_rd_new(tmp_path):
     geom = shapely.geometry.shape(projected(box(5.68, 50.84, 5.70, 50.86), TO_RD))
     path = _geopackage(tmp_path, [("Binnenstad", "BU09350000", geom)])
-    result = import_areas(path, municipality="Maastricht", name_field="code")
+    result = import_areas(path, municipality="Maastricht", name_field="code", actor=SYSTEM)
     assert result.kind == "GeoPackage" and result.epsg == 28992
     assert Area.objects.get(name="BU09350000").max_lat == pytest.approx(50.86, abs=1e-4)
     assert Municipality.objects.get(name="Maastricht").country == "NL"
     unknown = _geopackage(tmp_path / "..", [("B", "1", geom)], srs_id=99999, organization="NONE")
     with pytest.raises(AreaImportRefused, match="does not know"):
-        import_areas(unknown, municipality="Maastricht")
+        import_areas(unknown, municipality="Maastricht", actor=SYSTEM)
 
 
 def test_gpkg_blob_header_is_stripped():

@@ -10,7 +10,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from apps.addresses.models import Address
 from apps.areas.jobs import run_due_jobs
 from apps.areas.models import Area, ImportJob
-from apps.core.testing import PASSWORD, box
+from testkit.world import PASSWORD, box
 
 
 @pytest.fixture

@@ -9,7 +9,8 @@ from django.db import transaction
 
 from apps.areas import index
 from apps.areas.models import Area, AreaIndexVersion
-from apps.core.testing import box
+from apps.core.actors import SYSTEM
+from testkit.world import box
 
 
 class Clock:
@@ -67,10 +68,14 @@ def test_a_change_in_this_process_arrives_at_once(world, clock):
 
     index.lookup(5.31, 50.755)
     save_area(
-        municipality=world.testdorp, name="Noord", geometry=box(5.50, 50.50, 5.52, 50.52), area=world.group_a.area
+        actor=SYSTEM,
+        municipality=world.testdorp,
+        name="Noord",
+        geometry=box(5.50, 50.50, 5.52, 50.52),
+        area=world.group_a.area,
     )
     assert index.lookup(5.31, 50.755) == []
-    spare = save_area(municipality=world.testdorp, name="Los", geometry=box(5.60, 50.60, 5.62, 50.62))
+    spare = save_area(actor=SYSTEM, municipality=world.testdorp, name="Los", geometry=box(5.60, 50.60, 5.62, 50.62))
     assert [h.area_id for h in index.lookup(5.61, 50.61)] == [spare.pk]
     spare.delete()
     assert index.lookup(5.61, 50.61) == []
@@ -82,10 +87,10 @@ def test_a_rolled_back_change_never_looks_current(clock):
     from apps.municipalities.models import Municipality
 
     m = Municipality.objects.create(name="X", slug="x", country="BE")
-    area = save_area(municipality=m, name="A", geometry=box(5.30, 50.70, 5.32, 50.72))
+    area = save_area(actor=SYSTEM, municipality=m, name="A", geometry=box(5.30, 50.70, 5.32, 50.72))
     assert [h.area_id for h in index.lookup(5.31, 50.71)] == [area.pk]
     with pytest.raises(RuntimeError), transaction.atomic():
-        save_area(municipality=m, name="A", geometry=box(5.50, 50.50, 5.52, 50.52), area=area)
+        save_area(actor=SYSTEM, municipality=m, name="A", geometry=box(5.50, 50.50, 5.52, 50.52), area=area)
         assert index.lookup(5.31, 50.71) == []  # seen inside its own transaction
         raise RuntimeError
     # The token went back with the rollback; the tree built inside the transaction is not reused.

@@ -5,11 +5,12 @@ from django.core.exceptions import PermissionDenied
 
 from apps.audit.models import AuditEvent
 from apps.audit.services import record
+from apps.core.actors import SYSTEM
 
 
 @pytest.mark.django_db
 def test_events_are_append_only():
-    event = record(None, AuditEvent.Action.GROUP_CREATED, None, municipality_id=1)
+    event = record(SYSTEM, AuditEvent.Action.GROUP_CREATED, None, municipality_id=1)
     event.data = {"changed": True}
     with pytest.raises(PermissionDenied):
         event.save()

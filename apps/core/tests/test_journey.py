@@ -9,10 +9,10 @@ import re
 import pytest
 
 from apps.applications.models import Application
-from apps.core.browser import open_page, outside_the_browser_loop, running_chromium
-from apps.core.testing import PASSWORD, build_world
 from apps.members.models import Member
 from apps.messaging.models import OutgoingMessage
+from testkit.browser import open_page, outside_the_browser_loop, running_chromium
+from testkit.world import PASSWORD, build_world
 
 pytestmark = pytest.mark.browser
 

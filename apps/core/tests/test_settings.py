@@ -64,3 +64,125 @@ def test_typed_helpers(monkeypatch):
     monkeypatch.setenv("X_CHOICE", "kafka")
     with pytest.raises(ImproperlyConfigured):
         env_choice("X_CHOICE", ("embedded", "celery"), "embedded")
+
+
+def read_settings(env: dict) -> subprocess.CompletedProcess:
+    """Import the settings module alone in a fresh process with these variables (development mode)."""
+    clean = {k: v for k, v in os.environ.items() if k not in env}
+    return subprocess.run(
+        [sys.executable, "-c", "import buurtwacht.settings as s; print(s.BUURTWACHT_QUIET_HOURS)"],
+        env={**clean, **env, "BUURTWACHT_ENV": "test"},
+        cwd=settings.BASE_DIR,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "expected"),
+    [
+        ("BUURTWACHT_QUIET_HOURS", "25:00-07:00", "HH:MM-HH:MM"),
+        ("BUURTWACHT_QUIET_HOURS", "22:00-07:60", "HH:MM-HH:MM"),
+        ("BUURTWACHT_QUIET_HOURS", "22h-7h", "HH:MM-HH:MM"),
+        ("BUURTWACHT_QUIET_HOURS", "22:00", "HH:MM-HH:MM"),
+        ("BUURTWACHT_QUIET_HOURS", "", "HH:MM-HH:MM"),
+        ("BUURTWACHT_QUIET_HOURS", "22:00/07:00", "HH:MM-HH:MM"),
+        ("DEBUG", "nee", "a boolean"),
+        ("EMAIL_USE_TLS", "ja", "a boolean"),
+        ("EMAIL_PORT", "abc", "a whole number"),
+        ("EMAIL_PORT", "70000", "from 1 to 65535"),
+        ("BUURTWACHT_MAX_IMAGE", "15MB", "a whole number"),
+        ("DATABASE_CONN_MAX_AGE", "-1", "at least 0"),
+        ("BUURTWACHT_GEOCODER_TIMEOUT", "twee", "a number"),
+        ("BUURTWACHT_GEOCODER_TIMEOUT", "nan", "a number"),
+        ("BUURTWACHT_GEOCODER_TIMEOUT", "inf", "a number"),
+        ("BUURTWACHT_WORKER", "kafka", "one of embedded, celery"),
+        ("ALLOWED_HOSTS", "buurtwacht.example other.example", "comma-separated"),
+        ("ALLOWED_HOSTS", "https://buurtwacht.example", "without scheme"),
+        ("DATABASE_URL", "postgress://db/buurtwacht", "a database URL"),
+        ("DATABASE_URL", "", "a database URL"),
+        ("REDIS_URL", "localhost:6379", "redis://"),
+        ("CELERY_BROKER_URL", "broker:5672", "a URL"),
+        ("BUURTWACHT_SITE_URL", "buurtwacht.example", "http://"),
+        ("WHATSAPP_API_URL", "graph.facebook.com/v23.0", "https://"),
+        ("BUURTWACHT_PDOK_URL", "https://api pdok.nl", "https://"),
+        ("BUURTWACHT_TILE_URL", "https://tiles.example/tile.png", "{z}"),
+        ("BUURTWACHT_APPLICATION_RATE", "10 per hour", "a rate"),
+        ("BUURTWACHT_APPLICATION_RATE", "10/x", "a rate"),
+        ("BUURTWACHT_CLIENT_IP_HEADER", "X-Real-IP", "HTTP_X_REAL_IP"),
+        ("LOG_LEVEL", "LOUD", "one of DEBUG"),
+        ("EMAIL_BACKEND", "smtp", "dotted path"),
+        ("EMAIL_HOST", "smtp://mail.example", "host name"),
+        ("DEFAULT_FROM_EMAIL", "Buurtwacht", "e-mail address"),
+        ("SMS_SENDER", "Buurtwacht Zuid", "1 to 11"),
+        ("WHATSAPP_PHONE_NUMBER_ID", "+32 470 12 34 56", "numeric"),
+        ("WHATSAPP_ALERT_TEMPLATE", "Buurtwacht Alert", "template name"),
+        ("BUURTWACHT_VAR_DIR", "", "a path"),
+        ("BUURTWACHT_ATTACHMENT_DIR", " ", "a path"),
+    ],
+)
+def test_settings_refuse_what_they_cannot_read(variable, value, expected):
+    result = read_settings({variable: value})
+    assert result.returncode != 0
+    message = result.stderr.strip().splitlines()[-1]
+    assert message.startswith(f"django.core.exceptions.ImproperlyConfigured: {variable} must be")
+    assert expected in message
+    assert repr(value) in message
+
+
+def test_a_password_in_a_refused_url_is_masked():
+    result = read_settings({"DATABASE_URL": "postgres://buurtwacht:geheim@db:port/buurtwacht"})
+    assert result.returncode != 0
+    assert "DATABASE_URL" in result.stderr
+    assert "geheim" not in result.stderr
+    assert "postgres://buurtwacht:***@db:port/buurtwacht" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("value", "normalised"),
+    [
+        ("22:00-07:00", "22:00-07:00"),
+        ("22:00\u201307:00", "22:00-07:00"),  # en dash, as text editors type it
+        ("22:00 \u2014 07:00", "22:00-07:00"),  # em dash with spaces
+        (" 23:30 - 06:15 ", "23:30-06:15"),
+        ("00:00-00:00", "00:00-00:00"),
+    ],
+)
+def test_quiet_hours_are_normalised(value, normalised):
+    result = read_settings({"BUURTWACHT_QUIET_HOURS": value})
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == normalised
+
+
+def test_accepted_values_start():
+    result = read_settings(
+        {
+            "DEBUG": "No",
+            "EMAIL_HOST": "::1",
+            "LOG_LEVEL": "warning",
+            "REDIS_URL": "redis://:secret@cache:6379/0",
+            "CELERY_BROKER_URL": "amqp://guest:guest@broker:5672//",
+            "ALLOWED_HOSTS": "buurtwacht.example, .buurtwacht.example,[::1]",
+            "BUURTWACHT_APPLICATION_RATE": "100/12h",
+            "BUURTWACHT_CLIENT_IP_HEADER": "HTTP_X_REAL_IP",
+            "DEFAULT_FROM_EMAIL": "noreply@buurtwacht.example",
+            "BUURTWACHT_TILE_URL": "",
+            "BUURTWACHT_GEOCODER_TIMEOUT": "1.5",
+        }
+    )
+    assert result.returncode == 0, result.stderr
+
+
+def test_new_typed_helpers(monkeypatch):
+    from buurtwacht.env import env_quiet_hours, env_url
+
+    monkeypatch.setenv("X_QUIET", "22:00\u201307:00")
+    assert env_quiet_hours("X_QUIET", "22:00-07:00") == "22:00-07:00"
+    monkeypatch.setenv("X_QUIET", "25:00-07:00")
+    with pytest.raises(ImproperlyConfigured, match="X_QUIET"):
+        env_quiet_hours("X_QUIET", "22:00-07:00")
+    monkeypatch.setenv("X_URL", "")
+    assert env_url("X_URL", "https://example.org", empty=True) == ""
+    with pytest.raises(ImproperlyConfigured, match="X_URL"):
+        env_url("X_URL", "https://example.org")

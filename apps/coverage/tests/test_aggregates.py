@@ -17,12 +17,13 @@ from django.utils import timezone
 from apps.addresses.importer import import_addresses
 from apps.addresses.models import Address
 from apps.areas.services import save_area
-from apps.core.testing import PASSWORD, add_member, box
+from apps.core.actors import SYSTEM
 from apps.coverage import aggregates, hexbins, national, tasks
 from apps.coverage.models import CoverageCell, CoverageState
 from apps.coverage.services import coverage_for
 from apps.groups.models import Group
 from apps.municipalities.models import Municipality
+from testkit.world import PASSWORD, add_member, box
 
 
 @pytest.fixture(autouse=True)
@@ -55,7 +56,7 @@ def _scatter(world, count: int = 300) -> None:
             )
         )  # fmt: skip
     Address.objects.bulk_create(rows)
-    area = save_area(municipality=world.testdorp, name="Oost", geometry=box(5.32, 50.73, 5.34, 50.77))
+    area = save_area(actor=SYSTEM, municipality=world.testdorp, name="Oost", geometry=box(5.32, 50.73, 5.34, 50.77))
     Group.objects.create(municipality=world.testdorp, area=area, name="Oost", slug="oost", status=Group.Status.FORMING)
     add_member(world.group_a, 1)
 
@@ -83,7 +84,11 @@ def test_stored_figures_and_hexagons_equal_counting_every_address(world):
 def _change_area(world):
     # Noordstraat 1 (5.31, 50.755) falls outside; Grensweg 3 stays on group B's edge.
     save_area(
-        municipality=world.testdorp, name="Noord", geometry=box(5.30, 50.75, 5.305, 50.76), area=world.group_a.area
+        actor=SYSTEM,
+        municipality=world.testdorp,
+        name="Noord",
+        geometry=box(5.30, 50.75, 5.305, 50.76),
+        area=world.group_a.area,
     )
 
 
@@ -323,7 +328,10 @@ def test_counting_again_runs_the_same_queries_whatever_the_number_of_municipalit
     for n in range(1, 6):
         municipality = Municipality.objects.create(name=f"Extra {n}", slug=f"extra-{n}", country="BE", code=f"9{n:04d}")
         area = save_area(
-            municipality=municipality, name=f"Wijk {n}", geometry=box(4 + n * 0.05, 51, 4.02 + n * 0.05, 51.02)
+            actor=SYSTEM,
+            municipality=municipality,
+            name=f"Wijk {n}",
+            geometry=box(4 + n * 0.05, 51, 4.02 + n * 0.05, 51.02),
         )
         Group.objects.create(
             municipality=municipality, area=area, name=f"E{n}", slug=f"e-{n}", status=Group.Status.ACTIVE

@@ -7,10 +7,10 @@ import pytest
 import shapely
 
 from apps.addresses.models import Address
-from apps.core.testing import PASSWORD, add_member, box
 from apps.coverage import hexbins
 from apps.coverage.services import coverage_for
 from apps.municipalities.models import SubMunicipality
+from testkit.world import PASSWORD, add_member, box
 
 
 def test_figures_sentence_and_uncovered_streets(world):

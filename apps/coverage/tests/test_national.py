@@ -11,12 +11,13 @@ from shapely.geometry import shape
 
 from apps.addresses.models import Address
 from apps.areas.services import save_area
-from apps.core.testing import PASSWORD, add_member, box
+from apps.core.actors import SYSTEM
 from apps.coverage import aggregates, national
 from apps.coverage.services import coverage_for
 from apps.groups.models import Group
 from apps.municipalities.models import Municipality
 from apps.municipalities.services import publish_house_rules
+from testkit.world import PASSWORD, add_member, box
 
 PAGE = "/beheer/dekking/"
 LAYER = "/beheer/dekking/kaartlaag.json"
@@ -124,9 +125,11 @@ def test_missing_or_bad_view_at_street_zoom_is_refused(world, client):
 def _add_municipalities(count: int, start: int) -> None:
     for n in range(start, start + count):
         municipality = Municipality.objects.create(name=f"Extra {n}", slug=f"extra-{n}", country="BE", code=f"9{n:04d}")
-        publish_house_rules(municipality, title="Huisregels", text="1. Eerst 101 bellen.", actor=None)
+        publish_house_rules(municipality, title="Huisregels", text="1. Eerst 101 bellen.", actor=SYSTEM)
         west = 4.0 + n * 0.05
-        area = save_area(municipality=municipality, name=f"Wijk {n}", geometry=box(west, 51.0, west + 0.02, 51.02))
+        area = save_area(
+            actor=SYSTEM, municipality=municipality, name=f"Wijk {n}", geometry=box(west, 51.0, west + 0.02, 51.02)
+        )
         group = Group.objects.create(
             municipality=municipality, area=area, name=f"Extra {n}", slug=f"extra-{n}", status=Group.Status.ACTIVE
         )

@@ -24,7 +24,7 @@ from apps.areas.geometry import parse_area_geometry
 from apps.areas.models import Area
 from apps.core.ages import age_on
 from apps.core.phones import normalize_mobile
-from apps.demo import load
+from apps.demo import figures, load
 from apps.demo.generate import HEERLO_GROUPS, HEERLO_SUBS, MAASVELD_WIJKEN, REFERENCE_DATE, UNCOVERED
 from apps.demo.logins import DEMO_PASSWORD, LOGINS
 from apps.groups.lookup import lookup_address, lookup_point
@@ -102,7 +102,7 @@ def test_heerlo_holds_the_seed_sentence(demo):
     assert len(signs) == 9
     assert all(lookup_point(sign.lon, sign.lat).group == sign.group for sign in signs)
     # The command prints the same sentence.
-    line = next(c for c in load.demo_coverage() if c.municipality == "Heerlo")
+    line = next(c for c in figures.demo_coverage() if c.municipality == "Heerlo")
     assert str(line).startswith(
         "Heerlo (BE): 8 active groups, 330 members, 11 of 12 sub-municipalities covered, "
         "largest group Merkel-Bovenhoek (85)"

@@ -1,8 +1,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 
 from django.utils import timezone
+from PIL import Image
 
 from apps.incidents import services
 
@@ -30,3 +32,15 @@ def report(world, actor=None, **overrides):
     actor = actor or world.admin_a
     overrides.setdefault("group_id", world.group_a.pk if actor == world.admin_a else None)
     return services.create_incident(actor=actor, data=incident_data(**overrides))
+
+
+def jpeg_with_gps() -> bytes:
+    """A photo as a phone takes it: with the camera's make and the place in its EXIF data."""
+    image = Image.new("RGB", (40, 30), (200, 10, 10))
+    exif = Image.Exif()
+    exif[0x010F] = "PhoneMaker"  # Make
+    gps = {1: "N", 2: (50.0, 45.0, 18.0), 3: "E", 4: (5.0, 18.0, 36.0)}
+    exif[0x8825] = gps  # GPSInfo
+    out = io.BytesIO()
+    image.save(out, format="JPEG", exif=exif)
+    return out.getvalue()

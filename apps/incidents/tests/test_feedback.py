@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.urls import reverse
 
-from apps.core.testing import World
 from apps.incidents import services
 from apps.incidents.models import Incident
 from apps.messaging.models import OutgoingMessage
+from testkit.world import World
 
 from .helpers import report
 
@@ -43,16 +42,3 @@ def test_empty_feedback_and_closing_twice_are_refused(world: World):
     with pytest.raises(ValidationError):
         services.give_feedback(actor=world.police, incident=incident, feedback="Nog eens.", close=True)
     assert OutgoingMessage.objects.count() == count
-
-
-def test_feedback_page_for_police_and_refusal_for_admin(client, world: World):
-    incident = report(world)
-    url = reverse("incidents:feedback", args=[incident.pk])
-    client.force_login(world.admin_a)
-    assert client.post(url, {"feedback": "x", "close": "on"}).status_code == 403
-    client.force_login(world.coordinator_nl)
-    assert client.post(url, {"feedback": "x", "close": "on"}).status_code == 404
-    client.force_login(world.police)
-    assert client.post(url, {"feedback": "Niets gevonden.", "close": "on"}).status_code == 302
-    incident.refresh_from_db()
-    assert incident.status == "closed"

@@ -6,14 +6,13 @@ import datetime as dt
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.urls import reverse
 from django.utils import timezone
 
 from apps.audit.models import AuditEvent
-from apps.core.testing import World
 from apps.incidents import services
 from apps.incidents.models import Incident
 from apps.messaging.models import OutgoingMessage
+from testkit.world import World
 
 from .helpers import incident_data, report
 
@@ -74,74 +73,3 @@ def test_an_admin_cannot_report_in_another_group_or_municipality(world: World):
 def test_police_report_takes_the_municipality_from_the_point(world: World):
     incident = report(world, actor=world.police, lat=50.745, lon=5.31)
     assert incident.municipality == world.testdorp and incident.area == world.group_b.area and incident.group is None
-
-
-@pytest.mark.parametrize("who", ["admin_b", "coordinator_nl"])
-def test_others_do_not_see_the_incident(client, world: World, who):
-    incident = report(world)
-    client.force_login(getattr(world, who))
-    assert client.get(reverse("incidents:detail", args=[incident.pk])).status_code == 404
-    page = client.get(reverse("incidents:list"))
-    assert reverse("incidents:detail", args=[incident.pk]) not in page.content.decode()
-
-
-@pytest.mark.parametrize("who", ["admin_a", "coordinator", "police", "superuser"])
-def test_reporter_coordinator_and_police_see_the_incident(client, world: World, who):
-    incident = report(world)
-    client.force_login(getattr(world, who))
-    response = client.get(reverse("incidents:detail", args=[incident.pk]))
-    assert response.status_code == 200 and "1-ABC-123" in response.content.decode()
-
-
-def test_the_form_shows_the_numbers_and_the_profiling_reminder(client, world: World):
-    client.force_login(world.admin_a)
-    page = client.get(reverse("incidents:create")).content.decode()
-    assert "101" in page and "112" in page
-    assert "not origin" in page
-
-
-def test_the_form_records_an_incident(client, world: World):
-    client.force_login(world.admin_a)
-    data = {
-        "police_called": "on",
-        "category": "burglary",
-        "occurred_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M"),
-        "group": world.group_a.pk,
-        "address": "Noordstraat 1",
-        "text": "Inbraak langs de achterdeur.",
-        "vehicle_plate": "xb-12-34",
-    }
-    response = client.post(reverse("incidents:create"), data)
-    incident = Incident.objects.get()
-    assert response.status_code == 302 and response["Location"] == reverse("incidents:detail", args=[incident.pk])
-    assert incident.vehicle_plate == "XB-12-34" and incident.vehicle_plate_country == "NL"
-
-
-def test_the_form_without_police_call_is_refused_with_the_numbers(client, world: World):
-    client.force_login(world.admin_a)
-    data = {
-        "category": "burglary",
-        "occurred_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M"),
-        "group": world.group_a.pk,
-        "address": "Noordstraat 1",
-        "text": "Inbraak.",
-    }
-    response = client.post(reverse("incidents:create"), data)
-    assert response.status_code == 200 and "Call the police first" in response.content.decode()
-    assert not Incident.objects.exists()
-
-
-def test_own_alert_settings_page(client, world: World):
-    from apps.messaging.models import DeliveryPreference
-
-    client.force_login(world.admin_a)
-    url = reverse("incidents:delivery_preference")
-    assert client.get(url).status_code == 200
-    bad = client.post(url, {"channels": "sms,whatsapp,email", "quiet_start": "22:00"})
-    assert bad.status_code == 200 and not DeliveryPreference.objects.exists()
-    ok = client.post(
-        url, {"channels": "sms,whatsapp,email", "whatsapp_opt_in": "on", "quiet_start": "22:00", "quiet_end": "07:00"}
-    )
-    assert ok.status_code == 302
-    preference = DeliveryPreference.objects.get(user=world.admin_a)
-    assert preference.channel_list() == ["sms", "whatsapp", "email"] and preference.whatsapp_opt_in

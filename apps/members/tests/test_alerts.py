@@ -11,12 +11,12 @@ from django.urls import reverse
 from django.utils import timezone
 
 from apps.audit.models import AuditEvent
-from apps.core.testing import World, add_member
 from apps.members import services
 from apps.members.alerts import ALERTS_CONSENT_VERSION
 from apps.members.models import Member
 from apps.messaging.models import OutgoingMessage
 from apps.relays.broadcasts import send_broadcast
+from testkit.world import World, add_member
 
 
 @pytest.fixture(autouse=True)

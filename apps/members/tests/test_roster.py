@@ -10,9 +10,9 @@ from django.core.exceptions import PermissionDenied
 from django.utils import translation
 
 from apps.audit.models import AuditEvent
-from apps.core.testing import add_member
 from apps.members.models import Member
 from apps.members.services import roster_csv
+from testkit.world import add_member
 
 HEADER = ["name", "phone", "street", "house number", "postcode", "town", "e-mail", "joined"]
 

@@ -10,9 +10,9 @@ import pytest
 from django.core import mail
 from django.db import transaction
 
-from apps.core.services_available import need_redis
 from apps.messaging import services
 from apps.messaging.models import OutgoingMessage, WorkerHeartbeat
+from testkit.services import need_redis
 
 QUEUE = f"buurtwacht-test-{os.getpid()}"
 

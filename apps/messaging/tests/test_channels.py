@@ -10,11 +10,11 @@ import pytest
 import time_machine
 from django.utils import timezone
 
-from apps.core.testing import World
 from apps.messaging import services
 from apps.messaging.models import DeliveryPreference, OutgoingMessage
 from apps.messaging.services import Content
 from apps.messaging.transports import TRANSPORTS
+from testkit.world import World
 
 from .fake_gateway import FakeGateway, cm_ok, cm_rejected, free_port, whatsapp_error, whatsapp_ok
 

@@ -10,6 +10,7 @@ from django.core import mail
 from django.core.management import call_command
 from django.utils import timezone
 
+from apps.core.actors import SYSTEM
 from apps.messaging import services
 from apps.messaging.models import OutgoingMessage, WorkerHeartbeat
 from apps.messaging.transports import EmailTransport
@@ -85,7 +86,7 @@ def test_permanent_error_stops_and_can_be_retried(monkeypatch):
     message.refresh_from_db()
     assert "refused" in message.last_error and message.attempts == 1
     monkeypatch.undo()
-    assert services.retry(message, actor=None)
+    assert services.retry(message, actor=SYSTEM)
     assert services.deliver(message.pk, "w") == OutgoingMessage.Status.SENT
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import threading
 import uuid
 
-from apps.core.services_available import need_redis
 from apps.messaging import throttle
+from testkit.services import need_redis
 
 
 def test_slots_are_shared_by_concurrent_senders():

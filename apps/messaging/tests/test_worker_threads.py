@@ -12,8 +12,8 @@ def worker_without_database(monkeypatch, handlers: dict, slow_round, deliver_due
     ``handlers[SIGTERM]()`` to stop it), the slow jobs and deliveries are the given functions."""
     monkeypatch.setattr(run_worker.signal, "signal", lambda sig, handler: handlers.__setitem__(sig, handler))
     monkeypatch.setattr(run_worker, "_slow_jobs_round", slow_round)
-    monkeypatch.setattr(run_worker, "requeue_interrupted", lambda: 0)
-    monkeypatch.setattr(run_worker, "expire_stale_applications", lambda: 0)
+    monkeypatch.setattr(run_worker, "start_jobs", lambda: [])
+    monkeypatch.setattr(run_worker, "_run_periodic", lambda last_run, force=False: None)
     monkeypatch.setattr(run_worker, "close_old_connections", lambda: None)
     monkeypatch.setattr(run_worker.services, "deliver_due", deliver_due)
 

@@ -12,10 +12,10 @@ from django.utils.html import escape
 from django.utils.translation import gettext, override
 
 from apps.applications.models import Application
-from apps.core.testing import application_data
 from apps.groups.models import GroupRequest
 from apps.members.models import Member
 from apps.messaging.models import OutgoingMessage
+from testkit.world import application_data
 
 
 def _counts() -> dict:

@@ -8,10 +8,11 @@ import pytest
 from django.urls import reverse
 
 from apps.applications.models import Application
-from apps.core.testing import World, add_member, application_data
+from apps.core.actors import SYSTEM
 from apps.groups.models import Group
 from apps.messaging.models import OutgoingMessage
 from apps.municipalities.services import publish_house_rules
+from testkit.world import World, add_member, application_data
 
 from .helpers import apply_url, nothing_stored, says, submit_application
 
@@ -25,7 +26,9 @@ def test_form_is_prefilled_from_the_search_result(client, world: World):
 
 
 def test_form_shows_the_current_house_rules_in_full(client, world: World):
-    publish_house_rules(world.testdorp, title="Nieuwe regels", text="Alleen meldingen.\nAltijd eerst 101.")
+    publish_house_rules(
+        world.testdorp, title="Nieuwe regels", text="Alleen meldingen.\nAltijd eerst 101.", actor=SYSTEM
+    )
     html = client.get(apply_url(world.group_a)).content.decode()
     assert "Nieuwe regels" in html and "Alleen meldingen.<br>Altijd eerst 101." in html
     assert "Eerst 101 bellen" not in html
@@ -174,7 +177,7 @@ def test_member_cannot_apply_again(client, world: World):
 
 
 def test_rules_changed_while_filling_in_shows_the_new_rules_unticked(client, world: World):
-    publish_house_rules(world.testdorp, title="Versie twee", text="Nieuwe tekst.")
+    publish_house_rules(world.testdorp, title="Versie twee", text="Nieuwe tekst.", actor=SYSTEM)
     with nothing_stored():
         response = submit_application(client, world.group_a, house_rules_version="1")
     html = response.content.decode()

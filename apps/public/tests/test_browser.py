@@ -6,8 +6,8 @@ import re
 
 import pytest
 
-from apps.core.browser import open_page, running_chromium
-from apps.core.testing import build_world
+from testkit.browser import open_page, running_chromium
+from testkit.world import build_world
 
 pytestmark = pytest.mark.browser
 

@@ -10,8 +10,8 @@ from django.utils import timezone
 
 from apps.applications import services
 from apps.applications.models import Application
-from apps.core.testing import World
 from apps.messaging.models import OutgoingMessage
+from testkit.world import World
 
 from .helpers import nothing_stored, says, submit_application
 

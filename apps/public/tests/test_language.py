@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from apps.applications.models import Application
-from apps.core.testing import World
+from testkit.world import World
 
 from .helpers import submit_application
 

@@ -7,8 +7,8 @@ from django.urls import reverse
 from django.utils.translation import override
 
 from apps.applications import services
-from apps.core.testing import World
 from apps.groups.models import Group
+from testkit.world import World
 
 from .helpers import embedded_json, latest_status_key, says, submit_application
 

@@ -13,7 +13,7 @@ from django.utils.translation import override
 from apps.applications import services
 from apps.applications.models import Application
 from apps.core.phones import display as display_phone
-from apps.core.testing import World, add_member
+from testkit.world import World, add_member
 
 from .helpers import latest_status_key, submit_application
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from django.urls import reverse
 
 from apps.applications.models import Application
-from apps.core.testing import World, application_data
 from apps.groups.models import GroupRequest
+from testkit.world import World, application_data
 
 from .helpers import apply_url, nothing_stored, says
 

@@ -6,8 +6,8 @@ import pytest
 from django.urls import reverse
 from django.utils.translation import ngettext, override
 
-from apps.core.testing import World, add_member, add_second_street
 from apps.groups.models import Group
+from testkit.world import World, add_member, add_second_street
 
 from .helpers import embedded_json, nothing_stored, says
 

@@ -7,9 +7,9 @@ import re
 import pytest
 from django.urls import reverse
 
-from apps.core.testing import World
 from apps.groups.models import GroupRequest
 from apps.messaging.models import OutgoingMessage
+from testkit.world import World
 
 from .helpers import nothing_stored, says
 

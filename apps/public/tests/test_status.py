@@ -6,7 +6,7 @@ from django.urls import reverse
 
 from apps.applications import services
 from apps.applications.models import Application
-from apps.core.testing import World
+from testkit.world import World
 
 from .helpers import latest_status_key, nothing_stored, says, submit_application
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from apps.core.browser import draw_rectangle, open_page, outside_the_browser_loop, running_chromium
-from apps.core.testing import PASSWORD, build_world
+from testkit.browser import draw_rectangle, open_page, outside_the_browser_loop, running_chromium
+from testkit.world import PASSWORD, build_world
 
 pytestmark = pytest.mark.browser
 

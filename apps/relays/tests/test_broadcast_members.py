@@ -1,5 +1,8 @@
 """Broadcasts to the members who asked for alerts: who is reached, on which channel and when,
-one message per person, the stop link, and what the sender sees (counts, never residents)."""
+one message per person, the stop link and its key.
+
+The stop link's page: apps/public/tests/test_alerts_stop.py; what the sender sees on the broadcast
+page: apps/staff/tests/test_broadcast_page.py."""
 
 from __future__ import annotations
 
@@ -9,42 +12,20 @@ import re
 import pytest
 import time_machine
 from django.core.exceptions import ValidationError
-from django.urls import reverse
 from django.utils import timezone
 
 from apps.audit.models import AuditEvent
-from apps.core.testing import World, add_member
 from apps.members.models import Member
 from apps.messaging import services as messaging
 from apps.messaging.models import OutgoingMessage
 from apps.messaging.tests.fake_gateway import FakeGateway, cm_ok, whatsapp_error
 from apps.relays.broadcasts import plan_broadcast, send_broadcast
 from apps.relays.models import Broadcast, BroadcastRecipient
+from testkit.world import World, add_member
 
-NIGHT = dt.datetime(2026, 11, 21, 23, 30)
+from .helpers import BOTH, NIGHT, member_messages, opted_in, send, stop_key
+
 NOON = dt.datetime(2026, 11, 21, 12, 0)
-BOTH = Broadcast.Audience.ADMINS_AND_MEMBERS
-
-
-def opted_in(group, n: int, **extra) -> Member:
-    return add_member(group, n, alerts_opt_in_at=timezone.now(), alerts_consent_text="Ja.", **extra)
-
-
-def send(world: World, urgency="red", audience=BOTH, actor=None, **scope) -> Broadcast:
-    scope = scope or {"zone_id": world.zone.pk}
-    return send_broadcast(
-        actor=actor or world.police, urgency=urgency, subject="Inbraken", text="Sluit ramen en deuren.",
-        audience=audience, **scope,
-    )  # fmt: skip
-
-
-def member_messages(broadcast: Broadcast) -> list[OutgoingMessage]:
-    return list(OutgoingMessage.objects.filter(dedupe_key__startswith=f"broadcast:{broadcast.pk}:member:"))
-
-
-def stop_key(message: OutgoingMessage) -> str:
-    text = message.body if message.channel != "whatsapp" else message.template_params[-1]
-    return re.search(r"/berichten-stoppen/([^/\s]+)/", text).group(1)
 
 
 @pytest.fixture
@@ -231,70 +212,6 @@ def test_member_message_is_in_the_language_of_the_application(world: World):
 # --- the stop link ---------------------------------------------------------------------------
 
 
-def test_stop_link_get_shows_a_button_and_changes_nothing(client, world: World):
-    member = opted_in(world.group_a, 11)
-    key = stop_key(member_messages(send(world, urgency="green"))[0])
-    page = client.get(reverse("public:alerts_stop", args=[key]))
-    assert page.status_code == 200 and "Yes, stop the alerts" in page.content.decode()
-    assert page["X-Robots-Tag"].startswith("noindex")
-    member.refresh_from_db()
-    assert member.receives_alerts
-    assert not AuditEvent.objects.filter(action=AuditEvent.Action.MEMBER_ALERTS_OPTED_OUT).exists()
-
-
-def test_stop_link_post_stops_once_and_cancels_what_waits(client, world: World):
-    member = opted_in(world.group_a, 11)
-    with time_machine.travel(timezone.make_aware(NIGHT), tick=False):
-        [waiting] = member_messages(send(world, urgency="green"))  # held until 07:00
-        url = reverse("public:alerts_stop", args=[stop_key(waiting)])
-        page = client.post(url)
-    assert page.status_code == 200 and "The alerts are stopped" in page.content.decode()
-    member.refresh_from_db()
-    assert not member.receives_alerts and member.alerts_opt_out_at and member.alerts_opt_out_by is None
-    waiting.refresh_from_db()
-    assert waiting.status == OutgoingMessage.Status.CANCELLED
-    [event] = AuditEvent.objects.filter(action=AuditEvent.Action.MEMBER_ALERTS_OPTED_OUT)
-    assert event.actor is None and event.data == {"via": "link"} and event.target_id == str(member.pk)
-    # Used again: a clear page, nothing changes, no second event.
-    stopped_at = member.alerts_opt_out_at
-    again = client.post(url)
-    assert again.status_code == 200 and "already stopped" in again.content.decode()
-    assert "already stopped" in client.get(url).content.decode()
-    member.refresh_from_db()
-    assert member.alerts_opt_out_at == stopped_at
-    assert AuditEvent.objects.filter(action=AuditEvent.Action.MEMBER_ALERTS_OPTED_OUT).count() == 1
-    # The next broadcast does not reach the member.
-    assert not member_messages(send(world, urgency="red"))
-
-
-def test_any_stop_link_works_and_a_sent_message_stays_sent(client, world: World):
-    member = opted_in(world.group_a, 11)
-    [first] = member_messages(send(world, urgency="red"))
-    assert messaging.deliver(first.pk, "w") == "sent"
-    [second] = member_messages(send(world, urgency="red"))
-    client.post(reverse("public:alerts_stop", args=[stop_key(first)]))
-    member.refresh_from_db()
-    assert not member.receives_alerts
-    first.refresh_from_db()
-    second.refresh_from_db()
-    assert first.status == "sent" and second.status == "cancelled"
-
-
-@pytest.mark.parametrize("key", ["wrong", "x" * 43, "x" * 300])
-def test_wrong_stop_link_says_so_and_changes_nothing(client, world: World, key):
-    member = opted_in(world.group_a, 11)
-    [message] = member_messages(send(world, urgency="green"))
-    for response in (
-        client.get(reverse("public:alerts_stop", args=[key])),
-        client.post(reverse("public:alerts_stop", args=[key])),
-    ):
-        assert response.status_code == 404 and "This link does not work" in response.content.decode()
-    member.refresh_from_db()
-    message.refresh_from_db()
-    assert member.receives_alerts and message.status == "queued"
-    assert not AuditEvent.objects.filter(action=AuditEvent.Action.MEMBER_ALERTS_OPTED_OUT).exists()
-
-
 def test_an_admins_message_has_no_stop_link(client, world: World):
     opted_in(world.group_a, 11)
     broadcast = send(world, urgency="green")
@@ -323,61 +240,6 @@ def test_preview_counts_admins_and_members_without_sending(world: World):
     assert plan.counts == {"admins": 2, "members": 2}
     assert plan_broadcast(world.police, urgency="red", zone_id=world.zone.pk).counts == {"admins": 2, "members": 0}
     assert not Broadcast.objects.exists() and not OutgoingMessage.objects.exists()
-
-
-def _residents(*members: Member) -> list[str]:
-    return [v for m in members for v in (m.full_name, m.phone, m.email, m.street)]
-
-
-@pytest.mark.parametrize("who", ["police", "coordinator"])
-def test_the_sender_sees_counts_never_residents(client, world: World, who):
-    members = [opted_in(world.group_a, 11, full_name="Maria Janssens"), opted_in(world.group_b, 12)]
-    client.force_login(getattr(world, who))
-    url = reverse("relays:broadcast")
-    data = {
-        "urgency": "red",
-        "audience": "admins_and_members",
-        "municipality": world.testdorp.pk,
-        "subject": "Let op",
-        "text": "Inbraken.",
-    }
-    preview = client.post(url, data).content.decode()
-    assert "2 group admins" in preview and "2 members who asked for alerts" in preview
-    assert not Broadcast.objects.exists()
-    sent = client.post(url, {**data, "send": "1"}).content.decode()
-    assert Broadcast.objects.get().recipients.filter(kind="member").count() == 2
-    assert "Members who asked for alerts" in sent and "Admin_A" in sent
-    for page in (preview, sent):
-        for value in _residents(*members):
-            assert value not in page
-
-
-def test_the_sender_sees_member_counts_per_status(client, world: World):
-    opted_in(world.group_a, 11)
-    opted_in(world.group_a, 12)
-    client.force_login(world.police)
-    page = client.post(
-        reverse("relays:broadcast"),
-        {
-            "urgency": "red",
-            "audience": "admins_and_members",
-            "zone": world.zone.pk,
-            "subject": "x",
-            "text": "y",
-            "send": "1",
-        },
-    ).content.decode()
-    assert re.search(r"<td>queued</td><td>2</td>", page)
-
-
-def test_preview_with_bad_audience_is_refused(client, world: World):
-    client.force_login(world.police)
-    page = client.post(
-        reverse("relays:broadcast"),
-        {"urgency": "red", "audience": "everyone", "zone": world.zone.pk, "subject": "x", "text": "y"},
-    )
-    assert page.status_code == 200 and "Select a valid choice" in page.content.decode()
-    assert 'id="preview"' not in page.content.decode() and not Broadcast.objects.exists()
 
 
 def test_preview_and_member_counts_take_the_same_queries_for_many_members(world: World):

@@ -1,34 +1,26 @@
 """Relaying an incident: who receives it (radius, neighbours, across borders, police), the
-preview before sending, one message per recipient in the relay's transaction, acknowledgement."""
+preview before sending, one message per recipient in the relay's transaction, acknowledgement.
+
+The pages (preview, send, the sender's view, the acknowledgement link): apps/staff/tests/test_relay_pages.py."""
 
 from __future__ import annotations
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.urls import reverse
 
-from apps.areas import neighbours
-from apps.areas.services import save_area
-from apps.core.testing import World, box, make_user
-from apps.groups.models import Group, GroupAdmin
+from apps.groups.models import Group
 from apps.incidents.tests.helpers import report
 from apps.messaging.models import OutgoingMessage
 from apps.relays import services
-from apps.relays.models import Relay, RelayRecipient
+from apps.relays.models import Relay
+from testkit.world import World
+
+from .helpers import border_group
 
 
 @pytest.fixture
 def border(world: World) -> Group:
-    """A Dutch group right next to Testdorp Noord (east of longitude 5.32), with an admin."""
-    area = save_area(municipality=world.grensstad, name="Grensstrook", geometry=box(5.32, 50.75, 5.34, 50.76))
-    group = Group.objects.create(
-        municipality=world.grensstad, area=area, name="Grensstrook", slug="grensstrook", status=Group.Status.ACTIVE
-    )
-    GroupAdmin.objects.create(group=group, user=make_user("admin_nl", phone="+31612345678"))
-    world.zone.email = "wijkteam@pz-test.example"
-    world.zone.save()
-    neighbours.recompute()
-    return group
+    return border_group(world)
 
 
 def names(plan) -> set[str]:
@@ -89,47 +81,6 @@ def test_a_recipient_without_channel_is_shown_not_skipped(world: World, border):
     rows = {r["name"]: r for r in services.status_rows(relay)}
     assert rows["Admin_B"]["status"] == "no_channel" and rows["Admin_B"]["channel"] is None
     assert rows["Admin_Nl"]["status"] == "queued"
-
-
-def test_acknowledgement_link_needs_a_post_and_the_sender_sees_it(client, world: World, border):
-    incident = report(world)
-    relay = services.send(actor=world.admin_a, incident=incident, scope="radius", radius_m=3000)
-    message = OutgoingMessage.objects.get(topic="relay", recipient=world.admin_b.email)
-    url = next(w for w in message.body.split() if "/doorgegeven/" in w)
-    path = url.split("127.0.0.1:8000", 1)[1] if "127.0.0.1:8000" in url else url
-    assert client.get(path).status_code == 200
-    recipient = RelayRecipient.objects.get(relay=relay, user=world.admin_b)
-    assert recipient.acknowledged_at is None  # a mail scanner opening the link acknowledges nothing
-    assert client.post(path).status_code == 200
-    recipient.refresh_from_db()
-    assert recipient.acknowledged_at is not None
-    assert client.get("/doorgegeven/not-a-key/").status_code == 404
-    client.force_login(world.admin_a)
-    page = client.get(reverse("relays:detail", args=[relay.pk])).content.decode()
-    assert "1 of 3 recipients acknowledged" in page
-
-
-def test_preview_page_lists_recipients_and_map_then_sends(client, world: World, border):
-    incident = report(world)
-    client.force_login(world.admin_a)
-    page = client.get(reverse("relays:preview", args=[incident.pk]), {"scope": "radius", "radius_m": "3000"})
-    text = page.content.decode()
-    assert page.status_code == 200 and "Grensstrook" in text and "map-data" in text
-    assert not Relay.objects.exists()  # the preview writes nothing
-    response = client.post(reverse("relays:send", args=[incident.pk]), {"scope": "radius", "radius_m": "3000"})
-    relay = Relay.objects.get()
-    assert response.status_code == 302 and response["Location"] == reverse("relays:detail", args=[relay.pk])
-
-
-@pytest.mark.parametrize("who", ["admin_b", "coordinator_nl"])
-def test_others_cannot_preview_send_or_see_relays(client, world: World, border, who):
-    incident = report(world)
-    relay = services.send(actor=world.admin_a, incident=incident, scope="radius", radius_m=3000)
-    client.force_login(getattr(world, who))
-    assert client.get(reverse("relays:preview", args=[incident.pk]), {"scope": "neighbours"}).status_code == 404
-    assert client.post(reverse("relays:send", args=[incident.pk]), {"scope": "neighbours"}).status_code == 404
-    assert client.get(reverse("relays:detail", args=[relay.pk])).status_code == 404
-    assert Relay.objects.count() == 1
 
 
 def test_closed_incident_cannot_be_relayed(world: World, border):

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from apps.core.testing import World, add_member, make_user
 from apps.groups.models import Group, GroupAdmin
 from apps.groups.services import submit_group_request
 from apps.messaging.models import OutgoingMessage
+from testkit.world import World, add_member, make_user
 
 from .helpers import Desk, fail, make_application
 

@@ -10,11 +10,11 @@ from apps.applications.forms import ApplicationForm
 from apps.applications.models import Application
 from apps.areas.models import Area
 from apps.audit.models import AuditEvent
-from apps.core.testing import application_data
 from apps.groups.models import Group, GroupAdmin, GroupRequest
 from apps.members.models import Member
 from apps.messaging.models import OutgoingMessage
 from apps.municipalities.models import HouseRulesVersion
+from testkit.world import application_data
 
 
 def make_application(group: Group, address: dict, *, confirm: bool = True, **overrides) -> Application:

@@ -8,9 +8,9 @@ from django.urls import reverse
 
 from apps.applications.models import Application
 from apps.audit.models import AuditEvent
-from apps.core.testing import World, add_member
 from apps.members.models import Member
 from apps.messaging.models import OutgoingMessage
+from testkit.world import World, add_member
 
 from .helpers import make_application, snapshot
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from apps.core.browser import draw_rectangle, open_page, outside_the_browser_loop, running_chromium
-from apps.core.testing import PASSWORD, World, add_member, build_world
+from testkit.browser import draw_rectangle, open_page, outside_the_browser_loop, running_chromium
+from testkit.world import PASSWORD, World, add_member, build_world
 
 from .helpers import make_application
 
@@ -143,7 +143,9 @@ def test_group_form_shows_the_current_outline_for_editing(browser_page, live_ser
     page.wait_for_selector(".map.leaflet-container")
     # Two outlines: the group's own (editable) and its neighbour for context.
     assert page.locator(".map path.leaflet-interactive").count() == 2
-    assert page.locator(".leaflet-draw-edit-edit").count() == 1
+    assert page.locator(".map .leaflet-pm-icon-edit").count() == 1
+    # The editor's buttons can be reached by name, as a screen reader announces them.
+    assert page.get_by_role("button", name="Move the corners").count() == 1
     assert page.input_value("#id_geometry") == ""  # nothing changes unless the outline is edited
     assert page.errors == []
 

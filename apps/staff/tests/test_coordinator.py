@@ -9,11 +9,12 @@ from django.urls import reverse
 
 from apps.areas.services import save_area
 from apps.audit.models import AuditEvent
-from apps.core.testing import add_member, box
+from apps.core.actors import SYSTEM
 from apps.groups.models import Group, GroupAdmin, GroupRequest
 from apps.messaging.models import OutgoingMessage
 from apps.municipalities.models import SubMunicipality
 from apps.signs.models import StreetSign
+from testkit.world import add_member, box
 
 from .helpers import snapshot
 
@@ -23,6 +24,7 @@ def test_municipality_page_shows_groups_coverage_and_signs(client, world, desk):
     south = SubMunicipality.objects.create(municipality=world.testdorp, name="Zuidhoek")
     SubMunicipality.objects.create(municipality=world.testdorp, name="Heide")
     save_area(
+        actor=SYSTEM,
         municipality=world.testdorp,
         name="Noord",
         geometry=world.group_a.area.geometry,
@@ -30,6 +32,7 @@ def test_municipality_page_shows_groups_coverage_and_signs(client, world, desk):
         area=world.group_a.area,
     )
     save_area(
+        actor=SYSTEM,
         municipality=world.testdorp,
         name="Zuid",
         geometry=world.group_b.area.geometry,
@@ -40,7 +43,9 @@ def test_municipality_page_shows_groups_coverage_and_signs(client, world, desk):
     Group.objects.filter(pk=world.group_b.pk).update(status=Group.Status.FORMING)
     for n in range(4):
         add_member(world.group_a, 400 + n)
-    free = save_area(municipality=world.testdorp, name="Heideveld", geometry=box(5.33, 50.74, 5.35, 50.75))
+    free = save_area(
+        actor=SYSTEM, municipality=world.testdorp, name="Heideveld", geometry=box(5.33, 50.74, 5.35, 50.75)
+    )
     StreetSign.objects.create(
         municipality=world.testdorp,
         group=world.group_a,
@@ -149,7 +154,7 @@ def test_a_request_leads_to_a_new_group_and_is_approved_with_it(client, world, d
     assert create_url in client.get(request_url).content.decode()
     response = client.get(create_url)
     assert response.context["form"]["name"].value() == "Testdorp Veldweg"
-    area = save_area(municipality=world.testdorp, name="Veld", geometry=box(5.39, 50.69, 5.41, 50.71))
+    area = save_area(actor=SYSTEM, municipality=world.testdorp, name="Veld", geometry=box(5.39, 50.69, 5.41, 50.71))
     response = client.post(
         create_url,
         {

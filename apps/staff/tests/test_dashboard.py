@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.urls import reverse
 
 from apps.audit.models import AuditEvent
-from apps.core.testing import add_member, make_user
+from testkit.world import add_member, make_user
 
 from .helpers import snapshot
 

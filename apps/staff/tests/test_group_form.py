@@ -12,9 +12,10 @@ from django.urls import reverse
 from apps.areas.models import Area
 from apps.areas.services import save_area
 from apps.audit.models import AuditEvent
-from apps.core.testing import add_member, box
+from apps.core.actors import SYSTEM
 from apps.groups.models import Group
 from apps.municipalities.models import SubMunicipality
+from testkit.world import add_member, box
 
 from .helpers import snapshot
 
@@ -68,7 +69,7 @@ def assert_refused(response, field: str, text: str, before: dict) -> None:
 
 
 def test_create_with_an_existing_area(coordinator, world):
-    area = save_area(municipality=world.testdorp, name="Oost", geometry=EAST)
+    area = save_area(actor=SYSTEM, municipality=world.testdorp, name="Oost", geometry=EAST)
     page = coordinator.get(create_url(world)).content.decode()
     assert "Oost" in page and 'value="existing"' in page
     response = coordinator.post(create_url(world), form_data(existing_area=str(area.pk)))
@@ -146,7 +147,7 @@ def test_a_file_over_the_limit_is_refused_before_it_is_read(coordinator, world, 
 
 @pytest.mark.parametrize("capacity", ["1", "0", "1025", "-5", "veel"])
 def test_capacity_out_of_range_is_refused(coordinator, world, capacity):
-    area = save_area(municipality=world.testdorp, name="Oost", geometry=EAST)
+    area = save_area(actor=SYSTEM, municipality=world.testdorp, name="Oost", geometry=EAST)
     before = snapshot()
     response = coordinator.post(create_url(world), form_data(existing_area=str(area.pk), capacity=capacity))
     assert response.status_code == 200 and "capacity" in response.context["form"].errors
@@ -230,7 +231,7 @@ def test_sub_municipality_of_an_existing_area_changes_only_when_asked(coordinato
     coordinator.post(url, {**base, "sub_municipality": str(sub.pk)})
     assert Area.objects.get(pk=world.group_a.area_id).sub_municipality == sub
     # Choosing another area later leaves that area's own sub-municipality alone.
-    other = save_area(municipality=world.testdorp, name="Oost", geometry=EAST)
+    other = save_area(actor=SYSTEM, municipality=world.testdorp, name="Oost", geometry=EAST)
     coordinator.post(url, {**base, "existing_area": str(other.pk), "sub_municipality": str(sub.pk)})
     assert Area.objects.get(pk=other.pk).sub_municipality is None
     assert Group.objects.get(pk=world.group_a.pk).area == other

@@ -10,9 +10,9 @@ from django.urls import reverse
 
 from apps.accounts.models import User
 from apps.audit.models import AuditEvent
-from apps.core.testing import make_user
 from apps.groups.models import GroupAdmin
 from apps.messaging.models import OutgoingMessage
+from testkit.world import make_user
 
 from .helpers import snapshot
 

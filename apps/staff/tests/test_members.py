@@ -8,8 +8,8 @@ import io
 from django.urls import reverse
 
 from apps.audit.models import AuditEvent
-from apps.core.testing import add_member
 from apps.members.models import Member
+from testkit.world import add_member
 
 from .helpers import snapshot
 

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import pytest
 
-from apps.core.testing import PASSWORD
 from apps.coverage import aggregates
 from apps.coverage.models import CoverageCell, CoverageState
+from testkit.world import PASSWORD
 
 PAGE = "/beheer/dekking/"
 LAYER = "/beheer/dekking/kaartlaag.json"

@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from apps.applications.models import Application
 from apps.audit.models import AuditEvent
-from apps.core.testing import PASSWORD, World
+from testkit.world import PASSWORD, World
 
 from .helpers import Desk, snapshot
 

@@ -8,6 +8,7 @@ from django.db import transaction
 from apps.accounts.models import ApiToken, User
 from apps.audit.models import AuditEvent
 from apps.audit.services import record
+from apps.core.actors import SYSTEM
 
 
 class Command(BaseCommand):
@@ -28,7 +29,7 @@ class Command(BaseCommand):
             raise CommandError("The token's name is too long (100 characters at most).")
         with transaction.atomic():
             token, key = ApiToken.issue(user, name=name)
-            record(None, AuditEvent.Action.API_TOKEN_CREATED, token, user_id=user.pk, via="command")
+            record(SYSTEM, AuditEvent.Action.API_TOKEN_CREATED, token, user_id=user.pk, via="command")
         # The key alone on stdout, so scripts can capture it; the explanation goes to stderr.
         self.stdout.write(key)
         self.stderr.write(f"Token {token.prefix}… for {user.username} created. Store it now: it is not shown again.")

@@ -8,6 +8,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
 from apps.areas.importer import AreaImportRefused, AreaImportResult, import_areas
+from apps.core.actors import SYSTEM
 
 
 class Command(BaseCommand):
@@ -36,6 +37,7 @@ class Command(BaseCommand):
                 name_field=options["name_field"],
                 country=options["country"],
                 dry_run=options["dry_run"],
+                actor=SYSTEM,
             )
         except AreaImportRefused as exc:
             if exc.result is not None:

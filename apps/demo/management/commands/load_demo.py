@@ -3,7 +3,7 @@
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from apps.demo import load
+from apps.demo import figures, load
 from apps.demo.generate import DEFAULT_SEED
 from apps.demo.logins import format_table
 from apps.municipalities.models import Municipality
@@ -58,6 +58,6 @@ class Command(BaseCommand):
         self._report()
 
     def _report(self):
-        for line in load.demo_coverage():
+        for line in figures.demo_coverage():
             self.stdout.write(f"{line}")
         self.stdout.write("\n" + format_table())

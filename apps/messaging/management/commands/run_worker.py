@@ -17,19 +17,25 @@ import time
 from django.core.management.base import BaseCommand
 from django.db import close_old_connections, connection
 
-from apps.applications.services import expire_stale_applications
-from apps.areas.jobs import requeue_interrupted, run_due_jobs
-from apps.coverage.aggregates import refresh_in_worker
 from apps.messaging import services
+from apps.messaging.hooks import background_jobs, start_jobs
 
 log = logging.getLogger(__name__)
 
 
 def _slow_jobs_round() -> None:
-    # One queued import per round, then the national coverage figures when areas, groups or
-    # addresses changed.
-    run_due_jobs(limit=1)
-    refresh_in_worker()
+    # What the apps registered (apps.messaging.hooks), in their order: one queued import per
+    # round, then the national coverage figures when areas, groups or addresses changed.
+    for job in background_jobs(slow=True):
+        job.run()
+
+
+def _run_periodic(last_run: dict[str, float], *, force: bool = False) -> None:
+    now = time.monotonic()
+    for job in background_jobs(slow=False):
+        if force or now - last_run.get(job.name, float("-inf")) > job.every:
+            job.run()
+            last_run[job.name] = now
 
 
 def _slow_jobs(stopping: threading.Event, interval: float) -> None:
@@ -60,7 +66,7 @@ class Command(BaseCommand):
         if once:
             processed = services.deliver_due(name)
             _slow_jobs_round()
-            expire_stale_applications()
+            _run_periodic({}, force=True)
             services.beat(name, "embedded", processed)
             return
 
@@ -69,18 +75,16 @@ class Command(BaseCommand):
 
         signal.signal(signal.SIGTERM, stop)
         signal.signal(signal.SIGINT, stop)
-        requeue_interrupted()  # an import its predecessor was running when it stopped
+        for at_start in start_jobs():  # e.g. an import its predecessor was running when it stopped
+            at_start()
         jobs = threading.Thread(target=_slow_jobs, args=(stopping, interval), name="slow-jobs", daemon=True)
         jobs.start()
         self.stdout.write(f"Worker {name} started.")
-        last_hourly = 0.0
+        last_run: dict[str, float] = {}
         while not stopping.is_set():
             close_old_connections()
             processed = services.deliver_due(name)
-            now = time.monotonic()
-            if now - last_hourly > 3600:
-                expire_stale_applications()
-                last_hourly = now
+            _run_periodic(last_run)
             services.beat(name, "embedded", processed)
             if processed < services.BATCH:  # a full batch: more may be due, so no pause
                 stopping.wait(interval)

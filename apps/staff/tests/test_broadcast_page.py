@@ -1,13 +1,18 @@
-"""The desk's broadcast page: police and coordinators only, within reach."""
+"""The desk's broadcast page: police and coordinators only, within reach; the sender sees how many
+admins and members it reaches, never who the members are."""
 
 from __future__ import annotations
+
+import re
 
 import pytest
 from django.urls import reverse
 
-from apps.core.testing import World
+from apps.members.models import Member
 from apps.messaging.models import OutgoingMessage
 from apps.relays.models import Broadcast
+from apps.relays.tests.helpers import opted_in
+from testkit.world import World
 
 
 def test_police_sends_to_the_zone(client, world: World):
@@ -52,7 +57,7 @@ def test_coordinator_cannot_pick_another_municipality(client, world: World):
 def drawn(min_lon, min_lat, max_lon, max_lat) -> str:
     import json
 
-    from apps.core.testing import box
+    from testkit.world import box
 
     return json.dumps(box(min_lon, min_lat, max_lon, max_lat))
 
@@ -66,8 +71,8 @@ def test_the_page_has_a_map_to_draw_on(client, world: World):
 
 
 def test_police_sends_to_a_drawn_area_only_within_reach(client, world: World):
-    from apps.core.testing import make_user
     from apps.groups.models import GroupAdmin
+    from testkit.world import make_user
 
     admin_nl = make_user("admin_nl", phone="+31612345678")
     GroupAdmin.objects.create(group=world.group_nl, user=admin_nl)
@@ -136,3 +141,58 @@ def test_admin_cannot_broadcast_to_a_drawn_area(client, world: World):
         {"urgency": "red", "geometry": drawn(5.30, 50.74, 5.32, 50.76), "subject": "x", "text": "y"},
     )
     assert response.status_code == 404 and not Broadcast.objects.exists()
+
+
+def _residents(*members: Member) -> list[str]:
+    return [v for m in members for v in (m.full_name, m.phone, m.email, m.street)]
+
+
+@pytest.mark.parametrize("who", ["police", "coordinator"])
+def test_the_sender_sees_counts_never_residents(client, world: World, who):
+    members = [opted_in(world.group_a, 11, full_name="Maria Janssens"), opted_in(world.group_b, 12)]
+    client.force_login(getattr(world, who))
+    url = reverse("relays:broadcast")
+    data = {
+        "urgency": "red",
+        "audience": "admins_and_members",
+        "municipality": world.testdorp.pk,
+        "subject": "Let op",
+        "text": "Inbraken.",
+    }
+    preview = client.post(url, data).content.decode()
+    assert "2 group admins" in preview and "2 members who asked for alerts" in preview
+    assert not Broadcast.objects.exists()
+    sent = client.post(url, {**data, "send": "1"}).content.decode()
+    assert Broadcast.objects.get().recipients.filter(kind="member").count() == 2
+    assert "Members who asked for alerts" in sent and "Admin_A" in sent
+    for page in (preview, sent):
+        for value in _residents(*members):
+            assert value not in page
+
+
+def test_the_sender_sees_member_counts_per_status(client, world: World):
+    opted_in(world.group_a, 11)
+    opted_in(world.group_a, 12)
+    client.force_login(world.police)
+    page = client.post(
+        reverse("relays:broadcast"),
+        {
+            "urgency": "red",
+            "audience": "admins_and_members",
+            "zone": world.zone.pk,
+            "subject": "x",
+            "text": "y",
+            "send": "1",
+        },
+    ).content.decode()
+    assert re.search(r"<td>queued</td><td>2</td>", page)
+
+
+def test_preview_with_bad_audience_is_refused(client, world: World):
+    client.force_login(world.police)
+    page = client.post(
+        reverse("relays:broadcast"),
+        {"urgency": "red", "audience": "everyone", "zone": world.zone.pk, "subject": "x", "text": "y"},
+    )
+    assert page.status_code == 200 and "Select a valid choice" in page.content.decode()
+    assert 'id="preview"' not in page.content.decode() and not Broadcast.objects.exists()

@@ -1,4 +1,5 @@
-"""Incident pages of the desk: list, record, detail with relay and police feedback.
+"""Incident pages of the desk: list, record, detail with relay and police feedback, attachments,
+and the user's own settings for receiving alerts.
 
 Objects come only from ``incidents_for`` (the rest is a 404); changes go through the services.
 """
@@ -15,14 +16,15 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from apps.accounts.permissions import roles
+from apps.incidents import services
+from apps.incidents.forms import DeliveryPreferenceForm, FeedbackForm, IncidentForm
+from apps.incidents.models import Incident, IncidentAttachment
+from apps.incidents.permissions import can_close, incidents_for, reporting_municipality_ids
+from apps.messaging.models import DeliveryPreference
 from apps.municipalities.models import Municipality
-from apps.staff import maps
-from apps.staff.views import _add_errors, _page, _render, staff_view
 
-from . import services
-from .forms import DeliveryPreferenceForm, FeedbackForm, IncidentForm
-from .models import Incident, IncidentAttachment
-from .permissions import can_close, incidents_for, reporting_municipality_ids
+from .. import maps
+from .common import add_errors, paginate, render, staff_view
 
 
 def _may_report(user) -> bool:
@@ -41,10 +43,10 @@ def incident_list(request):
     status = request.GET.get("status")
     if status in Incident.Status.values:
         incidents = incidents.filter(status=status)
-    return _render(
+    return render(
         request,
         "incidents/incident_list.html",
-        {"page": _page(request, incidents), "may_report": _may_report(request.user), "status": status},
+        {"page": paginate(request, incidents), "may_report": _may_report(request.user), "status": status},
     )
 
 
@@ -58,7 +60,7 @@ def incident_create(request):
             try:
                 incident = services.create_incident(actor=request.user, data=form.service_data())
             except ValidationError as exc:
-                _add_errors(form, exc_for_form(exc), None)
+                add_errors(form, exc_for_form(exc), None)
             else:
                 messages.success(request, _("The incident was recorded. You can relay it now."))
                 return redirect("incidents:detail", pk=incident.pk)
@@ -67,7 +69,7 @@ def incident_create(request):
         form = IncidentForm(
             user=request.user, initial={"occurred_at": timezone.localtime().replace(second=0, microsecond=0)}
         )
-    return _render(request, "incidents/incident_form.html", {"form": form, "numbers": _numbers(request.user)})
+    return render(request, "incidents/incident_form.html", {"form": form, "numbers": _numbers(request.user)})
 
 
 def exc_for_form(exc: ValidationError) -> ValidationError:
@@ -86,7 +88,7 @@ def _detail(request, incident: Incident, feedback_form=None, status: int = 200):
         features.append(maps.area_feature(incident.area.geometry, incident.area.name, "group"))
     if incident.has_point:
         features.append(maps.point_feature(incident.lon, incident.lat, _("Where it happened"), "applicant"))
-    return _render(
+    return render(
         request,
         "incidents/incident_detail.html",
         {
@@ -129,7 +131,7 @@ def incident_feedback(request, pk: int):
                 close=form.cleaned_data["close"],
             )
         except ValidationError as exc:
-            _add_errors(form, exc, None)
+            add_errors(form, exc, None)
         else:
             messages.success(request, _("Your feedback was saved; the group's admins are told."))
             return redirect("incidents:detail", pk=incident.pk)
@@ -167,8 +169,6 @@ def attachment_file(request, pk: int):
 @staff_view
 def delivery_preference(request):
     """The user's own channels for alerts, WhatsApp opt-in and quiet hours."""
-    from apps.messaging.models import DeliveryPreference
-
     preference = DeliveryPreference.objects.filter(user=request.user).first()
     initial = {"channels": "whatsapp,sms,email"}
     if preference is not None:
@@ -186,4 +186,4 @@ def delivery_preference(request):
             return redirect("incidents:delivery_preference")
     else:
         form = DeliveryPreferenceForm(initial=initial)
-    return _render(request, "incidents/delivery_preference.html", {"form": form, "phone": request.user.phone})
+    return render(request, "incidents/delivery_preference.html", {"form": form, "phone": request.user.phone})

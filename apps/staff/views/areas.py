@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import math
 
-from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db.models import Max, Min
@@ -13,20 +12,19 @@ from django.http import Http404, HttpRequest, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 from shapely.geometry import shape
 
 from apps.accounts.permissions import municipalities_for, police_municipality_ids
-from apps.areas.crs import CRS_NAMES, SUPPORTED_CRS
 from apps.areas.jobs import queue_import
 from apps.areas.models import ImportJob
 from apps.coverage import aggregates, hexbins, national
 from apps.coverage.services import address_points, coverage_for, covered_mask
 from apps.groups.models import Group
 
-from . import maps
-from .views import _render, staff_view
+from .. import maps
+from ..forms import ImportForm
+from .common import render, staff_view
 
 STREET_ZOOM = 16
 
@@ -37,7 +35,7 @@ def coverage_page(request: HttpRequest, pk: int):
     result = coverage_for(municipality)
     areas = Group.objects.filter(municipality=municipality, status=Group.Status.ACTIVE).select_related("area")
     features = [maps.area_feature(g.area.geometry, g.name, "group") for g in areas]
-    return _render(
+    return render(
         request,
         "staff/geo/coverage.html",
         {
@@ -185,7 +183,7 @@ def national_coverage_page(request: HttpRequest):
         )
         if extent["min_lon"] is not None:
             bounds = ",".join(str(extent[k]) for k in ("min_lon", "min_lat", "max_lon", "max_lat"))
-    return _render(
+    return render(
         request,
         "staff/geo/national_coverage.html",
         {
@@ -243,27 +241,6 @@ def _layer(kind: str, features: list, freshness: aggregates.Freshness | None = N
 # --- imports from the upload screen ------------------------------------------------------------
 
 
-class ImportForm(forms.Form):
-    kind = forms.ChoiceField(label=gettext_lazy("The file holds"), choices=ImportJob.Kind.choices)
-    file = forms.FileField(
-        label=gettext_lazy("File"),
-        help_text=gettext_lazy(
-            "Areas: GeoJSON, a zipped Shapefile or a GeoPackage. Addresses: CSV with the columns "
-            "postcode,house_number,addition,street,town,lat,lon (or x,y with a coordinate system)."
-        ),
-    )
-    crs = forms.TypedChoiceField(
-        label=gettext_lazy("Coordinate system"),
-        required=False,
-        coerce=int,
-        empty_value=None,
-        choices=[("", gettext_lazy("as the file says (or WGS84)"))]
-        + [(c, f"EPSG:{c} {CRS_NAMES[c]}") for c in SUPPORTED_CRS],
-    )
-    name_field = forms.CharField(label=gettext_lazy("Field with the area names"), required=False, max_length=60)
-    dry_run = forms.BooleanField(label=gettext_lazy("Only check, write nothing (areas)"), required=False)
-
-
 def _job(request, pk: int) -> ImportJob:
     return get_object_or_404(
         ImportJob.objects.filter(municipality__in=municipalities_for(request.user)).select_related("municipality"),
@@ -293,7 +270,7 @@ def import_upload(request: HttpRequest, pk: int):
         else:
             return redirect("staff:import_job", job.pk)
     jobs = ImportJob.objects.filter(municipality=municipality)[:10]
-    return _render(
+    return render(
         request,
         "staff/geo/import_upload.html",
         {"municipality": municipality, "form": form, "jobs": jobs},
@@ -304,7 +281,7 @@ def import_upload(request: HttpRequest, pk: int):
 @staff_view
 def import_job(request: HttpRequest, pk: int):
     job = _job(request, pk)
-    return _render(
+    return render(
         request,
         "staff/geo/import_job.html",
         {"job": job, "municipality": job.municipality, "status_url": reverse("staff:import_job_status", args=[job.pk])},

@@ -17,6 +17,7 @@ from django.utils import timezone
 from apps.accounts.models import User
 from apps.addresses.models import Address
 from apps.areas.services import save_area
+from apps.core.actors import SYSTEM
 from apps.groups.models import Group, GroupAdmin
 from apps.members.models import Member
 from apps.municipalities.models import Coordinator, Municipality, PoliceOfficer, PoliceZone
@@ -70,9 +71,9 @@ def build_world() -> World:
     publish_house_rules(testdorp, title="Huisregels", text="1. Eerst 101 bellen.\n2. Geen chat.", actor=superuser)
     publish_house_rules(grensstad, title="Huisregels", text="1. Eerst 112 bellen.", actor=superuser)
     # Group A: north of latitude 50.75; group B: south of it; they share that border.
-    area_a = save_area(municipality=testdorp, name="Noord", geometry=box(5.30, 50.75, 5.32, 50.76))
-    area_b = save_area(municipality=testdorp, name="Zuid", geometry=box(5.30, 50.74, 5.32, 50.75))
-    area_nl = save_area(municipality=grensstad, name="Centrum", geometry=box(5.68, 50.84, 5.70, 50.86))
+    area_a = save_area(actor=SYSTEM, municipality=testdorp, name="Noord", geometry=box(5.30, 50.75, 5.32, 50.76))
+    area_b = save_area(actor=SYSTEM, municipality=testdorp, name="Zuid", geometry=box(5.30, 50.74, 5.32, 50.75))
+    area_nl = save_area(actor=SYSTEM, municipality=grensstad, name="Centrum", geometry=box(5.68, 50.84, 5.70, 50.86))
     group_a = Group.objects.create(
         municipality=testdorp,
         area=area_a,

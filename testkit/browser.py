@@ -8,7 +8,7 @@ from contextlib import contextmanager
 
 from django.db import connections
 
-from apps.core.services_available import need_chromium
+from testkit.services import need_chromium
 
 # No background connections: the machine has no network, and chromium would keep trying.
 CHROMIUM_ARGS = [
@@ -71,17 +71,20 @@ def open_page(browser, *, width: int = 360, height: int = 740, locale: str | Non
 
 
 def draw_rectangle(page, map_selector: str = ".map", field: str = "#id_geometry") -> dict:
-    """Draw a rectangle with Leaflet.draw's polygon tool in the middle of the map, as a person
-    clicks it, and return the GeoJSON the page put in the form field."""
+    """Draw a rectangle in the middle of the map as a person does: press the editor's rectangle
+    button, then press the mouse on one corner, drag to the opposite one and release. Return the
+    GeoJSON the page put in the form field."""
     import json
 
-    page.locator(".leaflet-draw-draw-polygon").click()
-    box = page.locator(map_selector).bounding_box()
+    the_map = page.locator(map_selector)
+    the_map.evaluate("element => element.scrollIntoView({block: 'center'})")  # all of it in sight
+    the_map.locator(".leaflet-pm-icon-rectangle").click()
+    box = the_map.bounding_box()
     cx, cy = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
-    corners = [(cx - 120, cy - 80), (cx + 120, cy - 80), (cx + 120, cy + 80), (cx - 120, cy + 80)]
-    for x, y in corners:
-        page.mouse.click(x, y)
-        page.wait_for_timeout(150)
-    page.mouse.click(*corners[0])  # close the outline on its first corner
+    page.mouse.move(cx - 120, cy - 80)
+    page.mouse.down()
+    page.mouse.move(cx, cy, steps=5)
+    page.mouse.move(cx + 120, cy + 80, steps=5)
+    page.mouse.up()
     page.wait_for_function(f"document.querySelector('{field}').value.length > 0")
     return json.loads(page.input_value(field))

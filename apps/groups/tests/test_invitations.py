@@ -1,17 +1,19 @@
-"""apps.accounts.services: inviting a person as a new admin, checked in the service itself."""
+"""apps.groups.invitations: inviting a person as a new admin, checked in the service itself."""
 
 from __future__ import annotations
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
-from apps.accounts import services
 from apps.accounts.models import User
-from apps.accounts.services import invite_admin, invite_user, username_from_email
+from apps.accounts.services import username_from_email
 from apps.audit.models import AuditEvent
-from apps.core.testing import make_user
+from apps.core.actors import SYSTEM
+from apps.groups import invitations
+from apps.groups.invitations import invite_admin, invite_user
 from apps.groups.models import GroupAdmin
 from apps.messaging.models import OutgoingMessage
+from testkit.world import make_user
 
 
 def state() -> dict:
@@ -114,7 +116,7 @@ def test_superuser_and_the_system_may_invite(world):
     assert invite_user(world.superuser, world.grensstad, "Piet", "piet@example.nl", "06 12345678").phone == (
         "+31612345678"
     )
-    assert invite_user(None, world.testdorp, "Systeem Uitnodiging", "sys@example.be", "0470 12 34 56").pk
+    assert invite_user(SYSTEM, world.testdorp, "Systeem Uitnodiging", "sys@example.be", "0470 12 34 56").pk
 
 
 def test_invite_admin_appoints_and_queues_one_email(world):
@@ -155,7 +157,7 @@ def test_invite_admin_is_all_or_nothing(world, monkeypatch):
     def broken_queue(**kwargs):
         raise RuntimeError("database hiccup")
 
-    monkeypatch.setattr(services, "queue_email", broken_queue)
+    monkeypatch.setattr(invitations, "queue_email", broken_queue)
     before = state()
     with pytest.raises(RuntimeError):
         invite_admin(

@@ -1,0 +1,179 @@
+"""Delivering queued messages: claiming rows (one by one or in batches), sending them, recording
+the outcome, retrying and releasing rows a dead worker left behind."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.db import connection, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from apps.core.actors import is_system, require_actor
+
+from .hooks import may_act_on, member_contact
+from .models import OutgoingMessage
+from .queueing import _dispatch, fallback_to_next_channel
+from .transports import PermanentError, TransientError, UncertainError, transport_for
+
+log = logging.getLogger(__name__)
+
+
+# A row left in "sending" for longer than this belonged to a worker that died.
+SENDING_TIMEOUT = timedelta(minutes=5)
+
+
+def claim(pk: int, worker: str) -> bool:
+    now = timezone.now()
+    return (
+        OutgoingMessage.objects.filter(pk=pk, status=OutgoingMessage.Status.QUEUED, next_attempt_at__lte=now).update(
+            status=OutgoingMessage.Status.SENDING, claimed_at=now, claimed_by=worker, attempts=F("attempts") + 1
+        )
+        == 1
+    )
+
+
+def backoff(attempts: int) -> timedelta:
+    return timedelta(seconds=min(30 * 2 ** max(attempts - 1, 0), 6 * 3600))
+
+
+@dataclass
+class _Outcome:
+    """What ``_send`` found out about one claimed message."""
+
+    status: str
+    provider_id: str = ""
+    at: dt.datetime | None = None
+
+
+def _send(message: OutgoingMessage) -> _Outcome:
+    """Send one claimed message; a failure is recorded here at once (they are rare), a success is
+    returned for the caller to record (alone or with its batch)."""
+    pk = message.pk
+    now = timezone.now()
+    try:
+        provider_id = transport_for(message.channel).send(message)
+    except PermanentError as exc:
+        error = str(exc)[:2000]
+        with transaction.atomic():
+            OutgoingMessage.objects.filter(pk=pk).update(status=OutgoingMessage.Status.FAILED, last_error=error)
+            fallback_to_next_channel(message, error)
+        log.warning("message %s failed permanently: %s", pk, exc)
+        return _Outcome(OutgoingMessage.Status.FAILED)
+    except TransientError as exc:
+        final = message.attempts >= settings.BUURTWACHT_DELIVERY_MAX_ATTEMPTS
+        extra = {"possible_repeat": True} if isinstance(exc, UncertainError) else {}
+        status = OutgoingMessage.Status.FAILED if final else OutgoingMessage.Status.QUEUED
+        OutgoingMessage.objects.filter(pk=pk).update(
+            status=status, last_error=str(exc)[:2000], next_attempt_at=now + backoff(message.attempts), **extra
+        )
+        log.info("message %s: transient error, attempt %s: %s", pk, message.attempts, exc)
+        return _Outcome(status)
+    return _Outcome(OutgoingMessage.Status.SENT, provider_id[:200], now)
+
+
+def _record_sent(sent: list[tuple[int, _Outcome]]) -> None:
+    """Record successful sends: one statement run for all of them, in one transaction."""
+    if not sent:
+        return
+    table = connection.ops.quote_name(OutgoingMessage._meta.db_table)
+    adapt = connection.ops.adapt_datetimefield_value  # raw SQL: store datetimes as the ORM does
+    params = [(OutgoingMessage.Status.SENT, adapt(outcome.at), outcome.provider_id, pk) for pk, outcome in sent]
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.executemany(
+            f"UPDATE {table} SET status = %s, sent_at = %s, provider_message_id = %s, last_error = '' "  # noqa: S608
+            "WHERE id = %s",
+            params,
+        )
+
+
+def deliver(pk: int, worker: str = "inline") -> str | None:
+    """Claim and send one message; returns its new status, or None when another worker had it."""
+    if not claim(pk, worker):
+        return None
+    outcome = _send(OutgoingMessage.objects.get(pk=pk))
+    if outcome.status == OutgoingMessage.Status.SENT:
+        OutgoingMessage.objects.filter(pk=pk).update(
+            status=OutgoingMessage.Status.SENT,
+            sent_at=outcome.at,
+            provider_message_id=outcome.provider_id,
+            last_error="",
+        )
+    return outcome.status
+
+
+def claim_batch(worker: str, limit: int = 100) -> list[int]:
+    """Claim up to ``limit`` due messages, oldest due first, in one statement; returns their ids.
+
+    PostgreSQL: the due rows are picked ``FOR UPDATE SKIP LOCKED`` in a materialised CTE (so the
+    LIMIT is applied once; an ``IN (subquery)`` may be rescanned and take more), and workers
+    claiming at the same moment take disjoint rows instead of waiting for each other. SQLite runs
+    one writer at a time, so its ``UPDATE … WHERE id IN (SELECT … LIMIT n)`` is atomic as it is."""
+    now = connection.ops.adapt_datetimefield_value(timezone.now())  # raw SQL: as the ORM stores it
+    table = connection.ops.quote_name(OutgoingMessage._meta.db_table)
+    queued, sending = OutgoingMessage.Status.QUEUED, OutgoingMessage.Status.SENDING
+    due = f"SELECT id FROM {table} WHERE status = %s AND next_attempt_at <= %s ORDER BY next_attempt_at, id LIMIT %s"  # noqa: S608
+    claim_set = "SET status = %s, claimed_at = %s, claimed_by = %s, attempts = attempts + 1"
+    if connection.vendor == "postgresql":
+        sql = (
+            f"WITH due AS MATERIALIZED ({due} FOR UPDATE SKIP LOCKED) "
+            f"UPDATE {table} AS m {claim_set} FROM due WHERE m.id = due.id RETURNING m.id"
+        )
+        params = [queued, now, limit, sending, now, worker[:120]]
+    else:
+        sql = f"UPDATE {table} {claim_set} WHERE id IN ({due}) RETURNING id"
+        params = [sending, now, worker[:120], queued, now, limit]
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return sorted(row[0] for row in cursor.fetchall())
+
+
+def _unclaim(pks: list[int], worker: str) -> None:
+    """Give claimed rows that were never tried back to the queue, as if never claimed."""
+    if pks:
+        OutgoingMessage.objects.filter(pk__in=pks, status=OutgoingMessage.Status.SENDING, claimed_by=worker).update(
+            status=OutgoingMessage.Status.QUEUED, attempts=F("attempts") - 1, claimed_at=None, claimed_by=""
+        )
+
+
+def release_abandoned(now=None) -> int:
+    """Put rows whose worker died mid-send back in the queue, marked as a possible repeat."""
+    now = now or timezone.now()
+    return OutgoingMessage.objects.filter(
+        status=OutgoingMessage.Status.SENDING, claimed_at__lt=now - SENDING_TIMEOUT
+    ).update(status=OutgoingMessage.Status.QUEUED, possible_repeat=True, next_attempt_at=timezone.now())
+
+
+def due_ids(limit: int = 100) -> list[int]:
+    return list(
+        OutgoingMessage.objects.filter(status=OutgoingMessage.Status.QUEUED, next_attempt_at__lte=timezone.now())
+        .order_by("next_attempt_at", "id")
+        .values_list("id", flat=True)[:limit]
+    )
+
+
+def retry(message: OutgoingMessage, *, actor) -> bool:
+    """Put a failed message back in the queue (from the sender's view)."""
+    _require_message(actor, message)
+    if message.member_id and member_contact(message.member_id) is None:
+        return False  # the member left or stopped the alerts since
+    updated = OutgoingMessage.objects.filter(pk=message.pk, status=OutgoingMessage.Status.FAILED).update(
+        status=OutgoingMessage.Status.QUEUED, next_attempt_at=timezone.now(), last_error=""
+    )
+    if updated:
+        transaction.on_commit(lambda: _dispatch(message.pk))
+    return bool(updated)
+
+
+def _require_message(actor, message: OutgoingMessage) -> None:
+    """Who may act on a message is the business of the apps above (``hooks.message_access``)."""
+    require_actor(actor)
+    if is_system(actor):
+        return
+    if not may_act_on(actor, message):
+        raise PermissionDenied

@@ -1,0 +1,308 @@
+"""Queueing outgoing messages: e-mail, a staff member's best channel, a member's, and the next
+channel after a permanent failure.
+
+``queue_email`` is called inside the transaction of the event that causes the message, so the
+message exists exactly when the event does; ``_dispatch`` runs after commit."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from .hooks import member_contact
+from .models import DeliveryPreference, OutgoingMessage
+from .preferences import channel_available, channels_for, default_quiet_until, preference_for, quiet_until
+
+log = logging.getLogger(__name__)
+
+
+NO_CHANNEL_LEFT = "no channel left"
+
+
+def queue_email(
+    *,
+    to: str,
+    subject: str,
+    body: str,
+    topic: str,
+    dedupe_key: str,
+    group_id: int | None = None,
+    municipality_id: int | None = None,
+) -> OutgoingMessage:
+    """Queue one e-mail. The same ``dedupe_key`` twice gives back the first row."""
+    existing = OutgoingMessage.objects.filter(dedupe_key=dedupe_key).first()
+    if existing:
+        return existing
+    try:
+        with transaction.atomic():
+            message = OutgoingMessage.objects.create(
+                channel=OutgoingMessage.Channel.EMAIL,
+                recipient=to,
+                subject=subject[:200],
+                body=body,
+                topic=topic,
+                dedupe_key=dedupe_key,
+                group_id=group_id,
+                municipality_id=municipality_id,
+            )
+    except IntegrityError:
+        return OutgoingMessage.objects.get(dedupe_key=dedupe_key)
+    transaction.on_commit(lambda: _dispatch(message.pk))
+    return message
+
+
+def _dispatch(pk: int) -> None:
+    if settings.BUURTWACHT_WORKER == "celery":
+        from .tasks import deliver_message
+
+        try:
+            deliver_message.delay(pk)
+        except Exception:  # the broker may be down; the periodic sweep still finds the row
+            log.exception("could not hand message %s to Celery; it stays queued", pk)
+
+
+@dataclass
+class Content:
+    """What to say, in each channel's form."""
+
+    subject: str
+    body: str
+    sms: str = ""
+    template: str = ""
+    template_params: tuple = ()
+    language: str = "nl"
+
+
+def queue_for_user(
+    user,
+    content: Content,
+    *,
+    urgency: str,
+    topic: str,
+    dedupe_key: str,
+    group_id: int | None = None,
+    municipality_id: int | None = None,
+    preference: DeliveryPreference | None = None,
+    fresh: bool = False,
+) -> OutgoingMessage | None:
+    """Queue one message to a staff member on their best channel; None when no channel can reach them.
+    Green messages wait for the end of the recipient's quiet hours; red ones go now. ``preference``
+    saves a query when the caller has it already."""
+    preference = preference or preference_for(user)
+    pairs = channels_for(user, urgency, preference=preference)
+    if not pairs:
+        return None
+    channel, address = pairs[0]
+    not_before = quiet_until(user, preference=preference) if urgency == OutgoingMessage.Urgency.GREEN else None
+    return _queue(
+        channel=channel,
+        to=address,
+        content=content,
+        urgency=urgency,
+        topic=topic,
+        dedupe_key=dedupe_key,
+        group_id=group_id,
+        municipality_id=municipality_id,
+        user_id=user.pk,
+        not_before=not_before,
+        fresh=fresh,
+    )
+
+
+def _queue(
+    *,
+    channel,
+    to,
+    content: Content,
+    urgency,
+    topic,
+    dedupe_key,
+    group_id,
+    municipality_id,
+    user_id,
+    not_before=None,
+    replaces=None,
+    fresh=False,
+    member_id=None,
+) -> OutgoingMessage:
+    # ``fresh``: the key names an event created in this transaction, so no row can have it yet
+    # (the unique constraint still guards it).
+    if not fresh:
+        existing = OutgoingMessage.objects.filter(dedupe_key=dedupe_key).first()
+        if existing:
+            return existing
+    body = content.sms or content.body if channel == OutgoingMessage.Channel.SMS else content.body
+    try:
+        with transaction.atomic():
+            message = OutgoingMessage.objects.create(
+                channel=channel,
+                recipient=to,
+                subject=content.subject[:200],
+                body=body,
+                short_body=content.sms,
+                topic=topic,
+                dedupe_key=dedupe_key,
+                group_id=group_id,
+                municipality_id=municipality_id,
+                urgency=urgency,
+                template=content.template if channel == OutgoingMessage.Channel.WHATSAPP else "",
+                template_params=list(content.template_params) if channel == OutgoingMessage.Channel.WHATSAPP else [],
+                language=content.language,
+                user_id=user_id,
+                member_id=member_id,
+                replaces=replaces,
+                next_attempt_at=not_before or timezone.now(),
+            )
+    except IntegrityError:
+        return OutgoingMessage.objects.get(dedupe_key=dedupe_key)
+    transaction.on_commit(lambda: _dispatch(message.pk))
+    return message
+
+
+def fallback_to_next_channel(message: OutgoingMessage, error: str) -> OutgoingMessage | None:
+    """After a permanent failure, the same message on the recipient's next channel; when none is
+    left, the failure says so (and shows in the sender's view)."""
+    if message.member_id:
+        return _fallback_for_member(message, error)
+    if not message.user_id:
+        return None
+    from django.contrib.auth import get_user_model
+
+    user = get_user_model().objects.filter(pk=message.user_id, is_active=True).first()
+    pairs = channels_for(user, message.urgency or OutgoingMessage.Urgency.RED, after=message.channel) if user else []
+    body = message.body if message.channel != OutgoingMessage.Channel.SMS else ""
+    return _on_next_channel(message, pairs, error, body=body)
+
+
+def _on_next_channel(message: OutgoingMessage, pairs, error: str, *, body: str) -> OutgoingMessage | None:
+    """The same message again on the first of ``pairs`` (channel, address), replacing ``message``;
+    when there is none, the failure says so."""
+    if not pairs:
+        OutgoingMessage.objects.filter(pk=message.pk).update(last_error=f"{error} — {NO_CHANNEL_LEFT}"[:2000])
+        return None
+    channel, address = pairs[0]
+    content = Content(
+        subject=message.subject,
+        body=body,
+        sms=message.short_body,
+        template=message.template,
+        template_params=tuple(message.template_params or ()),
+        language=message.language,
+    )
+    return _queue(
+        channel=channel,
+        to=address,
+        content=content,
+        urgency=message.urgency,
+        topic=message.topic,
+        dedupe_key=f"{message.dedupe_key[:100]}>{channel}",
+        group_id=message.group_id,
+        municipality_id=message.municipality_id,
+        user_id=message.user_id,
+        member_id=message.member_id,
+        replaces=message,
+    )
+
+
+def latest_attempt(message: OutgoingMessage) -> OutgoingMessage:
+    """The last message of a fallback chain (what the recipient is being reached with now)."""
+    seen = {message.pk}
+    while True:
+        nxt = message.fallbacks.order_by("id").first()
+        if nxt is None or nxt.pk in seen:
+            return message
+        seen.add(nxt.pk)
+        message = nxt
+
+
+# --- residents: members who agreed to alerts ----------------------------------------------------
+#
+# Members have no account and no DeliveryPreference. Their consent (the box on the application
+# form) names SMS, WhatsApp and e-mail, so every configured channel may reach them. Red messages
+# try WhatsApp first (members read the group's WhatsApp anyway), then SMS, then e-mail; green ones
+# go by e-mail, and wait for the end of the deployment's quiet hours (BUURTWACHT_QUIET_HOURS,
+# 22:00-07:00 by default, in TIME_ZONE).
+
+MEMBER_CHANNELS = ("whatsapp", "sms", "email")
+
+
+@dataclass(frozen=True)
+class Contact:
+    """A recipient without an account: where a member can be reached."""
+
+    phone: str
+    email: str
+    member_id: int | None = None
+
+
+def contact_channels(contact: Contact, urgency: str, *, after: str | None = None) -> list[tuple[str, str]]:
+    """The (channel, address) pairs that can reach the contact, best first."""
+    order = list(MEMBER_CHANNELS)
+    if urgency == OutgoingMessage.Urgency.GREEN:
+        order = ["email"] + [c for c in order if c != "email"]
+    if after is not None:
+        order = order[order.index(after) + 1 :] if after in order else []
+    pairs = []
+    for channel in order:
+        address = contact.email if channel == OutgoingMessage.Channel.EMAIL else contact.phone
+        if address and channel_available(channel):
+            pairs.append((channel, address))
+    return pairs
+
+
+def queue_for_contact(
+    contact: Contact,
+    content: Content,
+    *,
+    urgency: str,
+    topic: str,
+    dedupe_key: str,
+    group_id: int | None = None,
+    municipality_id: int | None = None,
+    fresh: bool = False,
+) -> OutgoingMessage | None:
+    """Queue one message to a member on their best channel; None when no channel can reach them.
+    Green messages wait for the end of the quiet hours; red ones go now."""
+    pairs = contact_channels(contact, urgency)
+    if not pairs:
+        return None
+    channel, address = pairs[0]
+    not_before = default_quiet_until() if urgency == OutgoingMessage.Urgency.GREEN else None
+    return _queue(
+        channel=channel,
+        to=address,
+        content=content,
+        urgency=urgency,
+        topic=topic,
+        dedupe_key=dedupe_key,
+        group_id=group_id,
+        municipality_id=municipality_id,
+        user_id=None,
+        member_id=contact.member_id,
+        not_before=not_before,
+        fresh=fresh,
+    )
+
+
+def _fallback_for_member(message: OutgoingMessage, error: str) -> OutgoingMessage | None:
+    # The member must still be current and still agree to alerts, or nothing more is sent.
+    contact = member_contact(message.member_id)
+    pairs = (
+        contact_channels(contact, message.urgency or OutgoingMessage.Urgency.RED, after=message.channel)
+        if contact
+        else []
+    )
+    # After an SMS, its short text (with the stop link) is the best body there is.
+    return _on_next_channel(message, pairs, error, body=message.body)
+
+
+def cancel_queued_for_member(member_id: int, *, topic_prefix: str, reason: str) -> int:
+    """Messages to a member not yet sent (a green alert waiting for the morning) are not sent
+    after the member withdrew; returns how many were cancelled."""
+    return OutgoingMessage.objects.filter(
+        member_id=member_id, status=OutgoingMessage.Status.QUEUED, topic__startswith=topic_prefix
+    ).update(status=OutgoingMessage.Status.CANCELLED, last_error=reason[:2000])

@@ -1,0 +1,129 @@
+"""What the desk's pages share: the login and no-cache wrapper, the navigation every page shows,
+paging, service errors on forms, and the objects several pages look up the same way."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Page, Paginator
+from django.forms import Form
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404
+from django.shortcuts import render as render_template
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+
+from apps.accounts.permissions import managed_groups, municipalities_for, roles
+from apps.groups.models import Group
+
+from .. import maps
+
+PAGE_SIZE = 25
+
+
+def staff_view(view):
+    """Logged-in staff only; pages hold personal data, so browsers and proxies must not keep them."""
+    return login_required(never_cache(view))
+
+
+def int_or_none(value) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def error_text(exc: ValidationError) -> str:
+    return " ".join(str(m) for m in exc.messages)
+
+
+def add_errors(form: Form, exc: ValidationError, default_field: str | None = None) -> None:
+    """Put a service's ValidationError on the form: on a field of the same name, else on top."""
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.error_dict.items():
+            form.add_error(field if field in form.fields else default_field, errors)
+    else:
+        form.add_error(default_field, exc)
+
+
+def _navigation(request) -> list[dict]:
+    user = request.user
+    user_roles = roles(user)
+    current = request.resolver_match.url_name if request.resolver_match else ""
+
+    def item(name: str, label: str, *pages: str) -> dict:
+        return {"url": reverse(name), "label": label, "current": current in (name.split(":")[1], *pages)}
+
+    items = [item("staff:dashboard", _("Overview"))]
+    if user_roles["admin"] or user_roles["coordinator"] or user_roles["superuser"]:
+        items.append(item("staff:application_list", _("Applications"), "application_detail"))
+        items.append(item("staff:message_list", _("Messages")))
+    if user_roles["coordinator"] and not user_roles["superuser"]:
+        # A coordinator usually has one municipality: its page is one tap away.
+        for municipality in municipalities_for(user)[:3]:
+            url = reverse("staff:municipality_detail", args=[municipality.pk])
+            items.append({"url": url, "label": municipality.name, "current": url == request.path})
+    if user_roles["coordinator"] or user_roles["superuser"]:
+        items.append(item("staff:group_request_list", _("Requests for a group"), "group_request_detail"))
+    if user_roles["police"] or user_roles["superuser"]:
+        items.append(item("staff:police_overview", _("Police overview")))
+    return items
+
+
+def render(request, template: str, context: dict | None = None, status: int = 200) -> HttpResponse:
+    """A desk page: the template with the desk's navigation."""
+    context = {"desk_nav": _navigation(request), **(context or {})}
+    return render_template(request, template, context, status=status)
+
+
+def paginate(request, queryset) -> Page:
+    return Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+
+
+def query_without_page(request) -> str:
+    query = request.GET.copy()
+    query.pop("page", None)
+    return query.urlencode()
+
+
+def coordinated_group(request, pk) -> Group:
+    """A group the user coordinates: a group admin reaches their group, but not its settings."""
+    groups = managed_groups(request.user).filter(municipality__in=municipalities_for(request.user))
+    return get_object_or_404(groups.select_related("municipality", "area", "area__sub_municipality"), pk=pk)
+
+
+def group_area_feature(group: Group, kind: str = "group") -> dict:
+    return maps.area_feature(group.area.geometry, group.name, kind, reverse("staff:group_detail", args=[group.pk]))
+
+
+def draw_locale() -> dict[str, str]:
+    """The texts of the Leaflet.draw toolbar, which ships in English only."""
+    return {
+        "polygon": _("Draw an area"),
+        "rectangle": _("Draw a rectangle"),
+        "cancel": _("Cancel"),
+        "cancelTitle": _("Stop drawing"),
+        "finish": _("Finish"),
+        "finishTitle": _("Finish drawing"),
+        "undo": _("Delete last point"),
+        "undoTitle": _("Delete the last point drawn"),
+        "start": _("Click to place the first corner."),
+        "cont": _("Click to place the next corner."),
+        "end": _("Click the first corner to close the area."),
+        "rectangleStart": _("Click and drag to draw a rectangle."),
+        "release": _("Release the mouse to finish."),
+        "crossing": _("The edges of an area cannot cross."),
+        "save": _("Save"),
+        "saveTitle": _("Keep the changes"),
+        "cancelEditTitle": _("Undo the changes"),
+        "clearAll": _("Clear all"),
+        "clearAllTitle": _("Remove the outline"),
+        "edit": _("Move the corners"),
+        "editDisabled": _("Nothing to change"),
+        "remove": _("Remove the outline"),
+        "removeDisabled": _("Nothing to remove"),
+        "editHint": _("Drag the corners to change the area."),
+        "editSubHint": _("Click Cancel to undo the changes."),
+        "removeHint": _("Click the area to remove it."),
+    }

@@ -1,0 +1,32 @@
+"""The desk's first page: the user's groups, municipalities and police zones at a glance."""
+
+from __future__ import annotations
+
+from apps.accounts.permissions import managed_groups, municipalities_for, police_municipality_ids, visible_groups
+
+from ..figures import attach_fill, municipality_figures, with_counts
+from .common import render, staff_view
+
+
+@staff_view
+def dashboard(request):
+    user = request.user
+    admin_groups = attach_fill(
+        with_counts(managed_groups(user).filter(admin_roles__user=user)).select_related("municipality")
+    )
+    municipalities = [municipality_figures(m) for m in municipalities_for(user)]
+    police_zones = list(user.police_roles.select_related("zone").values_list("zone__name", flat=True))
+    police_groups = (
+        visible_groups(user).filter(municipality_id__in=police_municipality_ids(user)).count() if police_zones else 0
+    )
+    return render(
+        request,
+        "staff/dashboard.html",
+        {
+            "admin_groups": admin_groups,
+            "municipalities": municipalities,
+            "police_zones": police_zones,
+            "police_groups": police_groups,
+            "has_role": bool(admin_groups or municipalities or police_zones),
+        },
+    )

@@ -1,0 +1,268 @@
+"""A group on the desk: its page (with the invite link on explicit request), and the form that
+creates or edits a group together with its area, chosen, drawn on the map or uploaded."""
+
+from __future__ import annotations
+
+from functools import wraps
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.files.uploadhandler import FileUploadHandler, SkipFile
+from django.db import transaction
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
+from django.views.decorators.http import require_http_methods
+
+from apps.accounts.permissions import can_coordinate, group_requests_for, managed_groups, municipalities_for
+from apps.areas.models import Area
+from apps.areas.services import save_area
+from apps.audit.models import AuditEvent
+from apps.audit.services import record
+from apps.groups.models import Group, GroupRequest
+from apps.groups.services import save_group
+
+from .. import forms, maps
+from ..figures import Fill, with_counts
+from .common import (
+    add_errors,
+    coordinated_group,
+    draw_locale,
+    group_area_feature,
+    int_or_none,
+    render,
+    staff_view,
+)
+
+
+@staff_view
+@require_http_methods(["GET", "HEAD", "POST"])
+def group_detail(request, pk):
+    group = get_object_or_404(
+        with_counts(managed_groups(request.user)).select_related("municipality", "area", "area__sub_municipality"),
+        pk=pk,
+    )
+    invite_link = ""
+    # The invite link lets anyone into the WhatsApp group. It is shown only on an explicit
+    # request, by POST so it never lands in a URL or the history, and each showing is recorded.
+    if request.method == "POST" and request.POST.get("action") == "show_invite" and group.invite_link:
+        record(
+            request.user,
+            AuditEvent.Action.GROUP_INVITE_VIEWED,
+            group,
+            group_id=group.pk,
+            municipality_id=group.municipality_id,
+        )
+        invite_link = group.invite_link
+    admins = group.admin_roles.select_related("user").order_by("role", "user__first_name", "user__username")
+    return render(
+        request,
+        "staff/group_detail.html",
+        {
+            "group": group,
+            "fill": Fill(group.member_count, group.capacity),
+            "admins": admins,
+            "invite_link": invite_link,
+            "coordinates": can_coordinate(request.user, group.municipality),
+            "map_data": maps.collection([group_area_feature(group)]),
+        },
+    )
+
+
+# --- the group form --------------------------------------------------------------------------
+
+
+class GeoJSONUploadLimit(FileUploadHandler):
+    """Stops keeping an uploaded file once it passes the limit, so an oversized upload is never
+    held in memory or written to disk; the form then says the file was too large."""
+
+    def __init__(self, request=None, limit: int = 0):
+        super().__init__(request)
+        self.limit = limit
+        self.refused: set[str] = set()
+
+    def receive_data_chunk(self, raw_data, start):
+        if start + len(raw_data) > self.limit:
+            self.refused.add(self.field_name)
+            raise SkipFile
+        return raw_data
+
+    def file_complete(self, file_size):
+        return None  # the next handler builds the file
+
+
+def _install_upload_limit(request) -> GeoJSONUploadLimit:
+    handler = GeoJSONUploadLimit(request, settings.BUURTWACHT_MAX_GEOJSON_UPLOAD)
+    request.upload_handlers.insert(0, handler)
+    request.geojson_upload_limit = handler
+    return handler
+
+
+def _upload_refused(request) -> bool:
+    handler = getattr(request, "geojson_upload_limit", None)
+    return bool(handler and "geojson_file" in handler.refused)
+
+
+def _with_upload_limit(view):
+    """Install the GeoJSON size limit before anything reads the request body.
+
+    CsrfViewMiddleware reads request.POST before the view runs, which would parse the upload
+    with the default handlers; so the middleware skips this view and the CSRF check runs
+    inside, after the limit is in place (the pattern Django's upload-handler docs give).
+    """
+
+    protected = csrf_protect(view)
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        _install_upload_limit(request)
+        return protected(request, *args, **kwargs)
+
+    return csrf_exempt(wrapper)
+
+
+def _area_for(form: forms.GroupForm, municipality, group: Group | None, actor) -> Area:
+    """The area chosen or drawn in the form, saved through the area service."""
+    data = form.cleaned_data
+    sub = data["sub_municipality"]
+    source = data["area_source"]
+    if source == form.AREA_EXISTING:
+        area = data["existing_area"]
+        # An existing area keeps its sub-municipality unless the coordinator changed the field.
+        if "sub_municipality" in form.changed_data and area.sub_municipality_id != (sub.pk if sub else None):
+            area = save_area(
+                municipality=municipality,
+                name=area.name,
+                geometry=area.geometry,
+                sub_municipality=sub,
+                area=area,
+                actor=actor,
+            )
+        return area
+    field = "geojson_file" if source == form.AREA_UPLOAD else "geometry"
+    try:
+        geometry = form.geometry_input()
+        # A new outline for a group replaces its area in place when no other group uses it;
+        # a shared area is left alone and the group gets a new one.
+        reuse = None
+        if group is not None and not group.area.groups.exclude(pk=group.pk).exists():
+            reuse = group.area
+        return save_area(
+            municipality=municipality,
+            name=data["area_name"].strip() or data["name"].strip(),
+            geometry=geometry,
+            sub_municipality=sub,
+            area=reuse,
+            actor=actor,
+        )
+    except ValidationError as exc:
+        if hasattr(exc, "error_dict"):
+            raise
+        raise ValidationError({field: exc.error_list}) from exc
+
+
+def _group_form(request, municipality, group: Group | None = None, group_request: GroupRequest | None = None):
+    initial = _group_initial(municipality, group, group_request)
+    if request.method == "POST":
+        # Reading request.FILES runs the upload through GeoJSONUploadLimit first.
+        files = request.FILES
+        form = forms.GroupForm(
+            request.POST, files, municipality=municipality, initial=initial, upload_refused=_upload_refused(request)
+        )
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                # Area and group are saved together or not at all.
+                with transaction.atomic():
+                    area = _area_for(form, municipality, group, request.user)
+                    saved = save_group(
+                        actor=request.user,
+                        municipality=municipality,
+                        area=area,
+                        name=data["name"],
+                        status=data["status"],
+                        capacity=data["capacity"],
+                        invite_link=data["invite_link"],
+                        public_description=data["public_description"],
+                        group=group,
+                    )
+            except ValidationError as exc:
+                add_errors(form, exc)
+                if group is not None:
+                    group.refresh_from_db()  # save_group may have changed the instance before it failed
+            else:
+                messages.success(request, _("The group was saved."))
+                if group_request is not None:
+                    url = reverse("staff:group_request_detail", args=[group_request.pk])
+                    return redirect(f"{url}?group={saved.pk}")
+                return redirect("staff:group_detail", pk=saved.pk)
+        messages.error(request, _("The group was not saved. Correct the fields marked below."))
+    else:
+        form = forms.GroupForm(municipality=municipality, initial=initial)
+    features = [
+        maps.area_feature(a.geometry, a.name, "current" if group and a.pk == group.area_id else "other-area")
+        for a in Area.objects.filter(municipality=municipality).order_by("name")
+    ]
+    if group_request is not None and group_request.lat is not None:
+        features.append(
+            maps.point_feature(group_request.lon, group_request.lat, _("Address of the request"), "request")
+        )
+    return render(
+        request,
+        "staff/group_form.html",
+        {
+            "form": form,
+            "municipality": municipality,
+            "group": group,
+            "group_request": group_request,
+            "map_data": maps.collection(features),
+            "draw_locale": draw_locale(),
+        },
+    )
+
+
+def _group_initial(municipality, group: Group | None, group_request: GroupRequest | None) -> dict:
+    if group is not None:
+        return {
+            "name": group.name,
+            "status": group.status,
+            "capacity": group.capacity,
+            "invite_link": group.invite_link,
+            "public_description": group.public_description,
+            "area_source": forms.GroupForm.AREA_EXISTING,
+            "existing_area": group.area_id,
+            "area_name": group.area.name,
+            "sub_municipality": group.area.sub_municipality_id,
+        }
+    has_free_area = Area.objects.filter(municipality=municipality, groups__isnull=True).exists()
+    initial = {
+        "status": Group.Status.FORMING,
+        "capacity": settings.BUURTWACHT_DEFAULT_GROUP_CAPACITY,
+        "area_source": forms.GroupForm.AREA_EXISTING if has_free_area else forms.GroupForm.AREA_DRAW,
+    }
+    if group_request is not None and group_request.street:
+        initial["name"] = f"{municipality.name} {group_request.street}"
+    return initial
+
+
+def _request_for_new_group(request, municipality) -> GroupRequest | None:
+    request_id = int_or_none(request.GET.get("request"))
+    if request_id is None:
+        return None
+    return get_object_or_404(group_requests_for(request.user).filter(municipality=municipality), pk=request_id)
+
+
+@staff_view
+@_with_upload_limit
+def group_create(request, pk):
+    municipality = get_object_or_404(municipalities_for(request.user), pk=pk)
+    return _group_form(request, municipality, group_request=_request_for_new_group(request, municipality))
+
+
+@staff_view
+@_with_upload_limit
+def group_edit(request, pk):
+    group = coordinated_group(request, pk)
+    return _group_form(request, group.municipality, group=group)

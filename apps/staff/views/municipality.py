@@ -1,0 +1,210 @@
+"""The municipal coordinator's pages: the municipality with its groups, areas and street signs,
+a group's admins (appoint, remove, invite), the house rules, and residents' requests for a group."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.db.models import Case, IntegerField, Value, When
+from django.shortcuts import get_object_or_404, redirect
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from apps.accounts.permissions import group_requests_for, managed_groups, municipalities_for
+from apps.areas.models import Area
+from apps.audit.models import AuditEvent
+from apps.audit.services import record
+from apps.groups.invitations import invite_admin
+from apps.groups.models import Group, GroupRequest
+from apps.groups.services import appoint_admin, decide_group_request, remove_admin
+from apps.municipalities.services import publish_house_rules
+from apps.signs.models import StreetSign
+
+from .. import forms, maps
+from ..figures import attach_fill, coverage, municipality_figures, with_counts
+from .common import (
+    add_errors,
+    coordinated_group,
+    error_text,
+    group_area_feature,
+    int_or_none,
+    paginate,
+    query_without_page,
+    render,
+    staff_view,
+)
+
+
+@staff_view
+def municipality_detail(request, pk):
+    municipality = get_object_or_404(municipalities_for(request.user), pk=pk)
+    groups = attach_fill(
+        with_counts(managed_groups(request.user).filter(municipality=municipality))
+        .select_related("area", "area__sub_municipality")
+        .order_by("name")
+    )
+    signs = StreetSign.objects.filter(municipality=municipality).select_related("group").order_by("road")
+    free_areas = Area.objects.filter(municipality=municipality, groups__isnull=True).order_by("name")
+    features = [
+        group_area_feature(g, "group" if g.status == Group.Status.ACTIVE else f"group-{g.status}") for g in groups
+    ]
+    features += [maps.area_feature(a.geometry, a.name, "free-area") for a in free_areas]
+    features += [maps.point_feature(s.lon, s.lat, _("Street sign: %(road)s") % {"road": s.road}, "sign") for s in signs]
+    return render(
+        request,
+        "staff/municipality_detail.html",
+        {
+            "municipality": municipality,
+            "figures": municipality_figures(municipality),
+            "groups": groups,
+            "sub_municipalities": coverage(municipality),
+            "signs": signs,
+            "free_areas": free_areas,
+            "map_data": maps.collection(features),
+        },
+    )
+
+
+@staff_view
+@require_http_methods(["GET", "HEAD", "POST"])
+def group_admins(request, pk):
+    group = coordinated_group(request, pk)
+    form = forms.AppointAdminForm()
+    invite_form = forms.InviteAdminForm(country=group.municipality.country)
+    if request.method == "POST":
+        action = request.POST.get("action")
+        if action == "remove":
+            role = get_object_or_404(
+                group.admin_roles.select_related("user"), user_id=int_or_none(request.POST.get("user"))
+            )
+            remove_admin(actor=request.user, group=group, user=role.user)
+            messages.success(
+                request, _("%(name)s is no longer an admin of this group.") % {"name": role.user.display_name}
+            )
+            return redirect("staff:group_admins", pk=group.pk)
+        if action == "appoint":
+            form = forms.AppointAdminForm(request.POST)
+            if form.is_valid():
+                user = form.cleaned_data["user"]
+                appoint_admin(actor=request.user, group=group, user=user, role=form.cleaned_data["role"])
+                messages.success(request, _("%(name)s is now an admin of this group.") % {"name": user.display_name})
+                return redirect("staff:group_admins", pk=group.pk)
+        if action == "invite":
+            invite_form = forms.InviteAdminForm(request.POST, country=group.municipality.country)
+            if invite_form.is_valid():
+                data = invite_form.cleaned_data
+                try:
+                    admin = invite_admin(
+                        actor=request.user,
+                        group=group,
+                        full_name=data["full_name"],
+                        email=data["email"],
+                        phone=data["phone"],
+                        role=data["role"],
+                    )
+                except ValidationError as exc:
+                    add_errors(invite_form, exc)
+                else:
+                    messages.success(
+                        request,
+                        _(
+                            "An account was made for %(name)s (user name %(username)s), who is now an admin of this "
+                            "group. They received an e-mail with a link to choose a password."
+                        )
+                        % {"name": admin.user.display_name, "username": admin.user.get_username()},
+                    )
+                    return redirect("staff:group_admins", pk=group.pk)
+            messages.error(request, _("Nobody was invited. Correct the fields marked below."))
+    admins = group.admin_roles.select_related("user").order_by("role", "user__first_name", "user__username")
+    return render(
+        request,
+        "staff/group_admins.html",
+        {"group": group, "admins": admins, "form": form, "invite_form": invite_form},
+    )
+
+
+@staff_view
+@require_http_methods(["GET", "HEAD", "POST"])
+def house_rules_publish(request, pk):
+    municipality = get_object_or_404(municipalities_for(request.user), pk=pk)
+    current = municipality.current_house_rules
+    initial = {"title": current.title, "text": current.text} if current else {}
+    form = forms.HouseRulesForm(request.POST or None, current=current, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        rules = publish_house_rules(
+            municipality, title=form.cleaned_data["title"], text=form.cleaned_data["text"], actor=request.user
+        )
+        messages.success(
+            request, _("Version %(version)d of the house rules is published.") % {"version": rules.version}
+        )
+        return redirect("staff:house_rules_publish", pk=municipality.pk)
+    versions = municipality.house_rules.select_related("published_by").order_by("-version")[:20]
+    return render(
+        request,
+        "staff/house_rules.html",
+        {"municipality": municipality, "current": current, "form": form, "versions": versions},
+    )
+
+
+@staff_view
+def group_request_list(request):
+    form = forms.group_request_filter_form(request.GET or None)
+    requests = group_requests_for(request.user).select_related("municipality", "group")
+    if form.is_valid() and form.cleaned_data["status"]:
+        requests = requests.filter(status=form.cleaned_data["status"])
+    requests = requests.annotate(
+        rank=Case(When(status=GroupRequest.Status.OPEN, then=Value(0)), default=Value(1), output_field=IntegerField())
+    ).order_by("rank", "-created_at", "-pk")
+    page = paginate(request, requests)
+    return render(
+        request, "staff/group_request_list.html", {"form": form, "page": page, "query": query_without_page(request)}
+    )
+
+
+@staff_view
+@require_http_methods(["GET", "HEAD", "POST"])
+def group_request_detail(request, pk):
+    group_request = get_object_or_404(
+        group_requests_for(request.user).select_related("municipality", "group", "decided_by"), pk=pk
+    )
+    groups = managed_groups(request.user).filter(municipality=group_request.municipality).order_by("name")
+    is_open = group_request.status == GroupRequest.Status.OPEN
+    if request.method != "POST":
+        record(request.user, AuditEvent.Action.GROUP_REQUEST_VIEWED, group_request)
+    if request.method == "POST" and is_open:
+        form = forms.GroupRequestDecisionForm(request.POST, groups=groups)
+        if form.is_valid():
+            approve = form.cleaned_data["decision"] == form.APPROVE
+            try:
+                decide_group_request(
+                    actor=request.user,
+                    request=group_request,
+                    approve=approve,
+                    note=form.cleaned_data["note"],
+                    group=form.cleaned_data["group"],
+                )
+            except ValidationError as exc:
+                messages.error(request, error_text(exc))
+            else:
+                messages.success(request, _("The request was answered; the resident receives an e-mail."))
+            return redirect("staff:group_request_detail", pk=group_request.pk)
+    else:
+        initial = {}
+        chosen = int_or_none(request.GET.get("group"))
+        if chosen is not None and groups.filter(pk=chosen).exists():
+            initial = {"group": chosen, "decision": forms.GroupRequestDecisionForm.APPROVE}
+        form = forms.GroupRequestDecisionForm(groups=groups, initial=initial)
+    features = [group_area_feature(g) for g in groups.select_related("area")]
+    if group_request.lat is not None and group_request.lon is not None:
+        features.append(
+            maps.point_feature(group_request.lon, group_request.lat, _("Address of the request"), "request")
+        )
+    return render(
+        request,
+        "staff/group_request_detail.html",
+        {
+            "group_request": group_request,
+            "form": form if is_open else None,
+            "map_data": maps.collection(features),
+        },
+    )

@@ -1,0 +1,38 @@
+"""The police officer's overview: the groups of the zone and how to reach their admins."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from django.db.models import Prefetch
+
+from apps.accounts.permissions import visible_groups
+from apps.groups.models import Group, GroupAdmin
+
+from .. import maps
+from ..figures import with_member_count
+from .common import render, staff_view
+
+
+@staff_view
+def police_overview(request):
+    """The groups of the officer's zone and how to reach their admins; no member or applicant data."""
+    admin_roles = GroupAdmin.objects.select_related("user").order_by("role", "user__first_name", "user__username")
+    groups = list(
+        with_member_count(visible_groups(request.user))
+        .select_related("municipality", "area")
+        .prefetch_related(Prefetch("admin_roles", queryset=admin_roles))
+        .order_by("municipality__name", "name")
+    )
+    by_municipality = defaultdict(list)
+    for group in groups:
+        by_municipality[group.municipality].append(group)
+    features = [
+        maps.area_feature(g.area.geometry, g.name, "group" if g.status == Group.Status.ACTIVE else f"group-{g.status}")
+        for g in groups
+    ]
+    return render(
+        request,
+        "staff/police_overview.html",
+        {"municipalities": dict(by_municipality), "groups": groups, "map_data": maps.collection(features)},
+    )

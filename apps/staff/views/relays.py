@@ -1,0 +1,84 @@
+"""Relaying an incident from the desk: the preview (who, on a map) before sending, sending, and
+the sender's view of who got it and who acknowledged."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from apps.incidents.permissions import incidents_for
+from apps.relays import services
+from apps.relays.permissions import relays_for
+
+from .. import maps
+from .common import error_text, render, staff_view
+
+
+def _scope_args(data) -> tuple[str, int | None]:
+    scope = data.get("scope") or ""
+    radius = data.get("radius_m")
+    try:
+        radius_m = int(radius) if radius not in (None, "") else None
+    except ValueError:
+        radius_m = -1  # refused with a clear message by the service
+    return scope, radius_m
+
+
+def _incident(request, pk):
+    return get_object_or_404(incidents_for(request.user).select_related("municipality", "area", "group"), pk=pk)
+
+
+@staff_view
+def relay_preview(request, pk: int):
+    incident = _incident(request, pk)
+    scope, radius_m = _scope_args(request.GET)
+    try:
+        plan = services.preview(incident, scope=scope, radius_m=radius_m, sender=request.user)
+    except ValidationError as exc:
+        messages.error(request, error_text(exc))
+        return redirect("incidents:detail", pk=incident.pk)
+    features = [maps.area_feature(g.area.geometry, f"{g.name} ({g.municipality.name})", "group") for g in plan.groups]
+    if incident.has_point:
+        features.append(maps.point_feature(incident.lon, incident.lat, _("Where it happened"), "applicant"))
+    return render(
+        request,
+        "relays/relay_preview.html",
+        {"incident": incident, "plan": plan, "map_data": maps.collection(features)},
+    )
+
+
+@require_POST
+@staff_view
+def relay_send(request, pk: int):
+    incident = _incident(request, pk)
+    scope, radius_m = _scope_args(request.POST)
+    try:
+        relay = services.send(
+            actor=request.user, incident=incident, scope=scope, radius_m=radius_m, note=request.POST.get("note", "")
+        )
+    except ValidationError as exc:
+        messages.error(request, error_text(exc))
+        return redirect("incidents:detail", pk=incident.pk)
+    except PermissionDenied:
+        raise Http404 from None
+    messages.success(request, _("The incident was relayed."))
+    return redirect("relays:detail", pk=relay.pk)
+
+
+@staff_view
+def relay_detail(request, pk: int):
+    relay = get_object_or_404(relays_for(request.user).select_related("incident", "created_by"), pk=pk)
+    rows = services.status_rows(relay)
+    return render(
+        request,
+        "relays/relay_detail.html",
+        {
+            "relay": relay,
+            "rows": rows,
+            "acknowledged": sum(1 for r in rows if r["acknowledged_at"]),
+        },
+    )
