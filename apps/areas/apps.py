@@ -17,6 +17,15 @@ class AreasConfig(AppConfig):
         post_delete.connect(_changed, sender=Area, dispatch_uid="areas_index_bump_delete")
         register_runner(ImportJob.Kind.AREAS, run_area_import)
 
+        from apps.messaging.hooks import BackgroundJob, register_background
+
+        from .jobs import requeue_interrupted, run_due_jobs
+
+        # One queued import per round of the worker's second thread, before the coverage count.
+        register_background(
+            BackgroundJob("imports", lambda: run_due_jobs(limit=1), slow=True, order=10, at_start=requeue_interrupted)
+        )
+
 
 def _changed(sender, **kwargs) -> None:
     from . import index  # uses the models, which this module is imported before

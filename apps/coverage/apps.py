@@ -19,3 +19,9 @@ class CoverageConfig(AppConfig):
         post_save.connect(register_changed, sender=Address, dispatch_uid="coverage-register-save")
         post_delete.connect(register_changed, sender=Address, dispatch_uid="coverage-register-delete")
         register_imported.connect(register_changed, dispatch_uid="coverage-register-import")
+
+        from apps.messaging.hooks import BackgroundJob, register_background
+
+        from .aggregates import refresh_in_worker
+
+        register_background(BackgroundJob("coverage-count", refresh_in_worker, slow=True, order=20))

@@ -99,7 +99,7 @@ def test_large_figures_are_grouped_as_the_language_writes_them(
     world, client, monkeypatch, language, sentence, addresses
 ):
     from apps.coverage.services import Coverage, GroupLoad, SubCoverage
-    from apps.staff import views_geo
+    from apps.staff.views import areas as views_geo
 
     big = Coverage(
         municipality=world.testdorp,

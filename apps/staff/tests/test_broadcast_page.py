@@ -65,7 +65,7 @@ def drawn(min_lon, min_lat, max_lon, max_lat) -> str:
 def test_the_page_has_a_map_to_draw_on(client, world: World):
     client.force_login(world.coordinator)
     page = client.get(reverse("relays:broadcast")).content.decode()
-    assert "data-area-editor" in page and 'id="draw-locale"' in page and "leaflet.draw.js" in page
+    assert "data-area-editor" in page and "/jsi18n/" in page and "leaflet-geoman.min.js" in page
     assert 'name="geometry"' in page and "Testdorp Noord" in page  # the groups in reach, as context
     assert "Grensstad Centrum" not in page
 

@@ -241,7 +241,7 @@ def test_edit_form_shows_the_current_values_and_the_map(coordinator, world):
     response = coordinator.get(reverse("staff:group_edit", args=[world.group_a.pk]))
     page = response.content.decode()
     assert 'value="Testdorp Noord"' in page and "https://chat.whatsapp.com/INVITEnoord" in page
-    assert "vendor/leaflet/draw/leaflet.draw.js" in page and "js/area-editor.js" in page
-    assert "data-area-editor" in page and 'id="draw-locale"' in page
+    assert "vendor/leaflet-geoman/leaflet-geoman.min.js" in page and "js/area-editor.js" in page
+    assert "data-area-editor" in page and "/jsi18n/" in page
     kinds = {f["properties"]["label"]: f["properties"]["kind"] for f in response.context["map_data"]["features"]}
     assert kinds == {"Noord": "current", "Zuid": "other-area"}
