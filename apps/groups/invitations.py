@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
 from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -136,43 +137,45 @@ def invite_admin(*, actor, group, full_name: str, email: str, phone: str, role: 
         raise ValidationError({"role": _("Choose a role.")}, code="invalid_choice")
     user = invite_user(actor, municipality, full_name, email, phone)
     admin = appoint_admin(actor=actor, group=group, user=user, role=role)
-    days = link_valid_days()
-    inviter = actor.display_name if is_person(actor) else _("The municipality")
-    queue_email(
-        to=user.email,
-        subject=_("You are now an admin of %(group)s on Buurtwacht") % {"group": group.name},
-        body=(
-            _(
-                "Dear %(name)s,\n\n"
-                "%(inviter)s of the municipality of %(municipality)s has made you %(role)s of the "
-                "neighbourhood-watch group %(group)s on Buurtwacht.\n\n"
-                "Your user name is: %(username)s\n\n"
+    # The new admin has no language of their own yet: they get the municipality's.
+    with translation.override(municipality.language):
+        days = link_valid_days()
+        inviter = actor.display_name if is_person(actor) else _("The municipality")
+        queue_email(
+            to=user.email,
+            subject=_("You are now an admin of %(group)s on Buurtwacht") % {"group": group.name},
+            body=(
+                _(
+                    "Dear %(name)s,\n\n"
+                    "%(inviter)s of the municipality of %(municipality)s has made you %(role)s of the "
+                    "neighbourhood-watch group %(group)s on Buurtwacht.\n\n"
+                    "Your user name is: %(username)s\n\n"
+                )
+                + ngettext(
+                    "Choose your password with this link (valid for %(days)d day, and only once):",
+                    "Choose your password with this link (valid for %(days)d days, and only once):",
+                    days,
+                )
+                + "\n%(url)s\n\n"
+                + _(
+                    "Afterwards you log in at %(login)s\n\n"
+                    "Were you not expecting this? Then ignore this e-mail and let the municipality know."
+                )
             )
-            + ngettext(
-                "Choose your password with this link (valid for %(days)d day, and only once):",
-                "Choose your password with this link (valid for %(days)d days, and only once):",
-                days,
-            )
-            + "\n%(url)s\n\n"
-            + _(
-                "Afterwards you log in at %(login)s\n\n"
-                "Were you not expecting this? Then ignore this e-mail and let the municipality know."
-            )
+            % {
+                "name": user.display_name,
+                "inviter": inviter,
+                "municipality": municipality.name,
+                "role": admin.get_role_display(),
+                "group": group.name,
+                "username": user.get_username(),
+                "days": days,
+                "url": set_password_url(user),
+                "login": settings.BUURTWACHT_SITE_URL + reverse("accounts:login"),
+            },
+            topic="account.invited",
+            dedupe_key=f"account:{user.pk}:invited:group:{group.pk}",
+            group_id=group.pk,
+            municipality_id=municipality.pk,
         )
-        % {
-            "name": user.display_name,
-            "inviter": inviter,
-            "municipality": municipality.name,
-            "role": admin.get_role_display(),
-            "group": group.name,
-            "username": user.get_username(),
-            "days": days,
-            "url": set_password_url(user),
-            "login": settings.BUURTWACHT_SITE_URL + reverse("accounts:login"),
-        },
-        topic="account.invited",
-        dedupe_key=f"account:{user.pk}:invited:group:{group.pk}",
-        group_id=group.pk,
-        municipality_id=municipality.pk,
-    )
     return admin

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import translation
 
 from apps.accounts.models import User
 from apps.accounts.services import username_from_email
@@ -119,19 +120,27 @@ def test_superuser_and_the_system_may_invite(world):
     assert invite_user(SYSTEM, world.testdorp, "Systeem Uitnodiging", "sys@example.be", "0470 12 34 56").pk
 
 
-def test_invite_admin_appoints_and_queues_one_email(world):
-    admin = invite_admin(
-        actor=world.coordinator,
-        group=world.group_b,
-        full_name="Rik De Smet",
-        email="rik@example.be",
-        phone="0470 12 34 56",
-        role=GroupAdmin.Role.ADMIN,
-    )
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [("nl", "(3 dagen geldig, en maar één keer"), ("fr", "(valable 3 jours, et une seule fois)")],
+)
+def test_invite_admin_appoints_and_queues_one_email_in_the_municipality_language(world, language, expected):
+    """The new admin has no language yet: the mail is in the municipality's, whatever the desk's page was in."""
+    world.testdorp.language = language
+    world.testdorp.save(update_fields=["language"])
+    with translation.override("en"):
+        admin = invite_admin(
+            actor=world.coordinator,
+            group=world.group_b,
+            full_name="Rik De Smet",
+            email="rik@example.be",
+            phone="0470 12 34 56",
+            role=GroupAdmin.Role.ADMIN,
+        )
     assert (admin.group, admin.role, admin.user.email) == (world.group_b, GroupAdmin.Role.ADMIN, "rik@example.be")
     mail = OutgoingMessage.objects.get()
     assert mail.topic == "account.invited" and mail.recipient == "rik@example.be"
-    assert "/account/wachtwoord/" in mail.body and "valid for 3 days" in mail.body
+    assert "/account/wachtwoord/" in mail.body and expected in mail.body, mail.body
     actions = list(AuditEvent.objects.order_by("pk").values_list("action", flat=True))
     assert actions[-2:] == [AuditEvent.Action.USER_INVITED, AuditEvent.Action.GROUP_ADMIN_APPOINTED]
 
