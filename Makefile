@@ -26,10 +26,11 @@ run: $(VENV)/.installed
 test: $(VENV)/.installed
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-## lint: ruff, migrations in step with the models, translations extracted and compiled
+## lint: ruff, the layers' import contract, migrations in step with the models, translations extracted and compiled
 lint: $(VENV)/.installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 	$(BIN)/python manage.py makemigrations --check --dry-run
 	$(MAKE) check-messages
 
@@ -40,7 +41,7 @@ fix: $(VENV)/.installed
 ## messages: extract translatable strings into locale/*/LC_MESSAGES/django.po and compile them (needs GNU gettext)
 messages: $(VENV)/.installed
 	$(BIN)/python manage.py makemessages -l nl -l fr -l en --no-location --no-obsolete -i ".venv/*" -i "bench/*"
-	$(BIN)/python manage.py makemessages -d djangojs -l nl -l fr -l en --no-location --no-obsolete -i ".venv/*" -i "staticfiles/*"
+	$(BIN)/python manage.py makemessages -d djangojs -l nl -l fr -l en --no-location --no-obsolete -i ".venv/*" -i "staticfiles/*" -i "static/vendor/*"
 	$(BIN)/python manage.py compilemessages --ignore ".venv/*"
 
 check-messages: $(VENV)/.installed

@@ -237,7 +237,7 @@ def relay_phase(port, coordinator, key, municipality, centre, runs: int) -> dict
                 "category": "suspicious_vehicle",
                 "occurred_at": timezone.now() - dt.timedelta(minutes=5),
                 "police_called": True,
-                "municipality_id": municipality.pk,
+                "municipality": municipality.pk,
                 "lat": centre[1],
                 "lon": centre[0],
                 "text": f"Bestelwagen {i} rijdt traag rond.",

@@ -88,6 +88,7 @@ INSTALLED_APPS = [
     "apps.demo",
     "apps.coverage",
     "apps.geocoding",
+    "apps.web",
 ]
 
 MIDDLEWARE = [
@@ -116,7 +117,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "apps.core.context_processors.site",
+                "apps.web.context_processors.site",
             ],
         },
     },
@@ -192,7 +193,7 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 # Behind a reverse proxy every request comes from the proxy's address; name the header the
 # proxy sets (e.g. HTTP_X_REAL_IP) so rate limits count per resident, not per proxy.
 RATELIMIT_IP_META_KEY = env_meta_key("BUURTWACHT_CLIENT_IP_HEADER") or None
-CSRF_FAILURE_VIEW = "apps.core.views.csrf_failure"
+CSRF_FAILURE_VIEW = "apps.web.views.csrf_failure"
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = PRODUCTION
@@ -239,6 +240,7 @@ CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 BUURTWACHT_CONFIRMATION_MAX_AGE = env_int("BUURTWACHT_CONFIRMATION_MAX_AGE", 48 * 3600, minimum=60)
 BUURTWACHT_APPLICATION_EXPIRY_DAYS = env_int("BUURTWACHT_APPLICATION_EXPIRY_DAYS", 30, minimum=1)
 BUURTWACHT_APPLICATION_RATE = env_rate("BUURTWACHT_APPLICATION_RATE", "10/h")
+BUURTWACHT_PASSWORD_RESET_RATE = env_rate("BUURTWACHT_PASSWORD_RESET_RATE", "10/h")
 BUURTWACHT_MINIMUM_AGE = 18
 # Areas within this distance of each other are neighbours (alerts are passed on between them).
 BUURTWACHT_NEIGHBOUR_DISTANCE_M = env_int("BUURTWACHT_NEIGHBOUR_DISTANCE_M", 500, minimum=0)

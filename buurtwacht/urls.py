@@ -4,20 +4,20 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.i18n import JavaScriptCatalog
 
-from apps.api import lookup as api_lookup
-from apps.core import views as core_views
+from apps.api import fast_lookup
+from apps.web import views as web_views
 
 urlpatterns = [
     # The public lookup first, the most frequent request: URL resolution tries the patterns in
     # order, and this plain view answers it without ninja (docs/adr/0009-lookup-as-a-plain-view.md).
-    path("api/v1/lookup", api_lookup.view, name="api_lookup"),
+    path("api/v1/lookup", fast_lookup.view, name="api_lookup"),
     path("api/v1/", include("apps.api.urls")),
     path("", include("apps.public.urls")),
     path("beheer/", include("apps.staff.urls")),
     path("account/", include("apps.accounts.urls")),
-    path("healthz", core_views.healthz, name="healthz"),
-    path("dev/mailbox/", core_views.mailbox, name="mailbox"),
-    path("dev/mailbox/<int:pk>/", core_views.mailbox_message, name="mailbox_message"),
+    path("healthz", web_views.healthz, name="healthz"),
+    path("dev/mailbox/", web_views.mailbox, name="mailbox"),
+    path("dev/mailbox/<int:pk>/", web_views.mailbox_message, name="mailbox_message"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("django-admin/", admin.site.urls),

@@ -2,9 +2,10 @@
 
 ``World`` builds two municipalities (BE ``Testdorp`` and NL ``Grensstad``) with one group each
 in Testdorp (``group_a`` north, ``group_b`` south, sharing a border at latitude 50.75), one
-in Grensstad, addresses inside each area, and the users: admin of A, admin of B, the
-coordinator of Testdorp, the coordinator of Grensstad, a police officer of Testdorp's zone
-and a superuser.
+in Grensstad, addresses inside each area, and the users: admin of A, a co-admin of A, admin
+of B, the coordinator of Testdorp, the coordinator of Grensstad, a Belgian police officer of
+Testdorp's zone, a Dutch police officer of Grensstad's unit, a user with no role at all and a
+superuser. Groups and their admins are made through the services, as the desk makes them.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.utils import timezone
 
 from apps.accounts.models import User
@@ -19,6 +21,7 @@ from apps.addresses.models import Address
 from apps.areas.services import save_area
 from apps.core.actors import SYSTEM
 from apps.groups.models import Group, GroupAdmin
+from apps.groups.services import appoint_admin, save_group
 from apps.members.models import Member
 from apps.municipalities.models import Coordinator, Municipality, PoliceOfficer, PoliceZone
 from apps.municipalities.services import publish_house_rules
@@ -55,6 +58,10 @@ class World:
     police: User
     superuser: User
     zone: PoliceZone
+    co_admin_a: User
+    nobody: User
+    police_nl: User
+    zone_nl: PoliceZone
 
     # An address in each area, and one covered by no group.
     ADDRESS_A = {"postcode": "3870", "house_number": "1", "street": "Noordstraat", "town": "Testdorp"}
@@ -74,28 +81,31 @@ def build_world() -> World:
     area_a = save_area(actor=SYSTEM, municipality=testdorp, name="Noord", geometry=box(5.30, 50.75, 5.32, 50.76))
     area_b = save_area(actor=SYSTEM, municipality=testdorp, name="Zuid", geometry=box(5.30, 50.74, 5.32, 50.75))
     area_nl = save_area(actor=SYSTEM, municipality=grensstad, name="Centrum", geometry=box(5.68, 50.84, 5.70, 50.86))
-    group_a = Group.objects.create(
+    group_a = save_group(
+        actor=SYSTEM,
         municipality=testdorp,
         area=area_a,
         name="Testdorp Noord",
-        slug="testdorp-noord",
         status=Group.Status.ACTIVE,
+        capacity=settings.BUURTWACHT_DEFAULT_GROUP_CAPACITY,
         invite_link="https://chat.whatsapp.com/INVITEnoord",
     )
-    group_b = Group.objects.create(
+    group_b = save_group(
+        actor=SYSTEM,
         municipality=testdorp,
         area=area_b,
         name="Testdorp Zuid",
-        slug="testdorp-zuid",
         status=Group.Status.ACTIVE,
+        capacity=settings.BUURTWACHT_DEFAULT_GROUP_CAPACITY,
         invite_link="https://chat.whatsapp.com/INVITEzuid",
     )
-    group_nl = Group.objects.create(
+    group_nl = save_group(
+        actor=SYSTEM,
         municipality=grensstad,
         area=area_nl,
         name="Grensstad Centrum",
-        slug="grensstad-centrum",
         status=Group.Status.ACTIVE,
+        capacity=settings.BUURTWACHT_DEFAULT_GROUP_CAPACITY,
     )
     Address.objects.bulk_create(
         [
@@ -164,8 +174,11 @@ def build_world() -> World:
     )
     admin_a = make_user("admin_a", phone="+32470000001")
     admin_b = make_user("admin_b", phone="+32470000002")
-    GroupAdmin.objects.create(group=group_a, user=admin_a)
-    GroupAdmin.objects.create(group=group_b, user=admin_b)
+    co_admin_a = make_user("co_admin_a", phone="+32470000003")
+    appoint_admin(actor=SYSTEM, group=group_a, user=admin_a)
+    appoint_admin(actor=SYSTEM, group=group_a, user=co_admin_a, role=GroupAdmin.Role.CO_ADMIN)
+    appoint_admin(actor=SYSTEM, group=group_b, user=admin_b)
+    nobody = make_user("nobody")
     coordinator = make_user("coordinator")
     Coordinator.objects.create(user=coordinator, municipality=testdorp)
     coordinator_nl = make_user("coordinator_nl")
@@ -174,6 +187,10 @@ def build_world() -> World:
     zone.municipalities.add(testdorp)
     police = make_user("police")
     PoliceOfficer.objects.create(user=police, zone=zone)
+    zone_nl = PoliceZone.objects.create(name="Basisteam Grensstad", country="NL")
+    zone_nl.municipalities.add(grensstad)
+    police_nl = make_user("police_nl")
+    PoliceOfficer.objects.create(user=police_nl, zone=zone_nl)
     return World(
         testdorp=testdorp,
         grensstad=grensstad,
@@ -187,6 +204,10 @@ def build_world() -> World:
         police=police,
         superuser=superuser,
         zone=zone,
+        co_admin_a=co_admin_a,
+        nobody=nobody,
+        police_nl=police_nl,
+        zone_nl=zone_nl,
     )
 
 

@@ -13,12 +13,10 @@ from django_ratelimit.decorators import ratelimit
 from .forms import ChoosePasswordForm, QueuedPasswordResetForm
 from .services import link_valid_days
 
-DEFAULT_RESET_RATE = "10/h"
-
 
 def _reset_rate(group, request) -> str:
-    # Read at request time so a deployment (or a test) can change it without a restart.
-    return getattr(settings, "BUURTWACHT_PASSWORD_RESET_RATE", DEFAULT_RESET_RATE)
+    # Read at request time, so that a test can change it.
+    return settings.BUURTWACHT_PASSWORD_RESET_RATE
 
 
 @method_decorator(

@@ -19,6 +19,7 @@ from ninja import Query, Router
 from ninja.throttling import BaseThrottle
 
 from apps.applications import services
+from apps.applications.checks import checks
 from apps.applications.forms import ApplicationForm
 from apps.applications.models import Application
 from apps.applications.permissions import applications_for
@@ -158,7 +159,7 @@ def get_application(request: HttpRequest, application_id: int) -> dict:
         municipality_id=application.group.municipality_id,
         via="api",
     )
-    return {**ApplicationOut.model_validate(application).model_dump(), "checks": services.checks(application)}
+    return {**ApplicationOut.model_validate(application).model_dump(), "checks": checks(application)}
 
 
 @router.post(

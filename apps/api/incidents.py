@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Field, File, Router, Schema
@@ -128,6 +129,9 @@ def incident_out(incident: Incident) -> dict:
     }
 
 
+API_FIELD_NAMES = {"group": "group_id", "municipality": "municipality_id"}
+
+
 @router.post(
     "/incidents",
     response={201: IncidentOut, 400: ErrorOut, 401: DetailOut},
@@ -143,7 +147,14 @@ def create_incident(request: HttpRequest, payload: IncidentIn) -> tuple[int, dic
     for key, value in (payload.vehicle.model_dump() if payload.vehicle else {}).items():
         data[f"vehicle_{key}"] = value
     data["category"] = payload.category.value
-    incident = services.create_incident(actor=request.auth, data=data)
+    data["group"], data["municipality"] = data.pop("group_id"), data.pop("municipality_id")
+    try:
+        incident = services.create_incident(actor=request.auth, data=data)
+    except ValidationError as exc:
+        # The form names the fields as the page shows them; the API as its schema does.
+        raise ValidationError(
+            {API_FIELD_NAMES.get(field, field): errors for field, errors in exc.error_dict.items()}
+        ) from None
     return 201, incident_out(incident)
 
 

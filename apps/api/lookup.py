@@ -20,7 +20,7 @@ import re
 import pydantic
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Router
 from ninja.errors import ValidationError as SchemaValidationError
@@ -207,22 +207,3 @@ def answer(request: HttpRequest) -> HttpResponse:
 def lookup(request: HttpRequest) -> HttpResponse:
     """What the OpenAPI document describes; ``view`` answers this URL before ninja's patterns."""
     return answer(request)
-
-
-def view(request: HttpRequest) -> HttpResponse:
-    """``GET /api/v1/lookup`` without ninja's per-request work, answering as the operation would."""
-    # As ninja: only GET (HEAD too is refused), and no CSRF check (see ``csrf_exempt`` below).
-    if request.method != "GET":
-        return HttpResponseNotAllowed(["GET"])
-    try:
-        return answer(request)
-    except Exception as exc:
-        from .api import api  # which imports this module
-
-        # The API's handlers: translated 400s for refused input; anything else is raised again.
-        return api.on_exception(request, exc)
-
-
-# What ninja marks every view of the API with (``django.views.decorators.csrf.csrf_exempt``
-# would wrap the view in one more call).
-view.csrf_exempt = True  # type: ignore[attr-defined]

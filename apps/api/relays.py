@@ -12,6 +12,7 @@ from ninja import Field, Router, Schema
 
 from apps.incidents.permissions import incidents_for
 from apps.relays import services
+from apps.relays.forms import RelayForm
 from apps.relays.models import Relay
 from apps.relays.permissions import relays_for
 
@@ -25,7 +26,8 @@ class RelayIn(Schema):
     scope: Literal["radius", "neighbours"] | None = Field(
         None, description='"neighbours": the groups of the areas next to the incident\'s area.'
     )
-    note: str = Field("", max_length=1000)
+    # Its length is checked by the desk's relay form, which says so in the user's language.
+    note: str = Field("", description="At most 1000 characters.")
 
 
 class GroupRefOut(Schema):
@@ -79,11 +81,9 @@ def relay_out(relay: Relay) -> dict:
 )
 def create_relay(request: HttpRequest, incident_id: int, payload: RelayIn) -> tuple[int, dict]:
     incident = get_object_or_404(incidents_for(request.auth), pk=incident_id)
-    scope = payload.scope or ("radius" if payload.radius_m is not None else "")
+    arguments = RelayForm(payload.model_dump()).service_arguments()  # the desk's form: one set of rules
     try:
-        relay = services.send(
-            actor=request.auth, incident=incident, scope=scope, radius_m=payload.radius_m, note=payload.note
-        )
+        relay = services.send(actor=request.auth, incident=incident, **arguments)
     except PermissionDenied:
         raise Http404 from None
     return 201, relay_out(relay)

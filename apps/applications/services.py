@@ -11,7 +11,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core import signing
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -223,40 +223,6 @@ def confirm(token: str) -> Application:
     return application
 
 
-@dataclass(frozen=True)
-class Check:
-    name: str
-    ok: bool
-    message: str
-
-
-def checks(application: Application, today=None) -> list[Check]:
-    """The automatic checks an admin sees before deciding."""
-    today = today or timezone.localdate()
-    group = application.group
-    in_area = any(a.pk == group.area_id for a in lookup_point(application.lon, application.lat).areas)
-    age = age_on(application.birth_date, today)
-    current = group.members.current().count()
-    duplicate = group.members.current().filter(phone=application.phone).exists()
-    return [
-        Check(
-            "email",
-            application.confirmed_at is not None,
-            _("E-mail address confirmed") if application.confirmed_at else _("E-mail address not confirmed yet"),
-        ),
-        Check("area", in_area, _("Lives in the group's area") if in_area else _("Address outside the group's area")),
-        Check("age", age >= settings.BUURTWACHT_MINIMUM_AGE, _("Age %(age)d") % {"age": age}),
-        Check(
-            "duplicate", not duplicate, _("Phone number already in the group") if duplicate else _("Not yet a member")
-        ),
-        Check(
-            "capacity",
-            current < group.capacity,
-            _("%(current)d of %(capacity)d places taken") % {"current": current, "capacity": group.capacity},
-        ),
-    ]
-
-
 def _locked_open(application: Application) -> Application:
     locked = (
         Application.objects.select_for_update(of=("self",))
@@ -403,9 +369,3 @@ def expire_stale_applications(now=None) -> int:
             record(SYSTEM, AuditEvent.Action.APPLICATION_EXPIRED, app, municipality_id=app.group.municipality_id)
             count += 1
     return count
-
-
-def ensure_manageable(user, application: Application) -> None:
-    if application.group_id is None:
-        raise PermissionDenied
-    require_group(user, application.group)

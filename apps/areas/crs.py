@@ -66,8 +66,3 @@ def plausible(epsg: int, bounds: tuple[float, float, float, float]) -> bool:
     min_x, min_y, max_x, max_y = bounds
     lo_x, lo_y, hi_x, hi_y = PLAUSIBLE[epsg]
     return lo_x <= min_x and lo_y <= min_y and max_x <= hi_x and max_y <= hi_y
-
-
-def guess(bounds: tuple[float, float, float, float]) -> int | None:
-    """Only WGS84 is recognised from the numbers alone (RD New and Lambert overlap)."""
-    return 4326 if plausible(4326, bounds) else None

@@ -31,7 +31,7 @@ from apps.municipalities.permissions import require_municipality
 
 from . import crs as crs_module
 from . import index, neighbours, usage
-from .geometry import parse_area_geometry
+from .geometry import parse_area_geometry, to_geojson
 from .models import Area
 from .readers import RawFeature, read_area_file
 from .services import apply_geometry
@@ -352,8 +352,6 @@ def import_areas(
 
 
 def json_geometry(parsed) -> dict:
-    from .geometry import to_geojson
-
     return to_geojson(parsed.geojson)
 
 

@@ -19,12 +19,13 @@ from pathlib import Path
 
 from celery import shared_task
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
+from apps.core.actors import SYSTEM, account_of
 from apps.municipalities.permissions import require_municipality
 
 from .importer import AreaImportRefused, import_areas
@@ -54,8 +55,6 @@ def _upload_dir() -> Path:
 def queue_import(*, actor, municipality, kind: str, upload, options: dict | None = None) -> ImportJob:
     """Keep the uploaded file and queue its import for the worker."""
     require_municipality(actor, municipality)
-    if actor is None:
-        raise PermissionDenied
     if kind not in ImportJob.Kind.values:
         raise ValidationError({"kind": _("Choose what the file holds.")})
     limit = settings.BUURTWACHT_MAX_AREA_FILE if kind == ImportJob.Kind.AREAS else ADDRESS_CSV_MAX
@@ -76,7 +75,7 @@ def queue_import(*, actor, municipality, kind: str, upload, options: dict | None
             original_name=Path(upload.name).name[:200],
             # The worker writes the summary in the language of the coordinator who uploaded.
             options={**(options or {}), "language": translation.get_language() or settings.LANGUAGE_CODE},
-            created_by=actor,
+            created_by=account_of(actor),
         )
     if settings.BUURTWACHT_WORKER == "celery":
         transaction.on_commit(lambda: run_import_job.delay(job.pk))
@@ -190,7 +189,8 @@ def run_area_import(job: ImportJob, report: Callable[[float], None]) -> tuple[st
             crs=options.get("crs") or None,
             name_field=options.get("name_field") or None,
             dry_run=bool(options.get("dry_run")),
-            actor=job.created_by,
+            # Checked when the job was queued; a coordinator's account removed since leaves the system.
+            actor=job.created_by or SYSTEM,
             progress=lambda done, total: report(100 * done / max(total, 1)),
         )
     except AreaImportRefused as exc:

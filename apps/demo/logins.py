@@ -63,10 +63,6 @@ LOGINS: tuple[DemoLogin, ...] = (
 )
 
 
-def by_role(role: str) -> list[DemoLogin]:
-    return [login for login in LOGINS if login.role == role]
-
-
 def format_table() -> str:
     """The logins as a plain-text table, for terminals and the README."""
     rows = [("username", "role", "what it shows")] + [(x.username, x.role, x.description) for x in LOGINS]

@@ -18,6 +18,7 @@ from xml.etree import ElementTree
 from django.core.exceptions import ValidationError
 
 from apps.addresses.normalize import normalize_postcode
+from apps.addresses.services import find_address
 from apps.areas.crs import SUPPORTED_CRS, epsg_from_name, transformer_to_wgs84
 from apps.areas.geometry import SERVICE_BOUNDS
 
@@ -56,8 +57,6 @@ class RegisterGeocoder:
     name = "register"
 
     def geocode(self, query: AddressQuery) -> Geocoded | None:
-        from apps.addresses.services import find_address
-
         try:
             address = find_address(query.postcode, str(query.house_number), query.addition, query.street)
         except ValidationError:

@@ -16,6 +16,11 @@ from concurrent.futures import TimeoutError as FutureTimeout
 from django.conf import settings
 from django.core.exceptions import ValidationError
 
+from apps.addresses.models import Address
+from apps.addresses.normalize import normalize_postcode, split_house_number
+from apps.addresses.services import find_address, parse_address_parts
+from apps.municipalities.models import Municipality
+
 from .adapters import (
     AddressQuery,
     Geocoded,
@@ -101,10 +106,6 @@ def locate(postcode: str, house_number: str | int, addition: str = "", street: s
     next lookup is local. When it fails, is slow or does not know the address, the register
     answers, with its per-field messages for what it does not know either.
     """
-    from apps.addresses.models import Address
-    from apps.addresses.normalize import normalize_postcode, split_house_number
-    from apps.addresses.services import find_address, parse_address_parts
-
     outside = _outside_municipality_ids()
     if outside:
         code, number, addition_norm = parse_address_parts(postcode, house_number, addition)
@@ -114,8 +115,6 @@ def locate(postcode: str, house_number: str | int, addition: str = "", street: s
                 Address.objects.filter(postcode=code.value).values_list("municipality_id", flat=True).first()
             )
         if municipality_id in outside:
-            from apps.municipalities.models import Municipality
-
             chosen = Municipality.objects.get(pk=municipality_id)
             found = geocode(code.value, number, addition_norm, street, municipality=chosen)
             if found is not None and found.source != RegisterGeocoder.name:

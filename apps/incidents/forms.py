@@ -1,14 +1,53 @@
-"""The incident form of the desk. It parses what was typed; the rules are in services."""
+"""The forms of incidents. ``IncidentForm`` is the one validation path of a report: the desk's
+page binds it to what was typed, the API to what was sent, and ``services.save_incident``
+stores what it cleaned. Every rule of a report is written here, once."""
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 from django import forms
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.translation import gettext as gettext_now
 from django.utils.translation import gettext_lazy as _
 
+from apps.areas import index
+from apps.areas.models import Area
+from apps.core.actors import is_system
+from apps.groups.models import Group
 from apps.municipalities.models import Municipality
 
 from .models import Incident
 from .permissions import reporting_groups, reporting_municipality_ids
+from .plates import normalise_plate
+
+# Single-line texts: runs of spaces, tabs and newlines become one space.
+LINE_FIELDS = (
+    "address",
+    "police_reference",
+    "person_sex",
+    "person_height",
+    "person_build",
+    "person_clothing",
+    "person_face",
+    "vehicle_colour",
+    "vehicle_make",
+    "vehicle_type",
+)
+# A clock a few minutes off is not a report from the future.
+FUTURE_TOLERANCE = timedelta(minutes=10)
+
+
+def saar_message(municipality: Municipality) -> str:
+    """What the refusal says when the police were not called first, with the country's numbers."""
+    return gettext_now(
+        "Call the police first (SAAR): %(non_urgent)s, or %(emergency)s when there is danger. "
+        "Then record the incident here."
+    ) % {
+        "non_urgent": municipality.police_non_urgent_number or municipality.police_emergency_number,
+        "emergency": municipality.police_emergency_number,
+    }
 
 
 class IncidentForm(forms.Form):
@@ -50,17 +89,76 @@ class IncidentForm(forms.Form):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["group"].queryset = reporting_groups(user).order_by("name")
-        self.fields["municipality"].queryset = Municipality.objects.filter(
-            id__in=reporting_municipality_ids(user)
-        ).order_by("name")
+        self.user = user
+        if is_system(user):
+            groups, municipality_ids = Group.objects.all(), None
+        else:
+            groups, municipality_ids = reporting_groups(user), reporting_municipality_ids(user)
+        self.allowed_municipality_ids = municipality_ids
+        self.fields["group"].queryset = groups.select_related("municipality").order_by("name")
+        self.fields["group"].error_messages["invalid_choice"] = _("Choose one of your groups.")
+        municipalities = Municipality.objects.order_by("name")
+        if municipality_ids is not None:
+            municipalities = municipalities.filter(id__in=municipality_ids)
+        self.fields["municipality"].queryset = municipalities
+        self.fields["municipality"].error_messages["invalid_choice"] = _("Choose one of your municipalities.")
+        self.fields["text"].error_messages["required"] = _("Describe what you saw.")
+        self.fields["lat"].error_messages["invalid"] = _("This point is not on the map.")
+        self.fields["lon"].error_messages["invalid"] = _("This point is not on the map.")
 
-    def service_data(self) -> dict:
-        data = dict(self.cleaned_data)
-        group = data.pop("group")
-        municipality = data.pop("municipality")
-        data["group_id"] = group.pk if group else None
-        data["municipality_id"] = municipality.pk if municipality else None
+    def clean_text(self) -> str:
+        return self.cleaned_data["text"].strip()
+
+    def clean_occurred_at(self) -> datetime:
+        occurred_at = self.cleaned_data["occurred_at"]
+        if timezone.is_naive(occurred_at):
+            occurred_at = timezone.make_aware(occurred_at)
+        if occurred_at > timezone.now() + FUTURE_TOLERANCE:
+            raise ValidationError(_("This time lies in the future."), code="future")
+        return occurred_at
+
+    def clean(self):
+        data = super().clean()
+        for name in LINE_FIELDS:
+            data[name] = " ".join(str(data.get(name) or "").split())
+        group, municipality = data.get("group"), data.get("municipality")
+        if group is not None:
+            if municipality is not None and municipality.pk != group.municipality_id:
+                self.add_error("municipality", _("The group belongs to another municipality."))
+            municipality = group.municipality
+        lat, lon = data.get("lat"), data.get("lon")
+        data["area"] = None
+        if "lat" in self.errors or "lon" in self.errors:
+            pass
+        elif (lat is None) != (lon is None):
+            self.add_error("lat", _("Give both latitude and longitude, or neither."))
+        elif lat is not None:
+            if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+                self.add_error("lat", _("This point is not on the map."))
+            else:
+                hits = index.lookup(lon, lat)
+                if hits:
+                    data["area"] = Area.objects.select_related("municipality").get(pk=hits[0].area_id)
+        area = data["area"]
+        fields_fine = not ({"group", "municipality"} & set(self.errors))
+        if municipality is None and area is not None and fields_fine:
+            allowed = self.allowed_municipality_ids
+            if allowed is None or area.municipality_id in allowed:
+                municipality = area.municipality
+        if municipality is None and not self.errors:
+            self.add_error("municipality", _("Choose the municipality or the group the incident belongs to."))
+        if lat is None and "lat" not in self.errors and not data["address"]:
+            self.add_error("address", _("Give the address or put a point on the map."))
+        if not data.get("police_called"):
+            message = (
+                saar_message(municipality)
+                if municipality
+                else _("Call the police first (SAAR), then record the incident.")
+            )
+            self.add_error("police_called", message)
+        data["municipality"] = municipality
+        plate = normalise_plate(data.get("vehicle_plate") or "", municipality.country if municipality else "")
+        data["vehicle_plate"], data["vehicle_plate_country"] = plate.text, plate.country
         return data
 
 

@@ -1,13 +1,13 @@
 """The one write path of incidents: report, give feedback, close.
 
-The rules live here, so the web form and the API accept and refuse the same things. Every
-refusal is a ValidationError per field and writes nothing.
+A report's input is checked by ``forms.IncidentForm``, which the desk's page and the API both
+bind, so they accept and refuse the same things; every refusal is a ValidationError per field
+and writes nothing.
 """
 
 from __future__ import annotations
 
 import secrets
-from datetime import datetime, timedelta
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
@@ -15,131 +15,50 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from apps.areas import index
-from apps.areas.models import Area
 from apps.audit.models import AuditEvent
 from apps.audit.services import record
 from apps.core.actors import account_of, is_person, is_system, require_actor
-from apps.groups.models import Group
 from apps.messaging.services import queue_email
-from apps.municipalities.models import Municipality
 
 from .attachments import check
+from .forms import LINE_FIELDS, IncidentForm
 from .models import Incident, IncidentAttachment
-from .permissions import incidents_for, reporting_groups, reporting_municipality_ids, require_police
-from .plates import normalise_plate
+from .permissions import incidents_for, require_police
 
-TEXT_FIELDS = (
-    "address",
-    "text",
-    "police_reference",
-    "person_sex",
-    "person_height",
-    "person_build",
-    "person_clothing",
-    "person_face",
-    "vehicle_colour",
-    "vehicle_make",
-    "vehicle_type",
-)
-# A clock a few minutes off is not a report from the future.
-FUTURE_TOLERANCE = timedelta(minutes=10)
+REPORT_FIELDS = (*LINE_FIELDS, "text", "vehicle_plate", "vehicle_plate_country")
 
 
-def saar_message(municipality: Municipality) -> str:
-    return _(
-        "Call the police first (SAAR): %(non_urgent)s, or %(emergency)s when there is danger. "
-        "Then record the incident here."
-    ) % {
-        "non_urgent": municipality.police_non_urgent_number or municipality.police_emergency_number,
-        "emergency": municipality.police_emergency_number,
-    }
-
-
-def _where(actor, data: dict) -> tuple[Municipality | None, Group | None, dict]:
-    errors: dict[str, list[str]] = {}
-    group = None
-    municipality = None
-    if data.get("group_id"):
-        group = reporting_groups(actor).select_related("municipality").filter(pk=data["group_id"]).first()
-        if group is None:
-            errors["group_id"] = [_("Choose one of your groups.")]
-    allowed = None if is_system(actor) else reporting_municipality_ids(actor)
-    if data.get("municipality_id"):
-        municipality = Municipality.objects.filter(pk=data["municipality_id"]).first()
-        if municipality is None or (allowed is not None and municipality.pk not in allowed):
-            errors["municipality_id"] = [_("Choose one of your municipalities.")]
-            municipality = None
-    if group is not None:
-        if municipality is not None and municipality.pk != group.municipality_id:
-            errors["municipality_id"] = [_("The group belongs to another municipality.")]
-        municipality = group.municipality
-    return municipality, group, errors
-
-
-def create_incident(*, actor, data: dict) -> Incident:
-    """Record an incident. ``data`` holds the model's fields (``occurred_at`` an aware datetime,
-    ``lat``/``lon`` floats or None) plus ``group_id`` and/or ``municipality_id``."""
+def save_incident(*, actor, form: IncidentForm) -> Incident:
+    """Record the report ``form`` holds: bound to what was typed or sent, and built for ``actor``
+    (its choices of group and municipality are the actor's). Refused input raises a
+    ValidationError per field and writes nothing."""
     require_actor(actor)
-    municipality, group, errors = _where(actor, data)
-    lat, lon = data.get("lat"), data.get("lon")
-    area = None
-    if (lat is None) != (lon is None):
-        errors["lat"] = [_("Give both latitude and longitude, or neither.")]
-    elif lat is not None:
-        if not (-90 <= lat <= 90 and -180 <= lon <= 180):
-            errors["lat"] = [_("This point is not on the map.")]
-        else:
-            hits = index.lookup(lon, lat)
-            if hits:
-                area = Area.objects.select_related("municipality").get(pk=hits[0].area_id)
-    if municipality is None and area is not None and "municipality_id" not in errors and "group_id" not in errors:
-        allowed = None if is_system(actor) else reporting_municipality_ids(actor)
-        if allowed is None or area.municipality_id in allowed:
-            municipality = area.municipality
-    if municipality is None and not errors:
-        errors["municipality_id"] = [_("Choose the municipality or the group the incident belongs to.")]
-    clean = {
-        f: " ".join(str(data.get(f) or "").split()) if f != "text" else str(data.get(f) or "").strip()
-        for f in TEXT_FIELDS
-    }
-    if data.get("category") not in Incident.Category.values:
-        errors["category"] = [_("Select a valid choice. That choice is not one of the available choices.")]
-    if not clean["text"]:
-        errors["text"] = [_("Describe what you saw.")]
-    if lat is None and not clean["address"]:
-        errors["address"] = [_("Give the address or put a point on the map.")]
-    occurred_at = data.get("occurred_at")
-    if not isinstance(occurred_at, datetime):
-        errors["occurred_at"] = [_("Enter a valid date/time.")]
-    elif timezone.is_naive(occurred_at):
-        occurred_at = timezone.make_aware(occurred_at)
-    if isinstance(occurred_at, datetime) and occurred_at > timezone.now() + FUTURE_TOLERANCE:
-        errors["occurred_at"] = [_("This time lies in the future.")]
-    if data.get("police_called") is not True:
-        target = municipality or (group.municipality if group else None)
-        message = saar_message(target) if target else _("Call the police first (SAAR), then record the incident.")
-        errors["police_called"] = [message]
-    plate = normalise_plate(data.get("vehicle_plate") or "", municipality.country if municipality else "")
-    if errors:
-        raise ValidationError(errors)
+    if form.user is not actor:
+        raise PermissionDenied
+    if not form.is_valid():
+        raise ValidationError(form.errors.as_data())
+    data = form.cleaned_data
     with transaction.atomic():
         incident = Incident.objects.create(
-            municipality=municipality,
-            area=area,
-            group=group,
+            municipality=data["municipality"],
+            area=data["area"],
+            group=data["group"],
             category=data["category"],
-            occurred_at=occurred_at,
-            lat=lat,
-            lon=lon,
+            occurred_at=data["occurred_at"],
+            lat=data["lat"],
+            lon=data["lon"],
             police_called=True,
-            vehicle_plate=plate.text,
-            vehicle_plate_country=plate.country,
             reported_by=account_of(actor),
-            **clean,
+            **{name: data[name] for name in REPORT_FIELDS},
         )
         record(actor, AuditEvent.Action.INCIDENT_REPORTED, incident, category=incident.category)
     return incident
+
+
+def create_incident(*, actor, data) -> Incident:
+    """Record an incident from ``data``, read as the desk's form reads it: ``group`` and
+    ``municipality`` are ids, ``occurred_at`` a datetime or its text, ``lat``/``lon`` numbers."""
+    return save_incident(actor=actor, form=IncidentForm(data, user=actor))
 
 
 def _told(incident: Incident, actor) -> list[tuple[str, str]]:

@@ -149,14 +149,6 @@ def release_abandoned(now=None) -> int:
     ).update(status=OutgoingMessage.Status.QUEUED, possible_repeat=True, next_attempt_at=timezone.now())
 
 
-def due_ids(limit: int = 100) -> list[int]:
-    return list(
-        OutgoingMessage.objects.filter(status=OutgoingMessage.Status.QUEUED, next_attempt_at__lte=timezone.now())
-        .order_by("next_attempt_at", "id")
-        .values_list("id", flat=True)[:limit]
-    )
-
-
 def retry(message: OutgoingMessage, *, actor) -> bool:
     """Put a failed message back in the queue (from the sender's view)."""
     _require_message(actor, message)

@@ -7,6 +7,7 @@ message exists exactly when the event does; ``_dispatch`` runs after commit."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -55,12 +56,20 @@ def queue_email(
     return message
 
 
-def _dispatch(pk: int) -> None:
-    if settings.BUURTWACHT_WORKER == "celery":
-        from .tasks import deliver_message
+# How a committed message reaches a Celery worker: ``tasks.deliver_message.delay``, set by
+# ``MessagingConfig.ready()`` (the tasks module imports the services, which import this one).
+_celery_handoff: Callable[[int], object] | None = None
 
+
+def set_celery_handoff(send: Callable[[int], object]) -> None:
+    global _celery_handoff
+    _celery_handoff = send
+
+
+def _dispatch(pk: int) -> None:
+    if settings.BUURTWACHT_WORKER == "celery" and _celery_handoff is not None:
         try:
-            deliver_message.delay(pk)
+            _celery_handoff(pk)
         except Exception:  # the broker may be down; the periodic sweep still finds the row
             log.exception("could not hand message %s to Celery; it stays queued", pk)
 

@@ -29,7 +29,6 @@ from .delivery import (
     claim,
     claim_batch,
     deliver,
-    due_ids,
     release_abandoned,
     retry,
 )
@@ -99,7 +98,6 @@ __all__ = [
     "deliver",
     "deliver_batch",
     "deliver_due",
-    "due_ids",
     "fallback_to_next_channel",
     "latest_attempt",
     "preference_for",

@@ -25,6 +25,8 @@ from django.core.mail import EmailMessage
 from django.core.mail.utils import DNS_NAME
 from django.utils.crypto import get_random_string
 
+from . import throttle
+
 
 class TransientError(Exception):
     pass
@@ -167,8 +169,6 @@ class WhatsAppTransport:
         }
 
     def send(self, message) -> str:
-        from . import throttle
-
         if not self.configured():
             raise PermanentError("WhatsApp is not configured")
         phone_id = settings.WHATSAPP_PHONE_NUMBER_ID
@@ -226,8 +226,6 @@ class SmsTransport:
         }
 
     def send(self, message) -> str:
-        from . import throttle
-
         if not self.configured():
             raise PermanentError("SMS is not configured")
         throttle.acquire("sms:cm", settings.SMS_MESSAGES_PER_SECOND)

@@ -1,15 +1,51 @@
-"""The desk's broadcast form. The rules (who may reach whom) are in broadcasts.py."""
+"""The relay and broadcast forms.
+
+``RelayForm`` reads what the desk's relay page and the API send (scope, radius, note); the
+rules that depend on the incident and the sender are in ``services.preview`` and ``send``.
+``BroadcastForm`` is the desk's broadcast form; who may reach whom is in ``broadcasts``.
+"""
 
 from __future__ import annotations
 
 import json
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from apps.municipalities.models import Municipality
 
 from .broadcasts import _zones_for, reach_municipality_ids
+from .models import Relay
+
+
+class RelayForm(forms.Form):
+    scope = forms.ChoiceField(
+        choices=Relay.Scope.choices,
+        required=False,
+        error_messages={"invalid_choice": _("Select a valid choice. That choice is not one of the available choices.")},
+    )
+    radius_m = forms.IntegerField(required=False, error_messages={"invalid": _("Enter a whole number.")})
+    note = forms.CharField(required=False, max_length=1000)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["note"].error_messages["max_length"] = _("Keep the note under 1000 characters.")
+
+    def clean(self):
+        data = super().clean()
+        # A radius alone means "within this radius".
+        if not data.get("scope") and data.get("radius_m") is not None:
+            data["scope"] = Relay.Scope.RADIUS
+        data["scope"] = data.get("scope") or ""
+        return data
+
+    def service_arguments(self) -> dict:
+        """``scope``, ``radius_m`` and ``note`` for ``services.preview`` and ``send``; raises the
+        form's errors as a ValidationError per field."""
+        if not self.is_valid():
+            raise ValidationError(self.errors.as_data())
+        return {key: self.cleaned_data[key] for key in ("scope", "radius_m", "note")}
 
 
 class BroadcastForm(forms.Form):

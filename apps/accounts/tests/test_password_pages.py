@@ -94,11 +94,11 @@ def test_the_queued_link_is_in_the_dev_mailbox(client, world, settings):
 
 def test_an_unknown_address_looks_the_same_and_sends_nothing(client, world):
     known = client.post(FORGOT, {"email": "admin_a@example.org"})
-    unknown = client.post(FORGOT, {"email": "nobody@example.org"})
+    unknown = client.post(FORGOT, {"email": "niemand-bekend@example.org"})
     assert (unknown.status_code, unknown.url) == (known.status_code, known.url)
     assert OutgoingMessage.objects.filter(topic="account.password_reset").count() == 1
     done = client.get(unknown.url).content.decode()
-    assert "If an account uses this e-mail address" in done and "nobody@example.org" not in done
+    assert "If an account uses this e-mail address" in done and "niemand-bekend@example.org" not in done
 
 
 def test_a_switched_off_account_gets_nothing(client, world):

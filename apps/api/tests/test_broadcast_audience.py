@@ -68,9 +68,10 @@ def test_broadcast_to_admins_and_members_returns_counts_without_residents(client
     assert response.status_code == 201, response.content
     body = response.json()
     assert body["audience"] == "admins_and_members"
-    assert body["counts"] == {"admins": 2, "members": 2}
+    # Every admin of the zone's groups, co-admins included: admin and co-admin of A, admin of B.
+    assert body["counts"] == {"admins": 3, "members": 2}
     assert body["member_statuses"] == {"queued": 2}
-    assert sorted(r["name"] for r in body["recipients"]) == ["Admin_A", "Admin_B"]
+    assert sorted(r["name"] for r in body["recipients"]) == ["Admin_A", "Admin_B", "Co_Admin_A"]
     text = response.content.decode()
     for m in people:
         assert m.full_name not in text and m.phone not in text and m.email not in text
@@ -81,7 +82,8 @@ def test_audience_defaults_to_admins(client, world: World):
     response = broadcast(client, world.coordinator, municipality_id=world.testdorp.pk)
     assert response.status_code == 201
     body = response.json()
-    assert body["audience"] == "admins" and body["counts"] == {"admins": 2, "members": 0}
+    # The three admins of Testdorp's groups (co-admin of A included), no members.
+    assert body["audience"] == "admins" and body["counts"] == {"admins": 3, "members": 0}
     assert not OutgoingMessage.objects.filter(member_id__isnull=False).exists()
 
 

@@ -33,7 +33,7 @@ def test_police_red_to_the_zone_goes_now_even_at_night(client, world: World):
         response = post(client, world.police, zone_id=world.zone.pk)
         assert response.status_code == 201, response.content
         names = sorted(r["name"] for r in response.json()["recipients"])
-        assert names == ["Admin_A", "Admin_B"]
+        assert names == ["Admin_A", "Admin_B", "Co_Admin_A"]  # co-admins are admins too
         for message in OutgoingMessage.objects.filter(topic="broadcast.red"):
             assert message.next_attempt_at == timezone.now()
 
@@ -43,14 +43,18 @@ def test_coordinator_green_waits_for_quiet_hours_and_goes_by_email(client, world
         response = post(client, world.coordinator, urgency="green", municipality_id=world.testdorp.pk)
         assert response.status_code == 201
     messages = OutgoingMessage.objects.filter(topic="broadcast.green")
-    assert messages.count() == 2 and {m.channel for m in messages} == {"email"}
+    # One per admin of Testdorp's groups: admin and co-admin of A, admin of B.
+    assert messages.count() == 3 and {m.channel for m in messages} == {"email"}
+    assert {m.recipient for m in messages} == {u.email for u in (world.admin_a, world.co_admin_a, world.admin_b)}
     assert all(timezone.localtime(m.next_attempt_at).time() == dt.time(7, 0) for m in messages)
 
 
 def test_drawn_area_reaches_only_groups_it_touches(client, world: World):
     response = post(client, world.coordinator, area=box(5.305, 50.752, 5.315, 50.758))  # inside Noord only
     assert response.status_code == 201
-    assert [r["name"] for r in response.json()["recipients"]] == ["Admin_A"]
+    admins_of_a = sorted(role.user.display_name for role in world.group_a.admin_roles.select_related("user"))
+    assert admins_of_a == ["Admin_A", "Co_Admin_A"]
+    assert sorted(r["name"] for r in response.json()["recipients"]) == admins_of_a
 
 
 @pytest.mark.parametrize(

@@ -35,8 +35,8 @@ def test_each_run_gives_a_new_token(world: World):
 
 
 def test_unknown_user_is_a_clear_error(world: World):
-    with pytest.raises(CommandError, match="no user with username 'nobody'"):
-        run("nobody")
+    with pytest.raises(CommandError, match="no user with username 'onbekend'"):
+        run("onbekend")
     assert not ApiToken.objects.exists()
 
 

@@ -13,7 +13,7 @@ from django.http import QueryDict
 from django.test import RequestFactory, override_settings
 from django.urls import include, path, resolve
 
-from apps.api import lookup
+from apps.api import fast_lookup, lookup
 from apps.api.schemas import LookupQuery
 from testkit.world import World
 
@@ -59,13 +59,13 @@ def _get(client, query: str, **headers):
 
 
 def test_the_url_resolves_to_the_plain_view():
-    assert resolve(URL).func is lookup.view
+    assert resolve(URL).func is fast_lookup.view
 
 
 def test_the_api_alone_resolves_the_url_to_the_ninja_operation():
     with override_settings(ROOT_URLCONF=__name__):
         match = resolve(URL)
-    assert match.func is not lookup.view
+    assert match.func is not fast_lookup.view
     assert match.namespace == "api-v1"
 
 

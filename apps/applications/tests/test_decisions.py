@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
 from apps.applications import services
+from apps.applications.checks import checks
 from apps.applications.forms import ApplicationForm
 from apps.applications.models import Application
 from apps.audit.models import AuditEvent
@@ -32,11 +33,14 @@ def confirmed(world: World, **kw) -> Application:
 def test_confirmation_moves_to_admin_and_tells_the_admins(world: World):
     app = confirmed(world)
     assert app.status == Application.Status.CONFIRMED and app.confirmed_at
-    to_admin = OutgoingMessage.objects.get(topic="application.new_for_admin")
-    assert to_admin.recipient == world.admin_a.email
+    # every admin of the group is told, co-admins included, each once
+    admins = {role.user.email for role in world.group_a.admin_roles.select_related("user")}
+    assert admins == {world.admin_a.email, world.co_admin_a.email}
+    to_admins = OutgoingMessage.objects.filter(topic="application.new_for_admin")
+    assert sorted(m.recipient for m in to_admins) == sorted(admins)
     # a second click changes nothing and queues nothing
     services.confirm(services.confirmation_token(app))
-    assert OutgoingMessage.objects.filter(topic="application.new_for_admin").count() == 1
+    assert OutgoingMessage.objects.filter(topic="application.new_for_admin").count() == len(admins)
 
 
 def test_bad_and_expired_confirmation_links(world: World):
@@ -106,7 +110,7 @@ def test_full_group_is_refused(world: World):
     add_member(world.group_a, 1)
     add_member(world.group_a, 2)
     app = confirmed(world)
-    assert [c.ok for c in services.checks(app) if c.name == "capacity"] == [False]
+    assert [c.ok for c in checks(app) if c.name == "capacity"] == [False]
     with pytest.raises(ValidationError) as excinfo:
         services.approve(app, actor=world.admin_a)
     assert excinfo.value.code == "full"
@@ -143,10 +147,10 @@ def test_withdrawal_then_a_new_application_is_possible(world: World):
 
 def test_checks_show_age_area_and_duplicate(world: World):
     app = confirmed(world)
-    by_name = {c.name: c for c in services.checks(app)}
+    by_name = {c.name: c for c in checks(app)}
     assert all(c.ok for c in by_name.values())
     add_member(world.group_a, 9, phone=app.phone)
-    assert not {c.name: c for c in services.checks(app)}["duplicate"].ok
+    assert not {c.name: c for c in checks(app)}["duplicate"].ok
 
 
 def test_stale_applications_expire(world: World):

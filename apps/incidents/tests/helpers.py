@@ -30,7 +30,7 @@ def incident_data(**overrides) -> dict:
 
 def report(world, actor=None, **overrides):
     actor = actor or world.admin_a
-    overrides.setdefault("group_id", world.group_a.pk if actor == world.admin_a else None)
+    overrides.setdefault("group", world.group_a.pk if actor == world.admin_a else None)
     return services.create_incident(actor=actor, data=incident_data(**overrides))
 
 

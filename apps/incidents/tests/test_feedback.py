@@ -14,12 +14,13 @@ from .helpers import report
 
 
 def test_police_closes_and_the_groups_admins_are_told(world: World):
-    incident = report(world, actor=world.coordinator, group_id=world.group_a.pk)
+    incident = report(world, actor=world.coordinator, group=world.group_a.pk)
     services.give_feedback(actor=world.police, incident=incident, feedback="Ter plaatse gecontroleerd.", close=True)
     incident.refresh_from_db()
     assert incident.status == Incident.Status.CLOSED and incident.closed_by == world.police
     told = set(OutgoingMessage.objects.filter(topic="incident.closed").values_list("recipient", flat=True))
-    assert told == {world.admin_a.email, world.coordinator.email}
+    # every admin of group A (co-admin included) and the reporter
+    assert told == {world.admin_a.email, world.co_admin_a.email, world.coordinator.email}
     body = OutgoingMessage.objects.filter(topic="incident.closed").first().body
     assert "Ter plaatse gecontroleerd." in body
 

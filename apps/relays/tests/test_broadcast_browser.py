@@ -36,12 +36,14 @@ def test_coordinator_draws_an_area_and_sends_to_its_admins(browser_page, live_se
     page.fill("#id_text", "Sluit ramen en deuren.")
     page.click("button[type=submit].primary")  # first the counts
     page.wait_for_selector("#preview")
-    assert "2 group admins" in page.inner_text("#preview")
+    # Every admin of both groups: admin and co-admin of A, admin of B.
+    assert "3 group admins" in page.inner_text("#preview")
     page.click("button[type=submit].primary")  # then "Send now"
     page.wait_for_selector("#sent")
     from apps.relays.models import Broadcast
 
     broadcast = outside_the_browser_loop(lambda: Broadcast.objects.prefetch_related("recipients").get())
     assert broadcast.scope == Broadcast.Scope.AREA
-    assert {r.user_id for r in broadcast.recipients.all()} == {world.admin_a.pk, world.admin_b.pk}
+    admins = {world.admin_a.pk, world.co_admin_a.pk, world.admin_b.pk}
+    assert {r.user_id for r in broadcast.recipients.all()} == admins
     assert page.errors == []

@@ -63,10 +63,11 @@ def test_only_current_members_who_agreed_and_did_not_stop_are_reached(world: Wor
     reached = {r.member_id for r in broadcast.recipients.filter(kind="member")}
     assert reached == {yes_a.pk, yes_b.pk}
     assert {m.member_id for m in member_messages(broadcast)} == {yes_a.pk, yes_b.pk}
-    # The admins as before.
-    assert {r.user_id for r in broadcast.recipients.filter(kind="admin")} == {world.admin_a.pk, world.admin_b.pk}
+    # The admins as before: every admin of the zone's groups, co-admins included.
+    admins = {world.admin_a.pk, world.co_admin_a.pk, world.admin_b.pk}
+    assert {r.user_id for r in broadcast.recipients.filter(kind="admin")} == admins
     event = AuditEvent.objects.get(action=AuditEvent.Action.BROADCAST_SENT)
-    assert (event.data["audience"], event.data["admins"], event.data["members"]) == (BOTH, 2, 2)
+    assert (event.data["audience"], event.data["admins"], event.data["members"]) == (BOTH, 3, 2)
 
 
 def test_admins_only_is_the_default_and_reaches_no_member(world: World):
@@ -94,7 +95,9 @@ def test_a_member_who_is_also_an_admin_gets_one_message(world: World):
     broadcast = send(world)
     assert not member_messages(broadcast)
     assert OutgoingMessage.objects.filter(user_id=world.admin_a.pk).count() == 1
-    assert OutgoingMessage.objects.count() == 2
+    # Only the admins' messages, one each (admin and co-admin of A, admin of B).
+    admins = [world.admin_a.pk, world.co_admin_a.pk, world.admin_b.pk]
+    assert sorted(OutgoingMessage.objects.values_list("user_id", flat=True)) == sorted(admins)
     assert not broadcast.recipients.filter(member=same_email).exists()
 
 
@@ -237,8 +240,9 @@ def test_preview_counts_admins_and_members_without_sending(world: World):
     opted_in(world.group_b, 12)
     add_member(world.group_b, 13)
     plan = plan_broadcast(world.police, urgency="red", audience=BOTH, zone_id=world.zone.pk)
-    assert plan.counts == {"admins": 2, "members": 2}
-    assert plan_broadcast(world.police, urgency="red", zone_id=world.zone.pk).counts == {"admins": 2, "members": 0}
+    # Three admins in the zone: admin and co-admin of A, admin of B.
+    assert plan.counts == {"admins": 3, "members": 2}
+    assert plan_broadcast(world.police, urgency="red", zone_id=world.zone.pk).counts == {"admins": 3, "members": 0}
     assert not Broadcast.objects.exists() and not OutgoingMessage.objects.exists()
 
 

@@ -31,7 +31,8 @@ def test_radius_reaches_nearby_groups_across_the_border_and_the_police(world: Wo
     incident = report(world)  # in Testdorp Noord, reported in group A
     plan = services.preview(incident, scope="radius", radius_m=3000, sender=world.admin_a)
     assert {g.name for g in plan.groups} == {"Testdorp Zuid", "Grensstrook"}  # not the reporter's own group
-    assert names(plan) == {"Admin_B", "Admin_Nl", "PZ Testzone"}
+    # The police of every municipality reached: the Belgian zone and, across the border, the Dutch unit.
+    assert names(plan) == {"Admin_B", "Admin_Nl", "PZ Testzone", "Basisteam Grensstad"}
     assert "Grensstad Centrum" not in {g.name for g in plan.groups}  # ~28 km away
 
 
@@ -61,17 +62,24 @@ def test_bad_scope_is_refused_and_nothing_is_written(world: World, border, scope
 
 
 def test_send_writes_one_message_per_recipient_with_an_ack_link(world: World, border):
+    world.zone_nl.email = "basisteam@politie-grensstad.example"
+    world.zone_nl.save()
     incident = report(world)
     relay = services.send(actor=world.admin_a, incident=incident, scope="radius", radius_m=3000)
     recipients = list(relay.recipients.select_related("message"))
-    assert len(recipients) == 3 and all(r.message for r in recipients)
-    assert OutgoingMessage.objects.filter(topic="relay").count() == 3
-    police = next(r for r in recipients if r.kind == "police")
-    assert police.message.recipient == "wijkteam@pz-test.example"
-    assert "1-ABC-123" in police.message.body and "/doorgegeven/" in police.message.body
+    # Admin_B, Admin_Nl, and the police of both sides of the border.
+    assert len(recipients) == 4 and all(r.message for r in recipients)
+    assert OutgoingMessage.objects.filter(topic="relay").count() == 4
+    police = {r.name: r for r in recipients if r.kind == "police"}
+    assert {name: r.message.recipient for name, r in police.items()} == {
+        "PZ Testzone": "wijkteam@pz-test.example",
+        "Basisteam Grensstad": "basisteam@politie-grensstad.example",
+    }
+    for r in police.values():
+        assert "1-ABC-123" in r.message.body and "/doorgegeven/" in r.message.body
     # Asked again within a minute (double click, client retry): the same relay, no new messages.
     again = services.send(actor=world.admin_a, incident=incident, scope="radius", radius_m=3000)
-    assert again.pk == relay.pk and OutgoingMessage.objects.filter(topic="relay").count() == 3
+    assert again.pk == relay.pk and OutgoingMessage.objects.filter(topic="relay").count() == 4
 
 
 def test_a_recipient_without_channel_is_shown_not_skipped(world: World, border):

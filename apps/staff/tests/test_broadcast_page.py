@@ -20,17 +20,18 @@ def test_police_sends_to_the_zone(client, world: World):
     url = reverse("relays:broadcast")
     assert client.get(url).status_code == 200
     data = {"urgency": "red", "zone": world.zone.pk, "subject": "Let op", "text": "Inbraken."}
-    # First the preview: how many it reaches, nothing sent yet.
+    # First the preview: how many it reaches (admin and co-admin of A, admin of B), nothing sent yet.
     page = client.post(url, data)
     assert (
         page.status_code == 200
         and 'id="preview"' in page.content.decode()
-        and "2 group admins" in page.content.decode()
+        and "3 group admins" in page.content.decode()
     )
     assert not Broadcast.objects.exists() and not OutgoingMessage.objects.exists()
     page = client.post(url, {**data, "send": "1"})
-    assert page.status_code == 200 and "Admin_A" in page.content.decode()
-    assert Broadcast.objects.count() == 1 and OutgoingMessage.objects.filter(topic="broadcast.red").count() == 2
+    sent = page.content.decode()
+    assert page.status_code == 200 and "<td>Admin_A</td>" in sent and "<td>Co_Admin_A</td>" in sent
+    assert Broadcast.objects.count() == 1 and OutgoingMessage.objects.filter(topic="broadcast.red").count() == 3
 
 
 @pytest.mark.parametrize("who", ["admin_a", "admin_b"])
@@ -91,8 +92,11 @@ def test_police_sends_to_a_drawn_area_only_within_reach(client, world: World):
     assert page.status_code == 200
     broadcast = Broadcast.objects.get()
     assert broadcast.scope == Broadcast.Scope.AREA and broadcast.geometry["type"] == "Polygon"
-    assert [r.user_id for r in broadcast.recipients.all()] == [world.admin_a.pk]
-    assert list(OutgoingMessage.objects.values_list("user_id", flat=True)) == [world.admin_a.pk]
+    # Only the admins of Testdorp Noord (co-admin included); not Grensstad's admin, out of reach.
+    admins_of_a = sorted(world.group_a.admin_roles.values_list("user_id", flat=True))
+    assert admins_of_a == sorted([world.admin_a.pk, world.co_admin_a.pk])
+    assert sorted(r.user_id for r in broadcast.recipients.all()) == admins_of_a
+    assert sorted(OutgoingMessage.objects.values_list("user_id", flat=True)) == admins_of_a
 
 
 @pytest.mark.parametrize(
@@ -160,11 +164,12 @@ def test_the_sender_sees_counts_never_residents(client, world: World, who):
         "text": "Inbraken.",
     }
     preview = client.post(url, data).content.decode()
-    assert "2 group admins" in preview and "2 members who asked for alerts" in preview
+    # Testdorp's admins: admin and co-admin of A, admin of B.
+    assert "3 group admins" in preview and "2 members who asked for alerts" in preview
     assert not Broadcast.objects.exists()
     sent = client.post(url, {**data, "send": "1"}).content.decode()
     assert Broadcast.objects.get().recipients.filter(kind="member").count() == 2
-    assert "Members who asked for alerts" in sent and "Admin_A" in sent
+    assert "Members who asked for alerts" in sent and "<td>Admin_A</td>" in sent and "<td>Co_Admin_A</td>" in sent
     for page in (preview, sent):
         for value in _residents(*members):
             assert value not in page

@@ -14,12 +14,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from apps.accounts.permissions import applications_for, managed_groups
 from apps.applications import services as application_services
+from apps.applications.checks import checks as application_checks
 from apps.applications.models import Application
+from apps.applications.permissions import applications_for
 from apps.audit.models import AuditEvent
 from apps.audit.services import record
 from apps.core.ages import age_on
+from apps.groups.permissions import managed_groups
 
 from .. import forms, maps
 from .common import add_errors, error_text, group_area_feature, paginate, query_without_page, render, staff_view
@@ -83,7 +85,7 @@ def _application_page(request, application: Application, reject_form=None) -> Ht
             "application": application,
             "group": group,
             "age": age_on(application.birth_date, timezone.localdate()),
-            "checks": application_services.checks(application) if application.is_open else [],
+            "checks": application_checks(application) if application.is_open else [],
             "can_approve": application.status == Application.Status.CONFIRMED,
             "reject_form": reject_form
             or forms.ReasonForm(

@@ -15,12 +15,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 from shapely.geometry import shape
 
-from apps.accounts.permissions import municipalities_for, police_municipality_ids
 from apps.areas.jobs import queue_import
 from apps.areas.models import ImportJob
 from apps.coverage import aggregates, hexbins, national
 from apps.coverage.services import address_points, coverage_for, covered_mask
 from apps.groups.models import Group
+from apps.municipalities.permissions import municipalities_for, police_municipality_ids
 
 from .. import maps
 from ..forms import ImportForm

@@ -10,14 +10,14 @@ from django.db.models import Count
 from django.http import Http404
 from django.utils.translation import gettext as _
 
-from apps.accounts.permissions import roles
 from apps.groups.models import Group
+from apps.groups.permissions import roles
 from apps.messaging.models import OutgoingMessage
 from apps.relays.broadcasts import admin_rows, member_counts, plan_broadcast, reach_municipality_ids, send_broadcast
 from apps.relays.forms import BroadcastForm
 
 from .. import maps
-from .common import add_errors, draw_locale, render, staff_view
+from .common import add_errors, render, staff_view
 
 # More groups than this in reach (a superuser, a large zone): the map shows none of them, the
 # drawing still works, and the service still decides which groups the area touches.
@@ -83,7 +83,6 @@ def broadcast_create(request):
             "recipients": admin_rows(sent) if sent else [],
             "member_counts": _member_count_rows(member_counts(sent)) if sent else [],
             "map_data": maps.collection(_reach_features(request.user)),
-            "draw_locale": draw_locale(),
         },
     )
 

@@ -14,8 +14,9 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
-from apps.accounts.permissions import managed_groups, municipalities_for, roles
 from apps.groups.models import Group
+from apps.groups.permissions import managed_groups, roles
+from apps.municipalities.permissions import municipalities_for
 
 from .. import maps
 
@@ -95,35 +96,3 @@ def coordinated_group(request, pk) -> Group:
 
 def group_area_feature(group: Group, kind: str = "group") -> dict:
     return maps.area_feature(group.area.geometry, group.name, kind, reverse("staff:group_detail", args=[group.pk]))
-
-
-def draw_locale() -> dict[str, str]:
-    """The texts of the Leaflet.draw toolbar, which ships in English only."""
-    return {
-        "polygon": _("Draw an area"),
-        "rectangle": _("Draw a rectangle"),
-        "cancel": _("Cancel"),
-        "cancelTitle": _("Stop drawing"),
-        "finish": _("Finish"),
-        "finishTitle": _("Finish drawing"),
-        "undo": _("Delete last point"),
-        "undoTitle": _("Delete the last point drawn"),
-        "start": _("Click to place the first corner."),
-        "cont": _("Click to place the next corner."),
-        "end": _("Click the first corner to close the area."),
-        "rectangleStart": _("Click and drag to draw a rectangle."),
-        "release": _("Release the mouse to finish."),
-        "crossing": _("The edges of an area cannot cross."),
-        "save": _("Save"),
-        "saveTitle": _("Keep the changes"),
-        "cancelEditTitle": _("Undo the changes"),
-        "clearAll": _("Clear all"),
-        "clearAllTitle": _("Remove the outline"),
-        "edit": _("Move the corners"),
-        "editDisabled": _("Nothing to change"),
-        "remove": _("Remove the outline"),
-        "removeDisabled": _("Nothing to remove"),
-        "editHint": _("Drag the corners to change the area."),
-        "editSubHint": _("Click Cancel to undo the changes."),
-        "removeHint": _("Click the area to remove it."),
-    }

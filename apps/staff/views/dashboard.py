@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from apps.accounts.permissions import managed_groups, municipalities_for, police_municipality_ids, visible_groups
+from apps.groups.permissions import managed_groups, visible_groups
+from apps.municipalities.permissions import municipalities_for, police_municipality_ids
 
 from ..figures import attach_fill, municipality_figures, with_counts
 from .common import render, staff_view

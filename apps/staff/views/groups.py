@@ -16,20 +16,20 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_http_methods
 
-from apps.accounts.permissions import can_coordinate, group_requests_for, managed_groups, municipalities_for
 from apps.areas.models import Area
 from apps.areas.services import save_area
 from apps.audit.models import AuditEvent
 from apps.audit.services import record
 from apps.groups.models import Group, GroupRequest
+from apps.groups.permissions import group_requests_for, managed_groups
 from apps.groups.services import save_group
+from apps.municipalities.permissions import can_coordinate, municipalities_for
 
 from .. import forms, maps
 from ..figures import Fill, with_counts
 from .common import (
     add_errors,
     coordinated_group,
-    draw_locale,
     group_area_feature,
     int_or_none,
     render,
@@ -218,7 +218,6 @@ def _group_form(request, municipality, group: Group | None = None, group_request
             "group": group,
             "group_request": group_request,
             "map_data": maps.collection(features),
-            "draw_locale": draw_locale(),
         },
     )
 

@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from apps.accounts.permissions import roles
+from apps.groups.permissions import roles
 from apps.incidents import services
 from apps.incidents.forms import DeliveryPreferenceForm, FeedbackForm, IncidentForm
 from apps.incidents.models import Incident, IncidentAttachment
@@ -56,30 +56,19 @@ def incident_create(request):
         raise PermissionDenied
     if request.method == "POST":
         form = IncidentForm(request.POST, user=request.user)
-        if form.is_valid():
-            try:
-                incident = services.create_incident(actor=request.user, data=form.service_data())
-            except ValidationError as exc:
-                add_errors(form, exc_for_form(exc), None)
-            else:
-                messages.success(request, _("The incident was recorded. You can relay it now."))
-                return redirect("incidents:detail", pk=incident.pk)
+        try:
+            incident = services.save_incident(actor=request.user, form=form)
+        except ValidationError:
+            pass  # the form holds the messages
+        else:
+            messages.success(request, _("The incident was recorded. You can relay it now."))
+            return redirect("incidents:detail", pk=incident.pk)
         messages.error(request, _("The incident was not recorded. Correct the fields marked below."))
     else:
         form = IncidentForm(
             user=request.user, initial={"occurred_at": timezone.localtime().replace(second=0, microsecond=0)}
         )
     return render(request, "incidents/incident_form.html", {"form": form, "numbers": _numbers(request.user)})
-
-
-def exc_for_form(exc: ValidationError) -> ValidationError:
-    """The service names the form's group and municipality fields with an _id suffix."""
-    if not hasattr(exc, "error_dict"):
-        return exc
-    renamed = {}
-    for field, errors in exc.error_dict.items():
-        renamed[{"group_id": "group", "municipality_id": "municipality"}.get(field, field)] = errors
-    return ValidationError(renamed)
 
 
 def _detail(request, incident: Incident, feedback_form=None, status: int = 200):

@@ -12,11 +12,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from apps.accounts.permissions import administered_groups, managed_groups, members_for
 from apps.audit.models import AuditEvent
 from apps.audit.services import record
 from apps.groups.models import Group
+from apps.groups.permissions import administered_groups, managed_groups
 from apps.members.alerts import ALERTS_CONSENT
+from apps.members.permissions import members_for
 from apps.members.services import Via, roster_csv, start_alerts, stop_alerts
 from apps.members.services import remove as remove_member
 

@@ -10,11 +10,12 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from apps.accounts.permissions import managed_groups, municipalities_for
 from apps.audit.models import AuditEvent
 from apps.audit.services import record
+from apps.groups.permissions import managed_groups
 from apps.messaging.models import OutgoingMessage
 from apps.messaging.services import retry
+from apps.municipalities.permissions import municipalities_for
 
 from .. import forms
 from .common import paginate, query_without_page, render, staff_view

@@ -10,13 +10,14 @@ from django.shortcuts import get_object_or_404, redirect
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from apps.accounts.permissions import group_requests_for, managed_groups, municipalities_for
 from apps.areas.models import Area
 from apps.audit.models import AuditEvent
 from apps.audit.services import record
 from apps.groups.invitations import invite_admin
 from apps.groups.models import Group, GroupRequest
+from apps.groups.permissions import group_requests_for, managed_groups
 from apps.groups.services import appoint_admin, decide_group_request, remove_admin
+from apps.municipalities.permissions import municipalities_for
 from apps.municipalities.services import publish_house_rules
 from apps.signs.models import StreetSign
 

@@ -6,8 +6,8 @@ from collections import defaultdict
 
 from django.db.models import Prefetch
 
-from apps.accounts.permissions import visible_groups
 from apps.groups.models import Group, GroupAdmin
+from apps.groups.permissions import visible_groups
 
 from .. import maps
 from ..figures import with_member_count

@@ -12,20 +12,11 @@ from django.views.decorators.http import require_POST
 
 from apps.incidents.permissions import incidents_for
 from apps.relays import services
+from apps.relays.forms import RelayForm
 from apps.relays.permissions import relays_for
 
 from .. import maps
 from .common import error_text, render, staff_view
-
-
-def _scope_args(data) -> tuple[str, int | None]:
-    scope = data.get("scope") or ""
-    radius = data.get("radius_m")
-    try:
-        radius_m = int(radius) if radius not in (None, "") else None
-    except ValueError:
-        radius_m = -1  # refused with a clear message by the service
-    return scope, radius_m
 
 
 def _incident(request, pk):
@@ -35,9 +26,9 @@ def _incident(request, pk):
 @staff_view
 def relay_preview(request, pk: int):
     incident = _incident(request, pk)
-    scope, radius_m = _scope_args(request.GET)
     try:
-        plan = services.preview(incident, scope=scope, radius_m=radius_m, sender=request.user)
+        arguments = RelayForm(request.GET).service_arguments()
+        plan = services.preview(incident, scope=arguments["scope"], radius_m=arguments["radius_m"], sender=request.user)
     except ValidationError as exc:
         messages.error(request, error_text(exc))
         return redirect("incidents:detail", pk=incident.pk)
@@ -55,11 +46,8 @@ def relay_preview(request, pk: int):
 @staff_view
 def relay_send(request, pk: int):
     incident = _incident(request, pk)
-    scope, radius_m = _scope_args(request.POST)
     try:
-        relay = services.send(
-            actor=request.user, incident=incident, scope=scope, radius_m=radius_m, note=request.POST.get("note", "")
-        )
+        relay = services.send(actor=request.user, incident=incident, **RelayForm(request.POST).service_arguments())
     except ValidationError as exc:
         messages.error(request, error_text(exc))
         return redirect("incidents:detail", pk=incident.pk)

@@ -37,4 +37,4 @@ def test_csrf_failure_is_a_plain_page():
 
     response = Client(enforce_csrf_checks=True).post("/groep-starten/", {"full_name": "x"})
     assert response.status_code == 403
-    assert "core/csrf_failure.html" in [t.name for t in response.templates]
+    assert "web/csrf_failure.html" in [t.name for t in response.templates]

@@ -46,16 +46,16 @@ def mailbox(request):
     messages = OutgoingMessage.objects.filter(channel=OutgoingMessage.Channel.EMAIL).order_by("-created_at", "-id")[
         :200
     ]
-    return render(request, "core/mailbox.html", {"mail": messages})
+    return render(request, "web/mailbox.html", {"mail": messages})
 
 
 @never_cache
 def mailbox_message(request, pk: int):
     _mailbox_enabled()
     message = get_object_or_404(OutgoingMessage, pk=pk, channel=OutgoingMessage.Channel.EMAIL)
-    return render(request, "core/mailbox_message.html", {"message": message})
+    return render(request, "web/mailbox_message.html", {"message": message})
 
 
 def csrf_failure(request, reason: str = ""):
     """A form sent from a page that was open too long (or with cookies off): say so plainly."""
-    return render(request, "core/csrf_failure.html", status=403)
+    return render(request, "web/csrf_failure.html", status=403)

@@ -1,0 +1,48 @@
+"""What an admin sees before deciding on an application: the automatic checks, read only."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from apps.core.ages import age_on
+from apps.groups.lookup import lookup_point
+
+from .models import Application
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    ok: bool
+    message: str
+
+
+def checks(application: Application, today=None) -> list[Check]:
+    """The automatic checks an admin sees before deciding."""
+    today = today or timezone.localdate()
+    group = application.group
+    in_area = any(a.pk == group.area_id for a in lookup_point(application.lon, application.lat).areas)
+    age = age_on(application.birth_date, today)
+    current = group.members.current().count()
+    duplicate = group.members.current().filter(phone=application.phone).exists()
+    return [
+        Check(
+            "email",
+            application.confirmed_at is not None,
+            _("E-mail address confirmed") if application.confirmed_at else _("E-mail address not confirmed yet"),
+        ),
+        Check("area", in_area, _("Lives in the group's area") if in_area else _("Address outside the group's area")),
+        Check("age", age >= settings.BUURTWACHT_MINIMUM_AGE, _("Age %(age)d") % {"age": age}),
+        Check(
+            "duplicate", not duplicate, _("Phone number already in the group") if duplicate else _("Not yet a member")
+        ),
+        Check(
+            "capacity",
+            current < group.capacity,
+            _("%(current)d of %(capacity)d places taken") % {"current": current, "capacity": group.capacity},
+        ),
+    ]

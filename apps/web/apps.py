@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+
+
+class WebConfig(AppConfig):
+    """The site as a whole: health, the embedded mailbox, the context every page shares, `serve`."""
+
+    name = "apps.web"
+    label = "web"
