@@ -13,6 +13,8 @@ import sys
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
+from apps.demo.logins import format_table
+
 
 class Command(BaseCommand):
     help = "Serve the site and run the embedded worker (demo and laptop use)."
@@ -25,8 +27,7 @@ class Command(BaseCommand):
     def handle(self, *args, host: str, port: int, no_worker: bool, **options):
         from waitress import serve
 
-        from apps.demo.logins import format_table
-        from buurtwacht.wsgi import application
+        from buurtwacht.wsgi import application  # builds the WSGI handler: only when serving
 
         url = f"http://{host}:{port}/"
         env = dict(os.environ)
