@@ -88,3 +88,22 @@ def draw_rectangle(page, map_selector: str = ".map", field: str = "#id_geometry"
     page.mouse.up()
     page.wait_for_function(f"document.querySelector('{field}').value.length > 0")
     return json.loads(page.input_value(field))
+
+
+def assert_usable(page, what: str = "") -> None:
+    """What every page a person reaches must be: no sideways scroll at its width, no serious or
+    critical axe-core violation (axe-core 4.12, from axe-playwright-python), no script error or
+    failed request. ``what`` names the step in the failure message."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    label = what or page.url
+    width = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
+    assert width[0] <= width[1], f"{label}: the page scrolls sideways ({width[0]} px wide in {width[1]} px)"
+    results = Axe().run(page)
+    bad = [
+        f"{v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes']][:3]}"
+        for v in results.response["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
+    assert not bad, f"{label}: axe-core finds\n" + "\n".join(bad)
+    assert not page.errors, f"{label}: {page.errors}"
