@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils import timezone
@@ -17,6 +18,8 @@ from django.utils.translation import gettext_lazy as _
 
 class User(AbstractUser):
     phone = models.CharField(_("mobile phone"), max_length=20, blank=True, help_text=_("E.164, e.g. +32470123456"))
+    # The language of what the system sends this person; empty: their municipality's.
+    language = models.CharField(_("language"), max_length=5, blank=True, choices=settings.LANGUAGES)
 
     class Meta:
         verbose_name = _("user")
