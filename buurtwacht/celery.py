@@ -15,4 +15,5 @@ app.conf.beat_schedule = {
     "worker-heartbeat": {"task": "apps.messaging.tasks.heartbeat", "schedule": 15.0},
     "deliver-due-messages": {"task": "apps.messaging.tasks.deliver_due", "schedule": 10.0},
     "expire-applications": {"task": "apps.applications.tasks.expire_stale", "schedule": 3600.0},
+    "coordinator-digest": {"task": "apps.staff.tasks.coordinator_digest", "schedule": 3600.0},
 }

@@ -239,7 +239,16 @@ CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 # Applications.
 BUURTWACHT_CONFIRMATION_MAX_AGE = env_int("BUURTWACHT_CONFIRMATION_MAX_AGE", 48 * 3600, minimum=60)
 BUURTWACHT_APPLICATION_EXPIRY_DAYS = env_int("BUURTWACHT_APPLICATION_EXPIRY_DAYS", 30, minimum=1)
-BUURTWACHT_APPLICATION_RATE = env_rate("BUURTWACHT_APPLICATION_RATE", "10/h")
+# Groups whose confirmed applications wait longer than this are flagged on the coordinator's desk
+# and in their weekly digest.
+BUURTWACHT_APPLICATION_WAIT_FLAG_DAYS = env_int("BUURTWACHT_APPLICATION_WAIT_FLAG_DAYS", 7, minimum=1)
+# Applications waiting this long for the admins go to the municipality's coordinators, once.
+BUURTWACHT_APPLICATION_ESCALATION_DAYS = env_int("BUURTWACHT_APPLICATION_ESCALATION_DAYS", 7, minimum=1)
+# Public forms (apps/core/form_limits.py): accepted sends per connection and per phone number,
+# refused sends (a form with errors) per connection, far more loosely.
+BUURTWACHT_APPLICATION_RATE = env_rate("BUURTWACHT_APPLICATION_RATE", "30/h")
+BUURTWACHT_APPLICATION_PHONE_RATE = env_rate("BUURTWACHT_APPLICATION_PHONE_RATE", "3/d")
+BUURTWACHT_FORM_ERROR_RATE = env_rate("BUURTWACHT_FORM_ERROR_RATE", "100/h")
 BUURTWACHT_PASSWORD_RESET_RATE = env_rate("BUURTWACHT_PASSWORD_RESET_RATE", "10/h")
 BUURTWACHT_MINIMUM_AGE = 18
 # Areas within this distance of each other are neighbours (alerts are passed on between them).
@@ -283,6 +292,9 @@ BUURTWACHT_QUIET_HOURS = env_quiet_hours("BUURTWACHT_QUIET_HOURS", "22:00-07:00"
 # Incident attachments: kept outside the web root (served only through the desk), type read from
 # the content; limits per kind in bytes.
 BUURTWACHT_ATTACHMENT_DIR = Path(env_path("BUURTWACHT_ATTACHMENT_DIR", str(VAR_DIR / "attachments")))
+# The acknowledgement link of a relayed incident shows it (and its attachments) while the
+# incident is open and for at most this many days after the relay.
+BUURTWACHT_RELAY_LINK_DAYS = env_int("BUURTWACHT_RELAY_LINK_DAYS", 14, minimum=1)
 BUURTWACHT_MAX_IMAGE = env_int("BUURTWACHT_MAX_IMAGE", 15 * 1024 * 1024, minimum=1024)
 BUURTWACHT_MAX_AUDIO = env_int("BUURTWACHT_MAX_AUDIO", 25 * 1024 * 1024, minimum=1024)
 BUURTWACHT_MAX_VIDEO = env_int("BUURTWACHT_MAX_VIDEO", 100 * 1024 * 1024, minimum=1024)

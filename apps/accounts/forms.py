@@ -1,16 +1,20 @@
-"""Forms of the account pages: asking for a link to choose a new password, and choosing it."""
+"""Forms of the account pages: asking for a link to choose a new password, choosing it, and the
+language of the messages a staff member receives."""
 
 from __future__ import annotations
 
 import hashlib
 import unicodedata
 
+from django import forms
 from django.contrib.auth import forms as auth_forms
 from django.contrib.auth import get_user_model
 from django.template import loader
 from django.utils.translation import gettext_lazy as _
 
 from apps.messaging.services import queue_email
+
+from .services import message_languages
 
 
 def _same_address(a: str, b: str) -> bool:
@@ -65,3 +69,18 @@ class ChoosePasswordForm(auth_forms.SetPasswordForm):
         super().__init__(*args, **kwargs)
         self.fields["new_password1"].label = _("New password")
         self.fields["new_password2"].label = _("Repeat the new password")
+
+
+class MessageLanguageForm(forms.Form):
+    language = forms.ChoiceField(
+        label=_("Language of the messages we send you"),
+        required=False,
+        widget=forms.RadioSelect,
+        help_text=_("E-mails, text messages and WhatsApp messages from Buurtwacht are written in this language."),
+        error_messages={"invalid_choice": _("Choose one of the languages in the list.")},
+    )
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+        self.fields["language"].choices = message_languages()

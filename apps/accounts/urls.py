@@ -11,5 +11,6 @@ urlpatterns = [
     path("wachtwoord-vergeten/", views.PasswordResetView.as_view(), name="password_reset"),
     path("wachtwoord-vergeten/verzonden/", views.PasswordResetDoneView.as_view(), name="password_reset_done"),
     path("wachtwoord/klaar/", views.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
+    path("taal/", views.message_language, name="message_language"),
     path("wachtwoord/<uidb64>/<token>/", views.PasswordResetConfirmView.as_view(), name="password_reset_confirm"),
 ]

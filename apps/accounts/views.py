@@ -1,17 +1,24 @@
 """Account pages around Django's own views: asking for a link to choose a password, and
-choosing it (also the page an invited admin lands on)."""
+choosing it (also the page an invited admin lands on); and the language of the messages a staff
+member receives."""
 
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods
 from django_ratelimit.decorators import ratelimit
 
-from .forms import ChoosePasswordForm, QueuedPasswordResetForm
-from .services import link_valid_days
+from .forms import ChoosePasswordForm, MessageLanguageForm, QueuedPasswordResetForm
+from .services import link_valid_days, set_message_language
 
 
 def _reset_rate(group, request) -> str:
@@ -57,3 +64,28 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
 
 class PasswordResetCompleteView(auth_views.PasswordResetCompleteView):
     template_name = "accounts/password_reset_complete.html"
+
+
+@login_required
+@never_cache
+@require_http_methods(["GET", "POST"])
+def message_language(request):
+    """The language of what the system sends the signed-in person; the page's own language is
+    chosen with the switch in the header and stays apart from it."""
+    user = request.user
+    if request.method == "POST":
+        form = MessageLanguageForm(request.POST)
+        if form.is_valid():
+            try:
+                set_message_language(user, form.cleaned_data["language"], actor=user)
+            except ValidationError as exc:
+                for field, errors in exc.error_dict.items():
+                    form.add_error(field, errors)
+            else:
+                messages.success(request, _("Saved. Our messages to you are now written in this language."))
+                return redirect("accounts:message_language")
+        status = 400
+    else:
+        form = MessageLanguageForm(initial={"language": user.language})
+        status = 200
+    return render(request, "accounts/message_language.html", {"form": form}, status=status)

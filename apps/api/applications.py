@@ -80,7 +80,8 @@ def _form_data(payload: ApplicationIn) -> dict:
     summary="Apply to join a group",
     description=(
         "Checked exactly like the web form. Any refusal answers 400 with messages per field; when the address "
-        "lies in another group's area, `right_group` names the group to apply to. An unknown or closed group is "
+        "lies in another group's area, `right_group` names the group to apply to. A full group is refused on "
+        "`waiting_list` with `nearby_groups`, unless `waiting_list` is true. An unknown or closed group is "
         "refused on `group`. The applicant receives an e-mail to confirm their address. Too many applications "
         "from one IP address answer 429 and nothing is stored."
     ),
@@ -101,6 +102,10 @@ def submit_application(request: HttpRequest, payload: ApplicationIn) -> tuple[in
         if exc.right_group is not None:
             body["right_group"] = {"slug": exc.right_group.slug, "name": exc.right_group.name}
         return 400, body
+    except services.GroupFull as exc:
+        # Said at once, not a 201 and then silence: the waiting list or a group nearby.
+        nearby = [{"slug": g.slug, "name": g.name} for g in exc.neighbours]
+        return 400, {"errors": errors_from_django(exc), "nearby_groups": nearby}
     application = submitted.application
     return 201, {
         "id": application.pk,

@@ -43,13 +43,29 @@ class IncidentIn(Schema):
     )
     police_reference: str = Field("", max_length=60)
     group_id: int | None = Field(None, description="The group it was reported in (one you can see).")
-    municipality_id: int | None = Field(None, description="Needed only when neither group nor point tells it.")
+    municipality_id: int | None = Field(None, description="Needed only when neither group nor place tells it.")
     lat: float | None = None
     lon: float | None = None
-    address: str = Field("", max_length=200)
+    street: str = Field("", max_length=160, description="With house_number: the address, found in the register.")
+    house_number: str = Field("", max_length=10)
+    postcode: str = Field(
+        "", max_length=10, description="Needed when the street is outside the group's municipality or ambiguous."
+    )
+    address: str = Field(
+        "",
+        max_length=200,
+        description="Text about the place. Without a point or street and number it is read as an address "
+        "('Noordstraat 1, 3870') and must be found in the register. With none of these and a group, the "
+        "incident lies in the group's area.",
+    )
     text: str = Field(max_length=4000)
     person: PersonIn | None = None
     vehicle: VehicleIn | None = None
+    profiling_confirmed: bool = Field(
+        False,
+        description="Words for origin, ethnicity or religion in the description are refused (400, field "
+        "`profiling_confirmed` names them) unless this is true; the confirmation is kept with the incident.",
+    )
 
 
 class PersonOut(Schema):
@@ -98,6 +114,8 @@ class IncidentOut(Schema):
     created_at: datetime
     relay_ids: list[int]
     attachments: list[AttachmentOut]
+    profiling_words: list[str]
+    profiling_confirmed_at: datetime | None
 
 
 def incident_out(incident: Incident) -> dict:
@@ -126,6 +144,8 @@ def incident_out(incident: Incident) -> dict:
             {"id": a.pk, "kind": a.kind, "content_type": a.content_type, "size": a.size, "sha256": a.sha256}
             for a in incident.attachments.order_by("id")
         ],
+        "profiling_words": list(incident.profiling_words or []),
+        "profiling_confirmed_at": incident.profiling_confirmed_at,
     }
 
 

@@ -10,6 +10,7 @@ from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from ninja import Router
 
+from apps.coverage.sub_municipalities import covered_counts
 from apps.groups.models import Group
 from apps.members.models import Member
 from apps.municipalities.models import Municipality
@@ -27,6 +28,7 @@ def open_data() -> dict:
     municipalities = Municipality.objects.annotate(
         active_groups=Count("groups", filter=Q(groups__status=Group.Status.ACTIVE))
     ).order_by("country", "name")
+    subs = covered_counts()
     groups = (
         Group.objects.exclude(status=Group.Status.CLOSED)
         .select_related("municipality")
@@ -44,6 +46,9 @@ def open_data() -> dict:
                 "police_emergency_number": m.police_emergency_number,
                 "police_non_urgent_number": m.police_non_urgent_number,
                 "active_groups": m.active_groups,
+                # The figure of the municipality's desk pages: apps.coverage.sub_municipalities.
+                "sub_municipalities": subs[m.pk].total if m.pk in subs else 0,
+                "covered_sub_municipalities": subs[m.pk].covered if m.pk in subs else 0,
             }
             for m in municipalities
         ],
@@ -71,7 +76,8 @@ def open_data() -> dict:
     auth=None,
     summary="Download all public group data (open data)",
     description=(
-        "One JSON document with every municipality, every group that is not closed (name, status, capacity, "
+        "One JSON document with every municipality (with how many of its sub-municipalities an active group "
+        "covers), every group that is not closed (name, status, capacity, "
         "number of members, public page) and every area as GeoJSON. No personal data."
     ),
 )

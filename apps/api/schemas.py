@@ -38,6 +38,11 @@ class ErrorOut(Schema):
     right_group: GroupRef | None = Field(
         None, description="Only when the address lies in another group's area: the group to apply to instead."
     )
+    nearby_groups: list[GroupRef] | None = Field(
+        None,
+        description="Only when the group is full (`errors.waiting_list`): groups next to it that still have places. "
+        "Send the application again with `waiting_list: true` to join the waiting list instead.",
+    )
 
 
 # Public: groups as GeoJSON.
@@ -142,6 +147,12 @@ class ApplicationIn(Schema):
         description="The resident also wants police and municipality alerts for their neighbourhood (urgent ones "
         "by SMS or WhatsApp, the others by e-mail). Optional; show the sentence of the web form, unticked.",
     )
+    waiting_list: bool = Field(
+        False,
+        description="When the group is full: put the applicant on its waiting list (first come, first served). "
+        "Without it, applying to a full group answers 400 on `waiting_list`.",
+    )
+    offers_to_help: bool = Field(False, description="The applicant would like to help as an admin. Optional.")
     remark: str | None = ""
     website: str | None = Field("", description="Leave empty (spam trap).")
 

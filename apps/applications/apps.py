@@ -11,6 +11,8 @@ class ApplicationsConfig(AppConfig):
         # Modules with models are imported once the app registry is ready, hence here.
         from apps.messaging.hooks import BackgroundJob, register_background
 
-        from .services import expire_stale_applications
+        from . import signals
+        from .services import hourly
 
-        register_background(BackgroundJob("expire-applications", expire_stale_applications, every=HOUR))
+        register_background(BackgroundJob("expire-applications", hourly, every=HOUR))
+        signals.connect()

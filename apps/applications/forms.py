@@ -47,6 +47,18 @@ class ApplicationForm(forms.Form):
         required=False,
         help_text=_("Optional. You can join the group without it."),
     )
+    # Only shown when the group is full: the resident chooses the waiting list knowingly.
+    waiting_list = forms.BooleanField(
+        label=_("Put me on the waiting list"),
+        required=False,
+        help_text=_("When a place becomes free, the first on the list goes to the admin. You are told by e-mail."),
+    )
+    # Optional: how groups find new admins.
+    offers_to_help = forms.BooleanField(
+        label=_("I would like to help as an admin of a group"),
+        required=False,
+        help_text=_("Optional. The admin or the municipality may contact you about it."),
+    )
     remark = forms.CharField(label=_("Remark (optional)"), max_length=1000, required=False, widget=forms.Textarea)
     # A field people never see; software that fills in every field fills this one too.
     website = forms.CharField(required=False, label=_("Leave this field empty"))

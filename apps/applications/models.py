@@ -18,12 +18,13 @@ class Application(models.Model):
     class Status(models.TextChoices):
         SUBMITTED = "submitted", _("waiting for e-mail confirmation")
         CONFIRMED = "confirmed", _("waiting for the admin")
+        WAITING = "waiting", _("on the waiting list")
         APPROVED = "approved", _("approved")
         REJECTED = "rejected", _("rejected")
         WITHDRAWN = "withdrawn", _("withdrawn")
         EXPIRED = "expired", _("expired")
 
-    OPEN_STATUSES = (Status.SUBMITTED, Status.CONFIRMED)
+    OPEN_STATUSES = (Status.SUBMITTED, Status.CONFIRMED, Status.WAITING)
 
     group = models.ForeignKey(Group, on_delete=models.PROTECT, related_name="applications")
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.SUBMITTED)
@@ -44,10 +45,17 @@ class Application(models.Model):
     # The optional consent to police and municipality alerts: when, and the sentence as shown.
     alerts_opt_in_at = models.DateTimeField(_("alerts agreed on"), null=True, blank=True)
     alerts_consent_text = models.TextField(_("alerts consent as shown"), blank=True)
+    # The optional "I would like to help as an admin" box: how admins are recruited.
+    offers_to_help = models.BooleanField(_("would like to help as an admin"), default=False)
     # The status page link carries a random secret; only its hash is stored.
     access_key_hash = models.CharField(max_length=64, unique=True, editable=False)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     confirmed_at = models.DateTimeField(null=True, blank=True)
+    # When the application reached the admin: at the confirmation, or later, when a place became
+    # free for it on the waiting list. The expiry and the escalation count from here.
+    to_admin_at = models.DateTimeField(null=True, blank=True)
+    # When the municipality's coordinators were told that the admins had not decided in time.
+    escalated_at = models.DateTimeField(null=True, blank=True)
     decided_at = models.DateTimeField(null=True, blank=True)
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -62,7 +70,7 @@ class Application(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["group", "phone"],
-                condition=models.Q(status__in=["submitted", "confirmed"]),
+                condition=models.Q(status__in=["submitted", "confirmed", "waiting"]),
                 name="application_one_open_per_phone",
             )
         ]

@@ -2,9 +2,10 @@
 
 from celery import shared_task
 
-from .services import expire_stale_applications
+from .services import hourly
 
 
 @shared_task(name="apps.applications.tasks.expire_stale", ignore_result=True)
 def expire_stale() -> int:
-    return expire_stale_applications()
+    """Expire, escalate to the coordinators, and fill the waiting lists' free places."""
+    return hourly()

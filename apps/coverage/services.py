@@ -4,8 +4,8 @@ per municipality and sub-municipality, and what follows from it.
 Everything is counted from the register and the areas in one pass: the addresses of the
 municipality as arrays, one STRtree query of them against the active groups' areas (and the
 sub-municipalities' boundaries), so a municipality of 100,000 addresses takes well under a
-second. A sub-municipality counts as covered when active groups' areas cover at least half of
-its surface (as the demo's sentence counts it).
+second. Whether a sub-municipality is covered is decided in one place for every page, the API
+and the exports: ``sub_municipalities.cover`` (an active group's area overlaps it for real).
 """
 
 from __future__ import annotations
@@ -25,6 +25,8 @@ from apps.groups.models import Group
 from apps.members.models import Member
 from apps.municipalities.models import Municipality
 
+from .sub_municipalities import sub_municipality_cover
+
 NEAR_CAPACITY_PERCENT = 90
 UNCOVERED_STREETS_SHOWN = 200
 
@@ -36,7 +38,7 @@ class SubCoverage:
     covered_addresses: int = 0
     groups: int = 0
     members: int = 0
-    covered: bool = False  # at least half of its surface lies in active groups' areas
+    covered: bool = False  # see sub_municipalities: an active group's area overlaps it for real
 
     @property
     def share(self) -> float:
@@ -162,28 +164,17 @@ def coverage_for(municipality: Municipality) -> Coverage:
     result.uncovered_streets = sorted(
         ((street, town, n) for (street, town), n in uncovered.items()), key=lambda s: (-s[2], s[1], s[0])
     )[:UNCOVERED_STREETS_SHOWN]
-    union = shapely.union_all(group_geoms) if group_geoms else None
     points = shapely.points(lons, lats) if len(lons) else None
-    for sub in municipality.sub_municipalities.order_by("name"):
-        row = SubCoverage(name=sub.name)
-        in_sub = [g for g in groups if g.area.sub_municipality_id == sub.pk]
-        if sub.geometry:
+    by_id = {g.pk: g for g in groups}
+    for cover in sub_municipality_cover(municipality, groups):
+        sub = cover.sub_municipality
+        row = SubCoverage(name=sub.name, covered=cover.covered, groups=len(cover.group_ids))
+        row.members = sum(by_id[pk].current_members for pk in cover.group_ids)
+        if sub.geometry and points is not None:
             boundary = shape(sub.geometry)
             shapely.prepare(boundary)
-            if points is not None:
-                inside = shapely.intersects(boundary, points)
-                row.addresses = int(inside.sum())
-                row.covered_addresses = int((inside & covered).sum())
-            if union is not None:
-                row.covered = union.intersection(boundary).area >= boundary.area / 2
-                in_sub = [
-                    g
-                    for g, geom in zip(groups, group_geoms, strict=True)
-                    if geom.intersects(boundary) and not geom.touches(boundary)
-                ] or in_sub
-        else:
-            row.covered = bool(in_sub)
-        row.groups = len(in_sub)
-        row.members = sum(g.current_members for g in in_sub)
+            inside = shapely.intersects(boundary, points)
+            row.addresses = int(inside.sum())
+            row.covered_addresses = int((inside & covered).sum())
         result.sub_municipalities.append(row)
     return result

@@ -5,10 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import shapely
-from shapely.geometry import shape
-
 from apps.applications.models import Application
+from apps.coverage.sub_municipalities import covered_count
 from apps.groups.models import Group
 from apps.municipalities.models import Municipality
 
@@ -40,25 +38,19 @@ class Coverage:
 
 
 def coverage(municipality: Municipality) -> Coverage:
-    """The coordinator's sentence, counted from the database. A sub-municipality is covered when
-    active groups' areas cover at least half of it."""
+    """The coordinator's sentence, counted from the database; which sub-municipalities are
+    covered is ``apps.coverage``'s one rule."""
     active = list(municipality.groups.filter(status=Group.Status.ACTIVE).select_related("area"))
     sizes = sorted(((g.members.current().count(), g.name) for g in active), reverse=True)
-    covering = shapely.union_all([shape(g.area.geometry) for g in active]) if active else None
-    subs = list(municipality.sub_municipalities.exclude(geometry=None))
-    covered = 0
-    for sub in subs:
-        polygon = shape(sub.geometry)
-        if covering is not None and covering.intersection(polygon).area >= polygon.area / 2:
-            covered += 1
+    subs = covered_count(municipality)
     largest_size, largest_name = sizes[0] if sizes else (0, "-")
     return Coverage(
         municipality=municipality.name,
         country=municipality.country,
         active_groups=len(active),
         members=sum(size for size, _name in sizes),
-        covered=covered,
-        sub_municipalities=len(subs),
+        covered=subs.covered,
+        sub_municipalities=subs.total,
         largest_group=largest_name,
         largest_size=largest_size,
         addresses=municipality.addresses.count(),

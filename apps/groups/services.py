@@ -2,21 +2,49 @@
 
 from __future__ import annotations
 
+import re
+
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from apps.audit.models import AuditEvent
 from apps.audit.services import record
-from apps.core.actors import PUBLIC, account_of
+from apps.core.actors import PUBLIC, account_of, is_person, require_actor
 from apps.messaging.services import queue_email
 from apps.municipalities.permissions import require_municipality
 
+from .hooks import group_activated
+from .languages import language_of
 from .models import Group, GroupAdmin, GroupRequest
+from .permissions import require_group
+
+# What WhatsApp gives as a group's invite link: https://chat.whatsapp.com/<code>, sometimes with a
+# tracking query (``?mode=...``) that is dropped.
+_INVITE_LINK = re.compile(r"https://chat\.whatsapp\.com/([A-Za-z0-9]{1,64})/?(?:\?[^\s#]*)?")
+
+
+def clean_invite_link(value: str) -> str:
+    """The invite link as stored (``https://chat.whatsapp.com/<code>``), or a ValidationError on
+    ``invite_link`` saying what a link looks like. An empty value stays empty."""
+    value = (value or "").strip()
+    if not value:
+        return ""
+    match = _INVITE_LINK.fullmatch(value)
+    if match is None:
+        raise ValidationError(
+            {
+                "invite_link": _(
+                    "Enter the group's invite link as WhatsApp gives it, like https://chat.whatsapp.com/AbCdEf123456."
+                )
+            },
+            code="invalid_invite_link",
+        )
+    return f"https://chat.whatsapp.com/{match.group(1)}"
 
 
 def _unique_slug(name: str, exclude_pk: int | None = None) -> str:
@@ -47,23 +75,30 @@ def save_group(
         raise ValidationError(
             {"capacity": _("Capacity must be between 2 and %(max)d.") % {"max": settings.BUURTWACHT_MAX_GROUP_CAPACITY}}
         )
+    invite_link = clean_invite_link(invite_link)
     creating = group is None
+    was_active = False
     if not creating:
         current = group.members.current().count()
         if capacity < current:
             raise ValidationError({"capacity": _("The group already has %(count)d members.") % {"count": current}})
+        was_active = Group.objects.filter(pk=group.pk, status=Group.Status.ACTIVE).exists()
     group = group or Group(municipality=municipality)
     group.municipality = municipality
     group.area = area
     group.name = name.strip()
     group.status = status
     group.capacity = capacity
-    group.invite_link = invite_link.strip()
+    group.invite_link = invite_link
     group.public_description = public_description.strip()
     if creating:
         group.slug = _unique_slug(group.name)
     group.full_clean()
     group.save()
+    extra = {}
+    if group.status == Group.Status.ACTIVE and not was_active:
+        # The group is live: its members (of a forming group) are told, once, in this transaction.
+        extra["members_told"] = group_activated(group, actor=actor)
     record(
         actor,
         AuditEvent.Action.GROUP_CREATED if creating else AuditEvent.Action.GROUP_UPDATED,
@@ -71,6 +106,7 @@ def save_group(
         group_id=group.pk,
         status=status,
         capacity=capacity,
+        **extra,
     )
     return group
 
@@ -88,6 +124,130 @@ def remove_admin(*, actor, group: Group, user) -> None:
     require_municipality(actor, group.municipality)
     GroupAdmin.objects.filter(group=group, user=user).delete()
     record(actor, AuditEvent.Action.GROUP_ADMIN_REMOVED, group, group_id=group.pk, user_id=user.pk)
+
+
+def leaves_without_admin(group: Group, user) -> bool:
+    """Whether taking ``user``'s role away leaves a group that takes applications without an
+    admin: applications would then reach no one. The coordinator is warned before confirming."""
+    if group.status == Group.Status.CLOSED:
+        return False
+    others = GroupAdmin.objects.filter(group=group).exclude(user=user)
+    if others.filter(role=GroupAdmin.Role.ADMIN).exists():
+        return False
+    # Without another admin: taking away the admin, or the last co-admin, leaves no admin.
+    is_admin = GroupAdmin.objects.filter(group=group, user=user, role=GroupAdmin.Role.ADMIN).exists()
+    return is_admin or not others.exists()
+
+
+@transaction.atomic
+def set_invite_link(*, actor, group: Group, invite_link: str) -> bool:
+    """An admin, co-admin or coordinator of the group sets its WhatsApp invite link (WhatsApp
+    gives a new one whenever it is reset). True when it changed. The link itself is secret and
+    stays out of the audit trail."""
+    require_group(actor, group)
+    link = clean_invite_link(invite_link)
+    if not link:
+        raise ValidationError({"invite_link": _("Enter the group's new invite link.")}, code="required")
+    locked = Group.objects.select_for_update().get(pk=group.pk)
+    if locked.invite_link == link:
+        return False
+    had_link = bool(locked.invite_link)
+    locked.invite_link = link
+    locked.save(update_fields=["invite_link"])
+    group.invite_link = link
+    record(
+        actor,
+        AuditEvent.Action.GROUP_INVITE_LINK_CHANGED,
+        locked,
+        group_id=locked.pk,
+        municipality_id=locked.municipality_id,
+        replaced=had_link,
+    )
+    return True
+
+
+def _desk_url(name: str, *args) -> str:
+    return settings.BUURTWACHT_SITE_URL + reverse(name, args=args)
+
+
+@transaction.atomic
+def step_down(*, actor, group: Group, successor=None) -> GroupAdmin | None:
+    """An admin or co-admin leaves their role in ``group``: to ``successor`` (another admin or
+    co-admin of the group, who becomes its admin and is told), or, without one, back to the
+    coordinators of the municipality, who are told by e-mail. Returns the successor's role."""
+    require_actor(actor)
+    if not is_person(actor):
+        raise PermissionDenied
+    own = GroupAdmin.objects.select_for_update().filter(group=group, user=actor).first()
+    if own is None:
+        raise PermissionDenied
+    handover = None
+    if successor is not None:
+        handover = GroupAdmin.objects.select_for_update().filter(group=group, user=successor).exclude(pk=own.pk).first()
+        if handover is None:
+            raise ValidationError(
+                {"successor": _("Choose one of the group's other admins, or hand the group back to the coordinator.")},
+                code="invalid_successor",
+            )
+    role, own_pk = own.role, own.pk
+    own.delete()
+    if handover is not None and handover.role != GroupAdmin.Role.ADMIN:
+        handover.role = GroupAdmin.Role.ADMIN
+        handover.save(update_fields=["role"])
+    without_admin = not GroupAdmin.objects.filter(group=group, role=GroupAdmin.Role.ADMIN).exists()
+    record(
+        actor,
+        AuditEvent.Action.GROUP_ADMIN_STEPPED_DOWN,
+        group,
+        group_id=group.pk,
+        user_id=actor.pk,
+        role=role,
+        successor_id=handover.user_id if handover else None,
+        without_admin=without_admin and group.status != Group.Status.CLOSED,
+    )
+    municipality = group.municipality
+    values = {"name": actor.display_name, "group": group.name}
+    if handover is not None:
+        successor = handover.user
+        if successor.email:
+            with translation.override(language_of(successor)):
+                queue_email(
+                    to=successor.email,
+                    subject=_("You are now the admin of %(group)s") % values,
+                    body=_(
+                        "Dear %(successor)s,\n\n%(name)s stepped down as admin of %(group)s and handed the "
+                        "group to you: you are now its admin.\n\nThe group on the desk:\n%(url)s"
+                    )
+                    % {**values, "successor": successor.display_name, "url": _desk_url("staff:group_detail", group.pk)},
+                    topic="group.admin_handover",
+                    dedupe_key=f"group:{group.pk}:handover:{own_pk}:to:{handover.user_id}",
+                    group_id=group.pk,
+                    municipality_id=municipality.pk,
+                )
+        return handover
+    for coordinator in municipality.coordinators.select_related("user").order_by("pk"):
+        user = coordinator.user
+        if not (user.is_active and user.email):
+            continue
+        with translation.override(language_of(user)):
+            body = (
+                _("%(name)s stepped down as admin of %(group)s and handed the group back to the municipality.") % values
+            )
+            if without_admin:
+                body += "\n\n" + _("The group has no admin now: new applications reach no one. Appoint a new admin:")
+            else:
+                body += "\n\n" + _("The group's admins:")
+            body += "\n" + _desk_url("staff:group_admins", group.pk)
+            queue_email(
+                to=user.email,
+                subject=_("%(group)s: an admin stepped down") % values,
+                body=body,
+                topic="group.admin_stepped_down",
+                dedupe_key=f"group:{group.pk}:stepped_down:{own_pk}:coordinator:{user.pk}",
+                group_id=group.pk,
+                municipality_id=municipality.pk,
+            )
+    return None
 
 
 @transaction.atomic

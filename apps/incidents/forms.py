@@ -4,12 +4,13 @@ stores what it cleaned. Every rule of a report is written here, once."""
 
 from __future__ import annotations
 
+import math
 from datetime import datetime, timedelta
 
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
-from django.utils.translation import gettext as gettext_now
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from apps.areas import index
@@ -18,6 +19,7 @@ from apps.core.actors import is_system
 from apps.groups.models import Group
 from apps.municipalities.models import Municipality
 
+from . import places, profiling
 from .models import Incident
 from .permissions import reporting_groups, reporting_municipality_ids
 from .plates import normalise_plate
@@ -35,13 +37,36 @@ LINE_FIELDS = (
     "vehicle_make",
     "vehicle_type",
 )
+# The address typed on the desk (the API may send it too); the point comes from the register.
+ADDRESS_FIELDS = ("street", "house_number", "postcode")
+# Where words for origin, ethnicity or religion are pointed out (not the address: street names).
+DESCRIPTION_FIELDS = (
+    "text",
+    "person_sex",
+    "person_height",
+    "person_build",
+    "person_clothing",
+    "person_face",
+    "vehicle_colour",
+    "vehicle_make",
+    "vehicle_type",
+)
 # A clock a few minutes off is not a report from the future.
 FUTURE_TOLERANCE = timedelta(minutes=10)
+# A pin this close to the typed address marks the exact spot; farther off, the address decides.
+PIN_NEAR_ADDRESS_M = 250
+
+
+def metres_between(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    phi1, phi2 = math.radians(lat1), math.radians(lat2)
+    dphi, dlambda = phi2 - phi1, math.radians(lon2 - lon1)
+    h = math.sin(dphi / 2) ** 2 + math.cos(phi1) * math.cos(phi2) * math.sin(dlambda / 2) ** 2
+    return 2 * 6_371_000 * math.asin(min(1.0, math.sqrt(h)))
 
 
 def saar_message(municipality: Municipality) -> str:
     """What the refusal says when the police were not called first, with the country's numbers."""
-    return gettext_now(
+    return gettext(
         "Call the police first (SAAR): %(non_urgent)s, or %(emergency)s when there is danger. "
         "Then record the incident here."
     ) % {
@@ -68,7 +93,28 @@ class IncidentForm(forms.Form):
         required=False,
         empty_label=_("(from the group or the point)"),
     )
-    address = forms.CharField(label=_("Address or place"), max_length=200, required=False)
+    street = forms.CharField(
+        label=_("Street"), max_length=160, required=False, widget=forms.TextInput(attrs={"autocomplete": "off"})
+    )
+    house_number = forms.CharField(
+        label=_("House number"),
+        max_length=10,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "text"}),
+    )
+    postcode = forms.CharField(
+        label=_("Postcode"),
+        max_length=10,
+        required=False,
+        help_text=_("Needed only when the street is outside your municipality or in more than one postcode."),
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
+    address = forms.CharField(
+        label=_("Address or place"),
+        max_length=200,
+        required=False,
+        help_text=_("For example: behind the church, at the playground. Alone, it is read as an address."),
+    )
     lat = forms.FloatField(label=_("Latitude"), required=False, widget=forms.NumberInput(attrs={"step": "any"}))
     lon = forms.FloatField(label=_("Longitude"), required=False, widget=forms.NumberInput(attrs={"step": "any"}))
     text = forms.CharField(label=_("What happened"), max_length=4000, widget=forms.Textarea(attrs={"rows": 4}))
@@ -86,10 +132,14 @@ class IncidentForm(forms.Form):
         required=False,
         help_text=_("Belgian (1-ABC-123) or Dutch (XX-999-X) plates are written out for you; a partial plate is fine."),
     )
+    # Shown once words for origin, ethnicity or religion were pointed out; the API sends it as a boolean.
+    profiling_confirmed = forms.BooleanField(label=_("I describe what I saw and keep these words"), required=False)
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.user = user
+        self.street_choices: list[str] = []
+        self.profiling_words: list[str] = []
         if is_system(user):
             groups, municipality_ids = Group.objects.all(), None
         else:
@@ -119,36 +169,23 @@ class IncidentForm(forms.Form):
 
     def clean(self):
         data = super().clean()
-        for name in LINE_FIELDS:
+        for name in (*LINE_FIELDS, *ADDRESS_FIELDS):
             data[name] = " ".join(str(data.get(name) or "").split())
         group, municipality = data.get("group"), data.get("municipality")
         if group is not None:
             if municipality is not None and municipality.pk != group.municipality_id:
                 self.add_error("municipality", _("The group belongs to another municipality."))
             municipality = group.municipality
-        lat, lon = data.get("lat"), data.get("lon")
-        data["area"] = None
-        if "lat" in self.errors or "lon" in self.errors:
-            pass
-        elif (lat is None) != (lon is None):
-            self.add_error("lat", _("Give both latitude and longitude, or neither."))
-        elif lat is not None:
-            if not (-90 <= lat <= 90 and -180 <= lon <= 180):
-                self.add_error("lat", _("This point is not on the map."))
-            else:
-                hits = index.lookup(lon, lat)
-                if hits:
-                    data["area"] = Area.objects.select_related("municipality").get(pk=hits[0].area_id)
-        area = data["area"]
+        address = self._place(data, group, municipality)
         fields_fine = not ({"group", "municipality"} & set(self.errors))
-        if municipality is None and area is not None and fields_fine:
+        if municipality is None and fields_fine:
             allowed = self.allowed_municipality_ids
-            if allowed is None or area.municipality_id in allowed:
-                municipality = area.municipality
+            for candidate in (address.municipality if address else None, getattr(data["area"], "municipality", None)):
+                if candidate is not None and (allowed is None or candidate.pk in allowed):
+                    municipality = candidate
+                    break
         if municipality is None and not self.errors:
             self.add_error("municipality", _("Choose the municipality or the group the incident belongs to."))
-        if lat is None and "lat" not in self.errors and not data["address"]:
-            self.add_error("address", _("Give the address or put a point on the map."))
         if not data.get("police_called"):
             message = (
                 saar_message(municipality)
@@ -159,7 +196,130 @@ class IncidentForm(forms.Form):
         data["municipality"] = municipality
         plate = normalise_plate(data.get("vehicle_plate") or "", municipality.country if municipality else "")
         data["vehicle_plate"], data["vehicle_plate_country"] = plate.text, plate.country
+        self._check_profiling(data, municipality)
         return data
+
+    def _place(self, data: dict, group: Group | None, municipality: Municipality | None):
+        """Set ``lat``, ``lon``, ``area`` and the address text from the typed address, the pin or
+        the group's area, in that order; returns the register's address when one was typed."""
+        lat, lon = data.get("lat"), data.get("lon")
+        data["area"] = None
+        point = None
+        if "lat" in self.errors or "lon" in self.errors:
+            pass
+        elif (lat is None) != (lon is None):
+            self.add_error("lat", _("Give both latitude and longitude, or neither."))
+        elif lat is not None:
+            if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+                self.add_error("lat", _("This point is not on the map."))
+            else:
+                point = (lat, lon)
+        point_refused = "lat" in self.errors or "lon" in self.errors
+
+        if group is not None:
+            where = [group.municipality_id]
+        elif municipality is not None:
+            where = [municipality.pk]
+        else:
+            where = self.allowed_municipality_ids
+        description = data["address"]
+        address = None
+        if any(data[name] for name in ADDRESS_FIELDS):
+            address = self._resolve(
+                {name: data[name] for name in ADDRESS_FIELDS}, where, lambda field: field, data["address"]
+            )
+        elif point is None and description and not point_refused:
+            parsed = places.parse_free_text(description)
+            if parsed is None:
+                self.add_error(
+                    "address",
+                    _(
+                        "We cannot place %(place)s on the map. Give the street and house number, put the pin on the "
+                        "map or use your location."
+                    )
+                    % {"place": description},
+                )
+            else:
+                address = self._resolve(parsed, where, lambda field: "address", "")
+        far = address is not None and (
+            point is None or metres_between(point[0], point[1], address.lat, address.lon) > PIN_NEAR_ADDRESS_M
+        )
+        if far:
+            point = (address.lat, address.lon)
+        data["lat"], data["lon"] = point if point is not None else (None, None)
+        if point is not None:
+            hits = index.lookup(point[1], point[0])
+            if hits:
+                data["area"] = Area.objects.select_related("municipality").get(pk=hits[0].area_id)
+        elif group is not None:
+            # No place given for one's own group: the group's area (its neighbours can be told).
+            data["area"] = group.area
+        elif not point_refused and not (set(ADDRESS_FIELDS) | {"address"}) & set(self.errors):
+            self.add_error("address", _("Give the address, put the pin on the map, or choose your group."))
+        return address
+
+    def _resolve(self, typed: dict, where, field_for, description: str):
+        """The register's address for ``typed``; its refusals go to ``field_for(field)``."""
+        try:
+            address = places.resolve(municipality_ids=where, **typed)
+        except ValidationError as exc:
+            if hasattr(exc, "error_dict"):
+                for field, errors in exc.error_dict.items():
+                    target = field_for(field if field in ADDRESS_FIELDS else "house_number")
+                    for error in errors:
+                        self.add_error(target, error)
+            else:
+                self.add_error(field_for("street"), exc)
+            streets = getattr(exc, "streets", None)
+            if streets:
+                self.street_choices = list(streets)
+            return None
+        line = places.address_line(address)
+        data_text = f"{line} ({description})" if description else line
+        self.cleaned_data["address"] = data_text[:200]
+        return address
+
+    def _check_profiling(self, data: dict, municipality: Municipality | None) -> None:
+        extra = profiling.terms_of(municipality)
+        words = profiling.find((data.get(name) or "" for name in DESCRIPTION_FIELDS), extra)
+        data["profiling_words"] = words
+        self.profiling_words = words
+        if not words or data.get("profiling_confirmed"):
+            return
+        for name in DESCRIPTION_FIELDS:
+            here = profiling.find([data.get(name) or ""], extra)
+            if here and name not in self.errors:
+                self.add_error(
+                    name, _("Words for origin, ethnicity or religion: %(words)s.") % {"words": ", ".join(here)}
+                )
+        self.add_error(
+            "profiling_confirmed",
+            _(
+                "These words name origin, ethnicity or religion: %(words)s. Describe what you saw instead: clothing, "
+                "height, build, behaviour, vehicle. Edit the text, or tick the box to keep these words."
+            )
+            % {"words": ", ".join(words)},
+        )
+
+
+class ProfilingTermForm(forms.Form):
+    """A word a coordinator adds to the municipality's list (checked by ``services.add_profiling_term``)."""
+
+    municipality = forms.ModelChoiceField(label=_("Municipality"), queryset=None)
+    term = forms.CharField(
+        label=_("Word"),
+        max_length=60,
+        help_text=_("End it with * to catch every word that begins so: marokk* catches Marokkaanse."),
+    )
+
+    def __init__(self, *args, municipalities, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["municipality"].queryset = municipalities
+        self.fields["municipality"].error_messages["invalid_choice"] = _("Choose one of your municipalities.")
+        self.fields["term"].error_messages["required"] = _("Enter a word.")
+        only = list(municipalities[:2])
+        if len(only) == 1:
+            self.fields["municipality"].initial = only[0].pk
 
 
 class FeedbackForm(forms.Form):

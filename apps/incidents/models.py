@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from apps.areas.models import Area
@@ -53,6 +54,12 @@ class Incident(models.Model):
     vehicle_type = models.CharField(_("type"), max_length=60, blank=True)
     vehicle_plate = models.CharField(_("licence plate"), max_length=20, blank=True, db_index=True)
     vehicle_plate_country = models.CharField(_("country of the plate"), max_length=2, blank=True)
+    # Words for origin, ethnicity or religion the sender was shown and chose to keep.
+    profiling_words = models.JSONField(_("words kept after the reminder"), default=list, blank=True)
+    profiling_confirmed_at = models.DateTimeField(null=True, blank=True)
+    profiling_confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.OPEN)
     police_feedback = models.TextField(_("police feedback"), blank=True, max_length=4000)
     feedback_at = models.DateTimeField(null=True, blank=True)
@@ -97,8 +104,6 @@ class Incident(models.Model):
 
     def summary_lines(self) -> list[str]:
         """The incident as plain text lines for a message (no personal data of the reporter)."""
-        from django.utils.translation import gettext as _t
-
         lines = [
             f"{self.get_category_display()} — {timezone.localtime(self.occurred_at):%d-%m-%Y %H:%M}",
             self.address or (f"{self.lat:.5f}, {self.lon:.5f}" if self.has_point else ""),
@@ -107,11 +112,47 @@ class Incident(models.Model):
         ]
         person = [v for v in self.person().values() if v]
         if person:
-            lines += ["", _t("Person: %(description)s") % {"description": ", ".join(person)}]
+            lines += ["", gettext("Person: %(description)s") % {"description": ", ".join(person)}]
         vehicle = [self.vehicle_colour, self.vehicle_make, self.vehicle_type, self.vehicle_plate]
         if any(vehicle):
-            lines += ["", _t("Vehicle: %(description)s") % {"description": ", ".join(v for v in vehicle if v)}]
+            lines += ["", gettext("Vehicle: %(description)s") % {"description": ", ".join(v for v in vehicle if v)}]
         return lines
+
+
+class ProfilingTerm(models.Model):
+    """A word a municipality adds to the built-in list of words for origin, ethnicity or
+    religion (``profiling.TERMS``). Ending in ``*``, it matches every word that begins so."""
+
+    municipality = models.ForeignKey(Municipality, on_delete=models.CASCADE, related_name="profiling_terms")
+    term = models.CharField(
+        _("word"),
+        max_length=60,
+        help_text=_(
+            "Matched from the start of a word, without regard to case or accents. End it with * to match "
+            "every word that begins so (marokk* matches Marokkaanse)."
+        ),
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["municipality", "term"]
+        verbose_name = _("word to point out in reports")
+        verbose_name_plural = _("words to point out in reports")
+        constraints = [
+            models.UniqueConstraint(fields=["municipality", "term"], name="incidents_profilingterm_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return self.term
+
+    def clean(self):
+        from django.core.exceptions import ValidationError
+
+        from .profiling import clean_term
+
+        self.term = clean_term(self.term)
+        if not self.term:
+            raise ValidationError({"term": _("Enter a word.")})
 
 
 def _attachment_storage():

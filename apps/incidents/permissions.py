@@ -49,6 +49,23 @@ def reporting_municipality_ids(user) -> set[int]:
     )
 
 
+def word_list_municipalities(user) -> QuerySet:
+    """Municipalities whose own words to point out in reports the user keeps: their coordinators."""
+    if not is_person(user):
+        return Municipality.objects.none()
+    if user.is_superuser:
+        return Municipality.objects.all()
+    return Municipality.objects.filter(id__in=coordinated_municipality_ids(user))
+
+
+def require_word_list(actor, municipality) -> None:
+    require_actor(actor)
+    if is_system(actor):
+        return
+    if not word_list_municipalities(actor).filter(pk=municipality.pk).exists():
+        raise PermissionDenied
+
+
 def can_close(user, incident) -> bool:
     if not is_person(user):
         return False

@@ -22,8 +22,9 @@ from apps.messaging.services import queue_email
 
 from .attachments import check
 from .forms import LINE_FIELDS, IncidentForm
-from .models import Incident, IncidentAttachment
-from .permissions import incidents_for, require_police
+from .models import Incident, IncidentAttachment, ProfilingTerm
+from .permissions import incidents_for, require_police, require_word_list
+from .profiling import clean_term
 
 REPORT_FIELDS = (*LINE_FIELDS, "text", "vehicle_plate", "vehicle_plate_country")
 
@@ -38,6 +39,7 @@ def save_incident(*, actor, form: IncidentForm) -> Incident:
     if not form.is_valid():
         raise ValidationError(form.errors.as_data())
     data = form.cleaned_data
+    words = list(data["profiling_words"])
     with transaction.atomic():
         incident = Incident.objects.create(
             municipality=data["municipality"],
@@ -49,15 +51,21 @@ def save_incident(*, actor, form: IncidentForm) -> Incident:
             lon=data["lon"],
             police_called=True,
             reported_by=account_of(actor),
+            # The form refuses these words unless the sender confirmed them.
+            profiling_words=words,
+            profiling_confirmed_at=timezone.now() if words else None,
+            profiling_confirmed_by=account_of(actor) if words else None,
             **{name: data[name] for name in REPORT_FIELDS},
         )
-        record(actor, AuditEvent.Action.INCIDENT_REPORTED, incident, category=incident.category)
+        extra = {"profiling_words_kept": words} if words else {}
+        record(actor, AuditEvent.Action.INCIDENT_REPORTED, incident, category=incident.category, **extra)
     return incident
 
 
 def create_incident(*, actor, data) -> Incident:
     """Record an incident from ``data``, read as the desk's form reads it: ``group`` and
-    ``municipality`` are ids, ``occurred_at`` a datetime or its text, ``lat``/``lon`` numbers."""
+    ``municipality`` are ids, ``occurred_at`` a datetime or its text, ``lat``/``lon`` numbers or
+    ``street``/``house_number``/``postcode`` texts, ``profiling_confirmed`` a boolean."""
     return save_incident(actor=actor, form=IncidentForm(data, user=actor))
 
 
@@ -147,3 +155,36 @@ def add_attachment(*, actor, incident: Incident, upload):
         attachment.save()
         record(actor, AuditEvent.Action.INCIDENT_ATTACHMENT_ADDED, incident, kind=attachment.kind, size=attachment.size)
     return attachment
+
+
+def add_profiling_term(*, actor, municipality, term: str) -> ProfilingTerm:
+    """A word the municipality's reports are checked for, besides the built-in list."""
+    require_word_list(actor, municipality)
+    cleaned = clean_term(term or "")
+    if not cleaned:
+        raise ValidationError({"term": [_("Enter a word.")]})
+    if len(cleaned) > ProfilingTerm._meta.get_field("term").max_length:
+        raise ValidationError({"term": [_("Keep the word under 60 characters.")]})
+    if len(cleaned.rstrip("*")) < 3:
+        raise ValidationError(
+            {"term": [_("Enter at least three letters: a shorter word is found inside too many others.")]}
+        )
+    with transaction.atomic():
+        if ProfilingTerm.objects.filter(municipality=municipality, term=cleaned).exists():
+            raise ValidationError({"term": [_("This word is on the list already.")]})
+        word = ProfilingTerm.objects.create(municipality=municipality, term=cleaned)
+        record(actor, AuditEvent.Action.PROFILING_WORD_ADDED, word, municipality_id=municipality.pk, term=cleaned)
+    return word
+
+
+def remove_profiling_term(*, actor, word: ProfilingTerm) -> None:
+    require_word_list(actor, word.municipality)
+    with transaction.atomic():
+        record(
+            actor,
+            AuditEvent.Action.PROFILING_WORD_REMOVED,
+            word,
+            municipality_id=word.municipality_id,
+            term=word.term,
+        )
+        word.delete()

@@ -2,7 +2,15 @@
 
 from django.contrib import admin
 
-from .models import Coordinator, HouseRulesVersion, Municipality, PoliceOfficer, PoliceZone, SubMunicipality
+from .models import (
+    Coordinator,
+    HouseRulesTranslation,
+    HouseRulesVersion,
+    Municipality,
+    PoliceOfficer,
+    PoliceZone,
+    SubMunicipality,
+)
 
 
 class SubMunicipalityInline(admin.TabularInline):
@@ -40,11 +48,26 @@ class PoliceOfficerAdmin(admin.ModelAdmin):
     autocomplete_fields = ("user",)
 
 
+class HouseRulesTranslationInline(admin.TabularInline):
+    model = HouseRulesTranslation
+    extra = 0
+    can_delete = False
+    fields = ("language", "title", "text")
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(HouseRulesVersion)
 class HouseRulesVersionAdmin(admin.ModelAdmin):
     """Versions are published from the coordinator's desk and never edited."""
 
-    list_display = ("municipality", "version", "title", "published_at")
+    list_display = ("municipality", "version", "language", "title", "published_at")
+    inlines = [HouseRulesTranslationInline]
     list_filter = ("municipality",)
 
     def has_add_permission(self, request):

@@ -3,6 +3,8 @@ and the house rules (code of conduct) each municipality publishes."""
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -120,10 +122,15 @@ class PoliceOfficer(models.Model):
 
 class HouseRulesVersion(models.Model):
     """One published version of a municipality's code of conduct. Never edited: a change is
-    a new version, so every acceptance points at the exact text that was accepted."""
+    a new version, so every acceptance points at the exact text that was accepted.
+
+    ``title`` and ``text`` are in ``language``, the municipality's language when it was
+    published; a version may also carry the same rules in other languages (``translations``),
+    so a Belgian municipality with French speakers publishes nl and fr together."""
 
     municipality = models.ForeignKey(Municipality, on_delete=models.CASCADE, related_name="house_rules")
     version = models.PositiveIntegerField()
+    language = models.CharField(_("language"), max_length=5, default="nl", choices=settings.LANGUAGES)
     title = models.CharField(_("title"), max_length=200)
     text = models.TextField(_("text"))
     published_at = models.DateTimeField(default=timezone.now)
@@ -139,3 +146,40 @@ class HouseRulesVersion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.municipality} v{self.version}"
+
+    def texts(self) -> dict[str, RulesText]:
+        """Every language of this version, its own language first."""
+        found = {self.language: RulesText(self.language, self.title, self.text)}
+        for t in self.translations.all():
+            found.setdefault(t.language, RulesText(t.language, t.title, t.text))
+        return found
+
+    def in_language(self, language: str | None) -> RulesText:
+        """The text in ``language`` (``fr-be`` counts as ``fr``), else in the version's own."""
+        texts = self.texts()
+        code = (language or "").lower().split("-")[0]
+        return texts.get(code) or texts[self.language]
+
+
+class RulesText(NamedTuple):
+    language: str
+    title: str
+    text: str
+
+
+class HouseRulesTranslation(models.Model):
+    """The rules of one version in another language than the version's own. Never edited."""
+
+    version = models.ForeignKey(HouseRulesVersion, on_delete=models.CASCADE, related_name="translations")
+    language = models.CharField(_("language"), max_length=5, choices=settings.LANGUAGES)
+    title = models.CharField(_("title"), max_length=200)
+    text = models.TextField(_("text"))
+
+    class Meta:
+        ordering = ["version", "language"]
+        unique_together = [("version", "language")]
+        verbose_name = _("house rules translation")
+        verbose_name_plural = _("house rules translations")
+
+    def __str__(self) -> str:
+        return f"{self.version} ({self.language})"

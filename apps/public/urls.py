@@ -7,7 +7,7 @@ The site's pages are in the ``public`` namespace; the acknowledgement link keeps
 
 from django.urls import include, path
 
-from .views import acknowledge, alerts, applications, search, start_group
+from .views import acknowledge, alerts, applications, house_rules, search, start_group
 
 public_patterns = [
     path("", search.home, name="home"),
@@ -19,6 +19,7 @@ public_patterns = [
     path("aanmelding/<str:key>/", applications.application_status, name="application_status"),
     path("aanmelding/<str:key>/intrekken/", applications.application_withdraw, name="application_withdraw"),
     path("berichten-stoppen/<str:key>/", alerts.alerts_stop, name="alerts_stop"),
+    path("huisregels-aanvaarden/<str:token>/", house_rules.house_rules_accept, name="house_rules_accept"),
     path("groep-starten/", start_group.start_group, name="start_group"),
     path("groep-starten/verstuurd/", start_group.start_group_sent, name="start_group_sent"),
 ]
@@ -26,4 +27,5 @@ public_patterns = [
 urlpatterns = [
     path("", include((public_patterns, "public"))),
     path("doorgegeven/<str:key>/", acknowledge.relay_acknowledge, name="relay_acknowledge"),
+    path("doorgegeven/<str:key>/bijlagen/<int:pk>/", acknowledge.relay_attachment, name="relay_attachment"),
 ]

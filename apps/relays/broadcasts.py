@@ -34,6 +34,7 @@ from shapely.geometry import shape
 from apps.audit.models import AuditEvent
 from apps.audit.services import record
 from apps.core.actors import account_of
+from apps.groups.languages import language_of
 from apps.groups.models import Group, GroupAdmin
 from apps.members.models import Member
 from apps.messaging.models import OutgoingMessage
@@ -49,6 +50,7 @@ from apps.municipalities.models import Municipality, PoliceZone
 from apps.municipalities.permissions import coordinated_municipality_ids, police_municipality_ids
 
 from .models import Broadcast, BroadcastRecipient
+from .services import police_line, police_numbers
 
 MAX_TEXT = 2000
 MEMBER_TEMPLATE = "buurtwacht_broadcast_member"
@@ -145,7 +147,7 @@ def plan_broadcast(
     scope, fields, groups = _groups(actor, municipality_id=municipality_id, zone_id=zone_id, geometry=geometry)
     roles = (
         GroupAdmin.objects.filter(group__in=groups, user__is_active=True)
-        .select_related("user", "group")
+        .select_related("user", "group", "group__municipality")
         .order_by("user_id", "group_id")
     )
     plan = Plan(scope=scope, fields=fields, audience=audience)
@@ -224,6 +226,28 @@ def _member_content(member: Member, *, sender: str, subject: str, text: str, key
     )
 
 
+def _admin_content(*, sender: str, subject: str, text: str, language: str, numbers: tuple[str, str]) -> Content:
+    """The message to the admins of one language and country."""
+    with translation.override(language):
+        call = police_line(numbers)
+    sms_text = f"{subject}: {text}"
+    room = 600 - len(call) - 1
+    if len(sms_text) > room:
+        sms_text = sms_text[: max(room - 1, 0)] + "…"
+    return Content(
+        subject=subject[:200],
+        body=f"{text}\n\n— {sender}\n\n{call}",
+        sms=f"{sms_text}\n{call}",
+        template="buurtwacht_broadcast",
+        template_params=(
+            _one_line(sender),
+            _one_line(subject),
+            f"{_one_line(text)[: 900 - len(call) - 1]} {call}",
+        ),
+        language=language,
+    )
+
+
 def send_broadcast(
     *,
     actor,
@@ -267,17 +291,18 @@ def send_broadcast(
             **plan.fields,
         )
         sender = actor.display_name
-        content = Content(
-            subject=subject[:200],
-            body=f"{text}\n\n— {sender}",
-            sms=f"{subject}: {text}"[:600],
-            template="buurtwacht_broadcast",
-            template_params=(" ".join(sender.split()), " ".join(subject.split()), " ".join(text.split())[:900]),
-        )
+        contents: dict = {}
         for user_id, role in plan.admins.items():
+            # Each admin in their own language, with the police numbers of their group's country.
+            language = language_of(role.user)
+            numbers = police_numbers(role.group.municipality)
+            if (language, numbers) not in contents:
+                contents[language, numbers] = _admin_content(
+                    sender=sender, subject=subject, text=text, language=language, numbers=numbers
+                )
             message = queue_for_user(
                 role.user,
-                content,
+                contents[language, numbers],
                 urgency=urgency,
                 topic=f"broadcast.{urgency}",
                 dedupe_key=f"broadcast:{broadcast.pk}:user:{user_id}",

@@ -57,6 +57,8 @@ class RelayRecipient(models.Model):
     )
     # SHA-256 of the secret in the acknowledgement link; the secret itself is only in the message.
     ack_key_hash = models.CharField(max_length=64, unique=True)
+    # The language the message was written in; the acknowledgement page speaks it too.
+    language = models.CharField(max_length=5, blank=True)
     acknowledged_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

@@ -18,7 +18,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
 from django.db.models import F
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from shapely.geometry import Point, shape
 
@@ -27,6 +27,7 @@ from apps.areas.neighbours import neighbour_ids, to_metres
 from apps.audit.models import AuditEvent
 from apps.audit.services import record
 from apps.core.actors import PUBLIC, account_of
+from apps.groups.languages import language_of
 from apps.groups.models import Group, GroupAdmin
 from apps.incidents.models import Incident
 from apps.incidents.permissions import incidents_for
@@ -39,7 +40,7 @@ from apps.messaging.services import (
     queue_email,
     queue_for_user,
 )
-from apps.municipalities.models import PoliceZone
+from apps.municipalities.models import Country, Municipality, PoliceZone
 
 from .models import Relay, RelayRecipient
 
@@ -173,7 +174,37 @@ def ack_url(key: str) -> str:
     return settings.BUURTWACHT_SITE_URL + reverse("relay_acknowledge", args=[key])
 
 
-def _body(incident: Incident, relay: Relay, sender, key: str, kind: str) -> str:
+def police_numbers(municipality: Municipality) -> tuple[str, str]:
+    """(non-urgent, emergency): the police numbers people call in that municipality's country."""
+    emergency = municipality.police_emergency_number
+    return municipality.police_non_urgent_number or emergency, emergency
+
+
+def police_line(numbers: tuple[str, str]) -> str:
+    """The SAAR reminder with the recipient's own country's numbers, in the active language."""
+    non_urgent, emergency = numbers
+    return _("Seen something? Call the police first: %(non_urgent)s, or %(emergency)s when there is danger.") % {
+        "non_urgent": non_urgent,
+        "emergency": emergency,
+    }
+
+
+def zone_language(zone: PoliceZone | None) -> str:
+    """The language a police zone is written to in: Dutch in the Netherlands; in Belgium the
+    language of its first municipality (Flemish, Walloon or Brussels zones)."""
+    if zone is None:
+        return settings.LANGUAGE_CODE
+    if zone.country == Country.NL:
+        return "nl"
+    municipality = zone.municipalities.order_by("name", "pk").only("language").first()
+    return (municipality.language if municipality else "") or settings.LANGUAGE_CODE
+
+
+def _subject(incident: Incident) -> str:
+    return _("Relayed incident: %(category)s") % {"category": incident.get_category_display()}
+
+
+def _body(incident: Incident, relay: Relay, sender, key: str, kind: str, numbers: tuple[str, str] | None = None) -> str:
     lines = [
         _("%(sender)s passes on an incident from a neighbouring area.")
         % {"sender": sender.display_name if sender is not None else "Buurtwacht"},
@@ -183,6 +214,8 @@ def _body(incident: Incident, relay: Relay, sender, key: str, kind: str) -> str:
     if relay.note:
         lines += ["", relay.note]
     lines += ["", _("The police was called first (SAAR).")]
+    if numbers is not None:
+        lines.append(police_line(numbers))
     if kind == RelayRecipient.Kind.ADMIN:
         lines += [
             "",
@@ -199,11 +232,16 @@ def _one_line(text: str) -> str:
     return " ".join(text.split())
 
 
-def _content(incident: Incident, relay: Relay, sender, key: str, subject: str, cache: dict) -> Content:
-    """The message for one admin; everything but the acknowledgement link is the same for all."""
-    if "content" not in cache:
-        cache["content"] = _content_for_key(incident, relay, sender, "\x00KEY\x00", subject)
-    base = cache["content"]
+def _content(
+    incident: Incident, relay: Relay, sender, key: str, *, language: str, numbers: tuple[str, str], cache: dict
+) -> Content:
+    """The message for one admin, in their language and with their country's police numbers;
+    everything but the acknowledgement link is the same for all admins of one language and country."""
+    cache_key = (language, numbers)
+    if cache_key not in cache:
+        with translation.override(language):
+            cache[cache_key] = _content_for_key(incident, relay, sender, "\x00KEY\x00", language, numbers)
+    base = cache[cache_key]
     url, placeholder = ack_url(key), ack_url("\x00KEY\x00")
     return Content(
         subject=base.subject,
@@ -215,30 +253,36 @@ def _content(incident: Incident, relay: Relay, sender, key: str, subject: str, c
     )
 
 
-def _content_for_key(incident: Incident, relay: Relay, sender, key: str, subject: str) -> Content:
+def _content_for_key(
+    incident: Incident, relay: Relay, sender, key: str, language: str, numbers: tuple[str, str]
+) -> Content:
     when = timezone.localtime(incident.occurred_at).strftime("%d-%m %H:%M")
     where = incident.address or (f"{incident.lat:.5f}, {incident.lon:.5f}" if incident.has_point else "")
     description = _one_line(" ".join(line for line in incident.summary_lines()[3:] if line))
+    call = police_line(numbers)
     sms = "\n".join(
         [
             f"{incident.get_category_display()} {when} {where}".strip(),
             description[:300],
+            call,
             _("Posted it in your group? %(url)s") % {"url": ack_url(key)},
         ]
     )
+    room = 900 - len(call) - 1
+    whatsapp_text = f"{description[:room]} {call}" if description else call
     return Content(
-        subject=subject,
-        body=_body(incident, relay, sender, key, RelayRecipient.Kind.ADMIN),
+        subject=_subject(incident),
+        body=_body(incident, relay, sender, key, RelayRecipient.Kind.ADMIN, numbers),
         sms=sms,
         template=settings.WHATSAPP_ALERT_TEMPLATE,
         template_params=(
             _one_line(sender.display_name if sender is not None else "Buurtwacht"),
             _one_line(str(incident.get_category_display())),
             _one_line(f"{when} {where}"),
-            description[:900] or "-",
+            whatsapp_text,
             ack_url(key),
         ),
-        language=incident.municipality.language or "nl",
+        language=language,
     )
 
 
@@ -277,15 +321,23 @@ def send(*, actor, incident: Incident, scope: str, radius_m: int | None = None, 
         relay = Relay.objects.create(
             incident=incident, scope=plan.scope, radius_m=plan.radius_m, note=note, created_by=account_of(actor)
         )
-        subject = _("Relayed incident: %(category)s") % {"category": incident.get_category_display()}
         from django.contrib.auth import get_user_model
 
         users = get_user_model().objects.in_bulk([c.user_id for c in plan.recipients if c.user_id])
         preferences = preferences_for(list(users))
+        zones = PoliceZone.objects.in_bulk([c.zone_id for c in plan.recipients if c.zone_id])
+        groups_by_id = {g.pk: g for g in plan.groups}
         group_links = []
         content_cache: dict = {}
         for candidate in plan.recipients:
             key = secrets.token_urlsafe(32)
+            if candidate.user_id:
+                # The admin's own language; the police numbers of the country of their group.
+                language = language_of(users[candidate.user_id])
+                numbers = police_numbers(groups_by_id[candidate.group_ids[0]].municipality)
+            else:
+                language = zone_language(zones.get(candidate.zone_id))
+                numbers = None
             recipient = RelayRecipient.objects.create(
                 relay=relay,
                 kind=candidate.kind,
@@ -295,6 +347,7 @@ def send(*, actor, incident: Incident, scope: str, radius_m: int | None = None, 
                 channel=candidate.channel,
                 address=candidate.address,
                 ack_key_hash=RelayRecipient.hash_key(key),
+                language=language,
             )
             group_links += [
                 RelayRecipient.groups.through(relayrecipient_id=recipient.pk, group_id=gid)
@@ -305,7 +358,7 @@ def send(*, actor, incident: Incident, scope: str, radius_m: int | None = None, 
             if candidate.kind == RelayRecipient.Kind.ADMIN and candidate.channel:
                 recipient.message = queue_for_user(
                     users[candidate.user_id],
-                    _content(incident, relay, actor, key, subject, content_cache),
+                    _content(incident, relay, actor, key, language=language, numbers=numbers, cache=content_cache),
                     urgency=OutgoingMessage.Urgency.RED,
                     topic="relay",
                     dedupe_key=dedupe_key,
@@ -315,10 +368,13 @@ def send(*, actor, incident: Incident, scope: str, radius_m: int | None = None, 
                     fresh=True,
                 )
             elif candidate.channel:
+                with translation.override(language):
+                    subject = _subject(incident)
+                    body = _body(incident, relay, actor, key, candidate.kind)
                 recipient.message = queue_email(
                     to=candidate.address,
                     subject=subject,
-                    body=_body(incident, relay, actor, key, candidate.kind),
+                    body=body,
                     topic="relay",
                     dedupe_key=dedupe_key,
                     municipality_id=incident.municipality_id,
@@ -347,14 +403,36 @@ def find_by_key(key: str) -> RelayRecipient | None:
     if not key or len(key) > 100:
         return None
     return (
-        RelayRecipient.objects.select_related("relay", "relay__incident", "relay__created_by")
+        RelayRecipient.objects.select_related("relay", "relay__incident", "relay__incident__municipality")
         .filter(ack_key_hash=RelayRecipient.hash_key(key))
         .first()
     )
 
 
+def link_expires_at(recipient: RelayRecipient):
+    """When the recipient's secret link stops working: ``BUURTWACHT_RELAY_LINK_DAYS`` after the relay."""
+    return recipient.relay.created_at + timedelta(days=settings.BUURTWACHT_RELAY_LINK_DAYS)
+
+
+def link_is_valid(recipient: RelayRecipient) -> bool:
+    """The link shows the incident while it is open and the relay is recent; then it expires."""
+    if recipient.relay.incident.status == Incident.Status.CLOSED:
+        return False
+    return timezone.now() < link_expires_at(recipient)
+
+
+def attachment_for_key(key: str, attachment_id: int):
+    """An attachment of the relayed incident, for the holder of a valid link; None otherwise."""
+    recipient = find_by_key(key)
+    if recipient is None or not link_is_valid(recipient):
+        return None
+    return recipient.relay.incident.attachments.filter(pk=attachment_id).first()
+
+
 def acknowledge(recipient: RelayRecipient) -> bool:
-    """Mark "posted in my group"; True the first time."""
+    """Mark "posted in my group"; True the first time. An expired link acknowledges nothing."""
+    if not link_is_valid(recipient):
+        raise ValidationError(_("This link has expired."))
     with transaction.atomic():
         updated = RelayRecipient.objects.filter(pk=recipient.pk, acknowledged_at__isnull=True).update(
             acknowledged_at=timezone.now()

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 
 from apps.applications.models import Application
+from apps.coverage.sub_municipalities import SubMunicipalityCover, sub_municipality_cover
 from apps.groups.models import Group, GroupRequest
 from apps.members.models import Member
 from apps.messaging.models import OutgoingMessage
-from apps.municipalities.models import Municipality, SubMunicipality
+from apps.municipalities.models import Municipality
 
 # From this share of the capacity on, admins and coordinators are warned: splitting an area
 # or raising the capacity takes the coordinator some time.
@@ -68,10 +69,9 @@ def attach_fill(groups) -> list[Group]:
     return groups
 
 
-def coverage(municipality: Municipality) -> list[SubMunicipality]:
-    """Sub-municipalities with ``covered``: an area in it has an active group."""
-    active_here = Group.objects.filter(area__sub_municipality=OuterRef("pk"), status=Group.Status.ACTIVE)
-    return list(municipality.sub_municipalities.annotate(covered=Exists(active_here)).order_by("name"))
+def coverage(municipality: Municipality) -> list[SubMunicipalityCover]:
+    """Sub-municipalities with ``name`` and ``covered``, by the one rule of ``apps.coverage``."""
+    return sub_municipality_cover(municipality)
 
 
 @dataclass(frozen=True)

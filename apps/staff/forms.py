@@ -259,6 +259,9 @@ class InviteAdminForm(StaffForm):
 
 
 class HouseRulesForm(StaffForm):
+    """The rules in the municipality's language (required) and, optionally, the same rules in
+    the other languages of the site. Whether anything changed is the service's question."""
+
     title = forms.CharField(label=_("Title"), max_length=200)
     text = forms.CharField(
         label=_("Text"),
@@ -266,20 +269,39 @@ class HouseRulesForm(StaffForm):
         help_text=_("Every applicant accepts this text. Existing members keep the version they accepted."),
     )
 
-    def __init__(self, *args, current=None, **kwargs):
+    def __init__(self, *args, language: str = "nl", **kwargs):
         super().__init__(*args, **kwargs)
-        self.current = current
+        self.language = language
+        names = dict(settings.LANGUAGES)
+        self.fields["title"].label = _("Title (%(language)s)") % {"language": names.get(language, language)}
+        self.fields["text"].label = _("Text (%(language)s)") % {"language": names.get(language, language)}
+        self.translation_languages = [code for code, _name in settings.LANGUAGES if code != language]
+        for code in self.translation_languages:
+            name = names[code]
+            self.fields[f"title_{code}"] = forms.CharField(
+                label=_("Title (%(language)s)") % {"language": name}, max_length=200, required=False
+            )
+            self.fields[f"text_{code}"] = forms.CharField(
+                label=_("Text (%(language)s)") % {"language": name},
+                widget=forms.Textarea(attrs={"rows": 8, "lang": code}),
+                required=False,
+                help_text=_("Optional. Without it, pages in this language show the text above."),
+            )
+            self.fields[f"title_{code}"].widget.attrs["lang"] = code
+        self.fields["title"].widget.attrs["lang"] = language
+        self.fields["text"].widget.attrs["lang"] = language
 
-    def clean(self):
-        data = super().clean()
-        current = self.current
-        if (
-            current is not None
-            and data.get("title", "").strip() == current.title
-            and data.get("text", "").strip() == current.text
-        ):
-            raise ValidationError(_("This is the same as the current version. Change the text to publish a new one."))
-        return data
+    @property
+    def translation_fields(self):
+        names = dict(settings.LANGUAGES)
+        return [(names[code], self[f"title_{code}"], self[f"text_{code}"]) for code in self.translation_languages]
+
+    def translations(self) -> dict[str, dict[str, str]]:
+        data = self.cleaned_data
+        return {
+            code: {"title": data.get(f"title_{code}", ""), "text": data.get(f"text_{code}", "")}
+            for code in self.translation_languages
+        }
 
 
 class GroupRequestDecisionForm(StaffForm):

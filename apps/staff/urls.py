@@ -28,6 +28,8 @@ incident_patterns = [
     path("<int:pk>/terugkoppeling/", incidents.incident_feedback, name="feedback"),
     path("<int:pk>/bijlagen/", incidents.attachment_upload, name="attachment_upload"),
     path("bijlagen/<int:pk>/", incidents.attachment_file, name="attachment_file"),
+    path("woorden/", incidents.profiling_words, name="profiling_words"),
+    path("woorden/<int:pk>/verwijderen/", incidents.profiling_word_remove, name="profiling_word_remove"),
 ]
 
 relay_patterns = [
@@ -65,6 +67,7 @@ desk_patterns = [
     # geography (coverage, imports)
     path("gemeente/<int:pk>/dekking/", areas.coverage_page, name="coverage"),
     path("gemeente/<int:pk>/dekking/kaartlaag.json", areas.coverage_layer, name="coverage_layer"),
+    path("gemeente/<int:pk>/dekking.csv", municipality.coverage_export, name="coverage_export"),
     path("dekking/", areas.national_coverage_page, name="national_coverage"),
     path("dekking/kaartlaag.json", areas.national_coverage_layer, name="national_coverage_layer"),
     path("gemeente/<int:pk>/importeren/", areas.import_upload, name="import_upload"),

@@ -56,6 +56,8 @@ def test_application_body_is_documented_with_its_fields(client, db):
         "accept_house_rules",
         "house_rules_version",
         "alerts_opt_in",
+        "waiting_list",
+        "offers_to_help",
         "remark",
         "website",
     }

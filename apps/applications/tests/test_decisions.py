@@ -104,12 +104,14 @@ def test_unconfirmed_application_cannot_be_approved(world: World):
     assert Member.objects.count() == 0
 
 
-def test_full_group_is_refused(world: World):
+def test_a_group_that_filled_up_after_the_confirmation_refuses_the_approval(world: World):
+    # The capacity lowered on the desk after the application reached the admin.
+    app = confirmed(world)
     world.group_a.capacity = 2
     world.group_a.save()
     add_member(world.group_a, 1)
     add_member(world.group_a, 2)
-    app = confirmed(world)
+    app = Application.objects.get(pk=app.pk)
     assert [c.ok for c in checks(app) if c.name == "capacity"] == [False]
     with pytest.raises(ValidationError) as excinfo:
         services.approve(app, actor=world.admin_a)

@@ -49,7 +49,8 @@ def test_saar_police_first_is_required_and_names_the_countrys_numbers(world: Wor
     [
         ({"category": "gossip"}, "category"),
         ({"text": "   "}, "text"),
-        ({"lat": None, "lon": None, "address": ""}, "address"),
+        # no place and no group (with a group, the group's area is the place: test_place.py)
+        ({"lat": None, "lon": None, "address": "", "group": None}, "address"),
         ({"lat": 50.7, "lon": None}, "lat"),
         ({"lat": 123.0}, "lat"),
         ({"occurred_at": timezone.now() + dt.timedelta(hours=2)}, "occurred_at"),

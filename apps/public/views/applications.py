@@ -13,11 +13,12 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
-from django_ratelimit.decorators import ratelimit
 
 from apps.applications import services as applications
 from apps.applications.forms import ApplicationForm
-from apps.applications.services import WrongArea
+from apps.applications.places import is_full, neighbouring_groups, position_on_waiting_list
+from apps.applications.services import GroupFull, WrongArea
+from apps.core import form_limits
 from apps.core.phones import display as display_phone
 from apps.groups.models import Group
 
@@ -28,10 +29,8 @@ from .common import (
     add_service_errors,
     clear_honeypot,
     error_summary,
-    form_rate,
     private,
     saar_numbers,
-    too_many,
 )
 
 # Session key for the thank-you page; read once, then dropped.
@@ -62,35 +61,54 @@ def _wrong_area_links(group: Group | None, data) -> dict:
 
 
 @require_http_methods(["GET", "POST"])
-@ratelimit(key="ip", rate=form_rate, method="POST", block=False, group="public.apply")
 def apply(request, slug: str):
     group = get_object_or_404(Group.objects.select_related("municipality", "area"), slug=slug)
-    if request.method == "POST" and getattr(request, "limited", False):
-        return too_many(request, {"group": group})
     rules = group.municipality.current_house_rules
     if not group.is_open_for_applications or rules is None:
         return render(request, "public/apply_unavailable.html", {"group": group, "rules": rules})
 
     country = group.municipality.country
-    context = {"group": group, "rules": rules}
+    # A full group says so before the resident types anything: the waiting list, or a group nearby.
+    full = is_full(group)
+    context = {"group": group, "rules": rules, "full": full, "neighbours": neighbouring_groups(group) if full else []}
+    limited = form_limits.connection_limited(request, "apply") if request.method == "POST" else None
+    if limited:
+        # Nothing is read or saved, and nothing typed is lost: the form comes back as sent.
+        form = ApplicationForm(request.POST, country=country)
+        _tune_application_form(form, full=context["full"])
+        context.update(form=form, limited=limited)
+        return render(request, "public/apply.html", context, status=429)
     if request.method == "POST":
         form = ApplicationForm(request.POST, country=country)
+        phone_limit = (
+            form_limits.phone_limited(request, "apply", form.cleaned_data["phone"]) if form.is_valid() else None
+        )
+        if phone_limit:
+            _tune_application_form(form, full=context["full"])
+            context.update(form=form, limited=phone_limit)
+            return render(request, "public/apply.html", context, status=429)
         if form.is_valid():
             try:
                 submitted = applications.submit(group, form.cleaned_data)
             except WrongArea as exc:
                 add_service_errors(form, exc)
                 context["wrong_area"] = _wrong_area_links(exc.right_group, request.POST)
+            except GroupFull as exc:
+                # It filled up while the form was being filled in.
+                add_service_errors(form, exc)
+                context.update(full=True, neighbours=exc.neighbours)
             except ValidationError as exc:
                 add_service_errors(form, exc)
             else:
                 application = submitted.application
+                form_limits.count_accepted(request, "apply", application.phone)
                 request.session[_SENT_APPLICATION] = {
                     "group": group.name,
                     "email": application.email,
                     "status_url": reverse("public:application_status", args=[submitted.access_key]),
                 }
                 return redirect("public:application_sent")
+        form_limits.count_refused(request, "apply")
         _refresh_house_rules(form, rules)
         clear_honeypot(form)
         context["errors"] = error_summary(form)
@@ -101,14 +119,17 @@ def apply(request, slug: str):
             if value:
                 initial[name] = value[: ApplicationForm.base_fields[name].max_length]
         form = ApplicationForm(initial=initial, country=country)
-    _tune_application_form(form)
+    _tune_application_form(form, full=context["full"])
     context["form"] = form
     return render(request, "public/apply.html", context)
 
 
-def _tune_application_form(form: ApplicationForm) -> None:
+def _tune_application_form(form: ApplicationForm, *, full: bool) -> None:
     """The shared application form, fitted to the web page: phone keyboards, a hint on the
-    age limit before anyone hits it, and a remark box that does not dominate the page."""
+    age limit before anyone hits it, a remark box that does not dominate the page, and the
+    waiting-list box only when the group is full."""
+    if not full:
+        del form.fields["waiting_list"]
     tune_address_widgets(form)
     hide_honeypot(form)
     form.fields["birth_date"].help_text = _("You must be %(age)d or older to join.") % {
@@ -154,6 +175,7 @@ def application_status(request, key: str):
         "key": key,
         "phone": display_phone(application.phone),
         "is_rejected": application.status == application.Status.REJECTED,
+        "waiting_position": position_on_waiting_list(application),
         "saar_numbers": saar_numbers(application.group.municipality),
     }
     return private(render(request, "public/status.html", context))

@@ -1,4 +1,4 @@
-"""What the resident's pages share: the rate of the forms, service errors on forms and their
+"""What the resident's pages share: service errors on forms and their
 summary, the trap field, the address carried to the next form, police numbers, and the headers
 of pages reached through a secret link."""
 
@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import logging
 
-from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.forms import Form
 from django.shortcuts import render
@@ -19,11 +18,6 @@ logger = logging.getLogger(__name__)
 # Fields the apply page takes over from the search result, so the resident types less.
 PREFILL_FIELDS = ("postcode", "house_number", "addition", "street", "town")
 START_FIELDS = ("postcode", "house_number", "addition", "street")
-
-
-def form_rate(group, request) -> str:
-    # Read at request time so a deployment (or a test) can change it without a restart.
-    return settings.BUURTWACHT_APPLICATION_RATE
 
 
 def address_query(address, fields=PREFILL_FIELDS) -> str:

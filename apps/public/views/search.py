@@ -123,6 +123,9 @@ def _result_context(result: Lookup) -> dict:
     # A point on the outer edge of a single area is simply in that area; a choice exists
     # only where two or more areas meet.
     on_shared_border = result.on_border and len(result.areas) > 1
+    # Areas may overlap (the Baarle enclaves, a street both municipalities cover): the place lies
+    # inside several groups' areas, and the resident chooses.
+    in_several = not on_shared_border and len({g.area_id for g in result.groups}) > 1
     features = _feature_collection(result.groups)
     return {
         "result": result,
@@ -131,6 +134,8 @@ def _result_context(result: Lookup) -> dict:
         "cards": [_card(g) for g in result.groups],
         "on_shared_border": on_shared_border,
         "border_count": len(result.areas),
+        "in_several": in_several,
+        "group_count": len(result.groups),
         "apply_query": address_query(address) if address else "",
         "start_query": address_query(address, START_FIELDS) if address else "",
         "areas": features,

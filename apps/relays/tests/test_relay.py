@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils.translation import override
 
 from apps.groups.models import Group
+from apps.incidents.models import Incident
 from apps.incidents.tests.helpers import report
 from apps.messaging.models import OutgoingMessage
 from apps.relays import services
@@ -118,7 +120,11 @@ def test_relay_goes_by_whatsapp_template_to_an_opted_in_admin(world: World, bord
         assert messaging.deliver(recipient.message.pk, "w") == "sent"
         [seen] = gateway.seen
         params = [p["text"] for p in seen.body["template"]["components"][0]["parameters"]]
-        assert params[0] == "Admin_A" and params[1] == "suspicious vehicle" and "/doorgegeven/" in params[4]
+        # In the recipient's language: Admin_B chose none, so Testdorp's (Dutch).
+        with override("nl"):
+            category = str(Incident.Category.SUSPICIOUS_VEHICLE.label)
+        assert params[0] == "Admin_A" and params[1] == category and "/doorgegeven/" in params[4]
+        assert seen.body["template"]["language"] == {"code": "nl"}
         assert all("\n" not in p for p in params)
         row = next(r for r in services.status_rows(relay) if r["name"] == "Admin_B")
         assert row["status"] == "sent" and row["provider_message_id"].startswith("wamid.")

@@ -88,7 +88,8 @@ def build(endpoint: str, world: World, desk: Desk, target: str) -> tuple[str, st
         "group_admin_remove": (
             "post",
             reverse("staff:group_admins", args=[group.pk]),
-            {"action": "remove", "user": str(o["admin"].pk)},
+            # The group's last admin: the coordinator confirms after the warning.
+            {"action": "remove", "user": str(o["admin"].pk), "confirm": "yes"},
         ),
         "house_rules": ("get", reverse("staff:house_rules_publish", args=[municipality.pk]), {}),
         "house_rules_publish": (

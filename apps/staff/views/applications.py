@@ -18,6 +18,7 @@ from apps.applications import services as application_services
 from apps.applications.checks import checks as application_checks
 from apps.applications.models import Application
 from apps.applications.permissions import applications_for
+from apps.applications.places import position_on_waiting_list
 from apps.audit.models import AuditEvent
 from apps.audit.services import record
 from apps.core.ages import age_on
@@ -42,11 +43,21 @@ def application_list(request):
     groups = managed_groups(user).order_by("name")
     form = forms.ApplicationFilterForm(request.GET or None, groups=groups)
     applications = applications_for(user).select_related("group", "group__municipality")
-    if form.is_valid():
-        if form.cleaned_data["status"]:
-            applications = applications.filter(status=form.cleaned_data["status"])
-        if form.cleaned_data["group"]:
-            applications = applications.filter(group=form.cleaned_data["group"])
+    status = form.cleaned_data["status"] if form.is_valid() else ""
+    if form.is_valid() and form.cleaned_data["group"]:
+        applications = applications.filter(group=form.cleaned_data["group"])
+    # The waiting lists apart, in their order (first come, first served), one per group.
+    waiting = list(applications.filter(status=Application.Status.WAITING).order_by("group__name", "confirmed_at", "pk"))
+    waiting_lists: dict = {}
+    for application in waiting:
+        waiting_lists.setdefault(application.group, []).append(application)
+    if status:
+        applications = applications.filter(status=status)
+    if status != Application.Status.WAITING:
+        applications = applications.exclude(status=Application.Status.WAITING)
+    if status:
+        # Filtered on a status: the list shows it (the waiting ones too, oldest first).
+        waiting, waiting_lists = [], {}
     # Waiting for the admin first, oldest first (they expire); then the rest, newest first.
     applications = applications.annotate(
         rank=Case(
@@ -58,11 +69,17 @@ def application_list(request):
         open_since=Case(When(status__in=Application.OPEN_STATUSES, then=F("created_at"))),
     ).order_by("rank", F("open_since").asc(nulls_last=True), "-created_at", "-pk")
     page = paginate(request, applications)
-    _record_viewed_per_group(user, AuditEvent.Action.APPLICATION_VIEWED, page.object_list)
+    shown = {a.pk: a for a in [*page.object_list, *waiting]}.values()
+    _record_viewed_per_group(user, AuditEvent.Action.APPLICATION_VIEWED, shown)
     return render(
         request,
         "staff/application_list.html",
-        {"form": form, "page": page, "query": query_without_page(request)},
+        {
+            "form": form,
+            "page": page,
+            "query": query_without_page(request),
+            "waiting_lists": [{"group": group, "applications": items} for group, items in waiting_lists.items()],
+        },
     )
 
 
@@ -87,6 +104,7 @@ def _application_page(request, application: Application, reject_form=None) -> Ht
             "age": age_on(application.birth_date, timezone.localdate()),
             "checks": application_checks(application) if application.is_open else [],
             "can_approve": application.status == Application.Status.CONFIRMED,
+            "waiting_position": position_on_waiting_list(application),
             "reject_form": reject_form
             or forms.ReasonForm(
                 label=_("Reason for rejecting"),

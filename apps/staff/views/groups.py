@@ -5,14 +5,16 @@ from __future__ import annotations
 
 from functools import wraps
 
+from django import forms as django_forms
 from django.conf import settings
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadhandler import FileUploadHandler, SkipFile
 from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_http_methods
 
@@ -20,9 +22,9 @@ from apps.areas.models import Area
 from apps.areas.services import save_area
 from apps.audit.models import AuditEvent
 from apps.audit.services import record
-from apps.groups.models import Group, GroupRequest
+from apps.groups.models import Group, GroupAdmin, GroupRequest
 from apps.groups.permissions import group_requests_for, managed_groups
-from apps.groups.services import save_group
+from apps.groups.services import save_group, set_invite_link, step_down
 from apps.municipalities.permissions import can_coordinate, municipalities_for
 
 from .. import forms, maps
@@ -37,6 +39,85 @@ from .common import (
 )
 
 
+class InviteLinkForm(django_forms.Form):
+    invite_link = django_forms.CharField(
+        label=gettext_lazy("New invite link"),
+        max_length=300,
+        error_messages={"required": gettext_lazy("Enter the group's new invite link.")},
+        help_text=gettext_lazy(
+            "In WhatsApp: group info, Invite via link, Copy link. It looks like https://chat.whatsapp.com/…"
+        ),
+        widget=django_forms.URLInput(attrs={"autocomplete": "off", "inputmode": "url"}),
+    )
+
+
+COORDINATOR = "coordinator"
+
+
+class StepDownForm(django_forms.Form):
+    successor = django_forms.ChoiceField(
+        label=gettext_lazy("Who takes over the group?"),
+        widget=django_forms.RadioSelect,
+        error_messages={
+            "required": gettext_lazy("Choose who takes over the group."),
+            "invalid_choice": gettext_lazy(
+                "Choose one of the group's other admins, or hand the group back to the coordinator."
+            ),
+        },
+    )
+
+    def __init__(self, *args, others=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        choices = [
+            (str(role.user_id), _("%(name)s (becomes admin)") % {"name": role.user.display_name}) for role in others
+        ]
+        choices.append((COORDINATOR, _("Nobody: hand the group back to the coordinator")))
+        self.fields["successor"].choices = choices
+
+
+def _update_invite_link(request, group: Group, form: InviteLinkForm):
+    if not form.is_valid():
+        return None
+    try:
+        changed = set_invite_link(actor=request.user, group=group, invite_link=form.cleaned_data["invite_link"])
+    except ValidationError as exc:
+        add_errors(form, exc, "invite_link")
+        return None
+    if changed:
+        messages.success(request, _("The invite link was changed. Approved members receive the new link from now on."))
+    else:
+        messages.info(request, _("This already was the group's invite link: nothing changed."))
+    return redirect("staff:group_detail", pk=group.pk)
+
+
+def _step_down(request, group: Group, form: StepDownForm):
+    if not form.is_valid():
+        return None
+    choice = form.cleaned_data["successor"]
+    successor = None
+    if choice != COORDINATOR:
+        successor = group.admin_roles.select_related("user").get(user_id=int(choice)).user
+    try:
+        step_down(actor=request.user, group=group, successor=successor)
+    except ValidationError as exc:
+        add_errors(form, exc, "successor")
+        return None
+    if successor is not None:
+        messages.success(
+            request,
+            _("You are no longer an admin of %(group)s. %(name)s is its admin now.")
+            % {"group": group.name, "name": successor.display_name},
+        )
+    else:
+        messages.success(
+            request,
+            _("You are no longer an admin of %(group)s. The coordinator was told by e-mail.") % {"group": group.name},
+        )
+    if managed_groups(request.user).filter(pk=group.pk).exists():
+        return redirect("staff:group_detail", pk=group.pk)
+    return redirect("staff:dashboard")
+
+
 @staff_view
 @require_http_methods(["GET", "HEAD", "POST"])
 def group_detail(request, pk):
@@ -44,10 +125,31 @@ def group_detail(request, pk):
         with_counts(managed_groups(request.user)).select_related("municipality", "area", "area__sub_municipality"),
         pk=pk,
     )
+    own_role = GroupAdmin.objects.filter(group=group, user=request.user).first()
+    others = list(
+        group.admin_roles.select_related("user").exclude(user=request.user).order_by("role", "user__first_name")
+    )
+    invite_form = InviteLinkForm()
+    step_down_form = StepDownForm(others=others) if own_role else None
+    action = request.POST.get("action") if request.method == "POST" else None
+    if action == "update_invite":
+        invite_form = InviteLinkForm(request.POST)
+        response = _update_invite_link(request, group, invite_form)
+        if response is not None:
+            return response
+        messages.error(request, _("The invite link was not changed. Correct the field marked below."))
+    elif action == "step_down":
+        if own_role is None:
+            raise PermissionDenied
+        step_down_form = StepDownForm(request.POST, others=others)
+        response = _step_down(request, group, step_down_form)
+        if response is not None:
+            return response
+        messages.error(request, _("You are still an admin. Correct the field marked below."))
     invite_link = ""
     # The invite link lets anyone into the WhatsApp group. It is shown only on an explicit
     # request, by POST so it never lands in a URL or the history, and each showing is recorded.
-    if request.method == "POST" and request.POST.get("action") == "show_invite" and group.invite_link:
+    if action == "show_invite" and group.invite_link:
         record(
             request.user,
             AuditEvent.Action.GROUP_INVITE_VIEWED,
@@ -65,6 +167,9 @@ def group_detail(request, pk):
             "fill": Fill(group.member_count, group.capacity),
             "admins": admins,
             "invite_link": invite_link,
+            "invite_form": invite_form,
+            "own_role": own_role,
+            "step_down_form": step_down_form,
             "coordinates": can_coordinate(request.user, group.municipality),
             "map_data": maps.collection([group_area_feature(group)]),
         },

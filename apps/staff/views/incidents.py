@@ -6,6 +6,8 @@ Objects come only from ``incidents_for`` (the rest is a 404); changes go through
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse
@@ -16,12 +18,20 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from apps.groups.permissions import roles
-from apps.incidents import services
-from apps.incidents.forms import DeliveryPreferenceForm, FeedbackForm, IncidentForm
-from apps.incidents.models import Incident, IncidentAttachment
-from apps.incidents.permissions import can_close, incidents_for, reporting_municipality_ids
+from apps.incidents import profiling, services
+from apps.incidents.forms import DeliveryPreferenceForm, FeedbackForm, IncidentForm, ProfilingTermForm
+from apps.incidents.models import Incident, IncidentAttachment, ProfilingTerm
+from apps.incidents.permissions import (
+    can_close,
+    incidents_for,
+    reporting_groups,
+    reporting_municipality_ids,
+    word_list_municipalities,
+)
 from apps.messaging.models import DeliveryPreference
 from apps.municipalities.models import Municipality
+from apps.relays import services as relay_services
+from apps.relays.models import Relay
 
 from .. import maps
 from .common import add_errors, paginate, render, staff_view
@@ -30,6 +40,12 @@ from .common import add_errors, paginate, render, staff_view
 def _may_report(user) -> bool:
     r = roles(user)
     return r["admin"] or r["coordinator"] or r["police"] or r["superuser"]
+
+
+# The radius offered first for an incident with a point but outside every group's area.
+DEFAULT_RADIUS_M = 3000
+# How many group areas the place map shows as context.
+MAP_AREAS = 40
 
 
 def _numbers(user) -> list[Municipality]:
@@ -46,7 +62,12 @@ def incident_list(request):
     return render(
         request,
         "incidents/incident_list.html",
-        {"page": paginate(request, incidents), "may_report": _may_report(request.user), "status": status},
+        {
+            "page": paginate(request, incidents),
+            "may_report": _may_report(request.user),
+            "status": status,
+            "keeps_word_list": word_list_municipalities(request.user).exists(),
+        },
     )
 
 
@@ -65,10 +86,46 @@ def incident_create(request):
             return redirect("incidents:detail", pk=incident.pk)
         messages.error(request, _("The incident was not recorded. Correct the fields marked below."))
     else:
-        form = IncidentForm(
-            user=request.user, initial={"occurred_at": timezone.localtime().replace(second=0, microsecond=0)}
+        initial = {"occurred_at": timezone.localtime().replace(second=0, microsecond=0)}
+        groups = list(reporting_groups(request.user).order_by("name")[:2])
+        if len(groups) == 1 and roles(request.user)["admin"]:
+            # An admin of one group reports in it; without a place, the incident lies in its area.
+            initial["group"] = groups[0].pk
+        form = IncidentForm(user=request.user, initial=initial)
+    return render(
+        request,
+        "incidents/incident_form.html",
+        {"form": form, "numbers": _numbers(request.user), "map_data": _place_map(request.user)},
+    )
+
+
+def _place_map(user) -> dict:
+    """The areas of the user's groups, as context on the map where the pin is put."""
+    groups = reporting_groups(user).select_related("area").order_by("name")[:MAP_AREAS]
+    return maps.collection(maps.area_feature(g.area.geometry, g.name, "group") for g in groups)
+
+
+def _relay_step(request, incident: Incident) -> dict | None:
+    """Who the relay reaches by default (the neighbouring areas when the incident lies in one,
+    else a radius around its point), so that sending is one step from the incident's page."""
+    if incident.status != Incident.Status.OPEN:
+        return None
+    if incident.area_id:
+        query = {"scope": Relay.Scope.NEIGHBOURS}
+    elif incident.has_point:
+        query = {"scope": Relay.Scope.RADIUS, "radius_m": DEFAULT_RADIUS_M}
+    else:
+        return {"error": _("This incident has no place: it cannot be relayed.")}
+    try:
+        plan = relay_services.preview(
+            incident, scope=query["scope"], radius_m=query.get("radius_m"), sender=request.user
         )
-    return render(request, "incidents/incident_form.html", {"form": form, "numbers": _numbers(request.user)})
+    except ValidationError as exc:
+        return {"error": " ".join(exc.messages)}
+    return {
+        "plan": plan,
+        "url": reverse("relays:preview", args=[incident.pk]) + "?" + urlencode(query),
+    }
 
 
 def _detail(request, incident: Incident, feedback_form=None, status: int = 200):
@@ -88,6 +145,7 @@ def _detail(request, incident: Incident, feedback_form=None, status: int = 200):
             "can_close": can_close(request.user, incident) and incident.status == Incident.Status.OPEN,
             "feedback_form": feedback_form or FeedbackForm(),
             "relay_url": reverse("relays:preview", args=[incident.pk]),
+            "relay_step": _relay_step(request, incident),
             "attachments": incident.attachments.order_by("created_at", "id"),
         },
         status=status,
@@ -176,3 +234,47 @@ def delivery_preference(request):
     else:
         form = DeliveryPreferenceForm(initial=initial)
     return render(request, "incidents/delivery_preference.html", {"form": form, "phone": request.user.phone})
+
+
+@staff_view
+def profiling_words(request):
+    """The words a coordinator's municipality adds to the built-in list of words for origin,
+    ethnicity or religion that reports are checked for."""
+    municipalities = list(word_list_municipalities(request.user).order_by("name"))
+    if not municipalities:
+        raise PermissionDenied
+    status = 200
+    if request.method == "POST":
+        form = ProfilingTermForm(request.POST, municipalities=word_list_municipalities(request.user))
+        if form.is_valid():
+            try:
+                word = services.add_profiling_term(
+                    actor=request.user, municipality=form.cleaned_data["municipality"], term=form.cleaned_data["term"]
+                )
+            except ValidationError as exc:
+                add_errors(form, exc, "term")
+            else:
+                messages.success(request, _("“%(word)s” was added to the list.") % {"word": word.term})
+                return redirect("incidents:profiling_words")
+        status = 400
+    else:
+        form = ProfilingTermForm(municipalities=word_list_municipalities(request.user).order_by("name"))
+    words = ProfilingTerm.objects.filter(municipality__in=municipalities).select_related("municipality")
+    lists = [(m, [w for w in words if w.municipality_id == m.pk]) for m in municipalities]
+    return render(
+        request,
+        "incidents/profiling_words.html",
+        {"form": form, "lists": lists, "builtin": sorted(profiling.TERMS.items())},
+        status=status,
+    )
+
+
+@require_POST
+@staff_view
+def profiling_word_remove(request, pk: int):
+    word = get_object_or_404(
+        ProfilingTerm.objects.filter(municipality__in=word_list_municipalities(request.user)), pk=pk
+    )
+    services.remove_profiling_term(actor=request.user, word=word)
+    messages.success(request, _("“%(word)s” was removed from the list.") % {"word": word.term})
+    return redirect("incidents:profiling_words")

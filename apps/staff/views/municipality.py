@@ -5,24 +5,30 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db.models import Case, IntegerField, Value, When
+from django.db.models import Case, Count, IntegerField, Value, When
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from apps.areas.models import Area
 from apps.audit.models import AuditEvent
 from apps.audit.services import record
+from apps.coverage.exports import coverage_csv
+from apps.coverage.services import coverage_for
 from apps.groups.invitations import invite_admin
 from apps.groups.models import Group, GroupRequest
 from apps.groups.permissions import group_requests_for, managed_groups
-from apps.groups.services import appoint_admin, decide_group_request, remove_admin
+from apps.groups.services import appoint_admin, decide_group_request, leaves_without_admin, remove_admin
+from apps.members.models import Member
 from apps.municipalities.permissions import municipalities_for
 from apps.municipalities.services import publish_house_rules
 from apps.signs.models import StreetSign
 
 from .. import forms, maps
 from ..figures import attach_fill, coverage, municipality_figures, with_counts
+from ..flags import attach_flags, with_flag_counts
 from .common import (
     add_errors,
     coordinated_group,
@@ -39,10 +45,12 @@ from .common import (
 @staff_view
 def municipality_detail(request, pk):
     municipality = get_object_or_404(municipalities_for(request.user), pk=pk)
-    groups = attach_fill(
-        with_counts(managed_groups(request.user).filter(municipality=municipality))
-        .select_related("area", "area__sub_municipality")
-        .order_by("name")
+    groups = attach_flags(
+        attach_fill(
+            with_flag_counts(with_counts(managed_groups(request.user).filter(municipality=municipality)))
+            .select_related("area", "area__sub_municipality")
+            .order_by("name")
+        )
     )
     signs = StreetSign.objects.filter(municipality=municipality).select_related("group").order_by("road")
     free_areas = Area.objects.filter(municipality=municipality, groups__isnull=True).order_by("name")
@@ -67,22 +75,46 @@ def municipality_detail(request, pk):
 
 
 @staff_view
+def coverage_export(request, pk):
+    """The coverage page's figures per sub-municipality as a spreadsheet (counts only)."""
+    municipality = get_object_or_404(municipalities_for(request.user), pk=pk)
+    delimiter = "," if request.GET.get("sep") == "comma" else ";"
+    content = coverage_csv(coverage_for(municipality), delimiter=delimiter)
+    # The byte-order mark makes Excel read the file as UTF-8 (names with é, ë, ç).
+    response = HttpResponse("\ufeff" + content, content_type="text/csv; charset=utf-8")
+    stamp = timezone.localdate()
+    response["Content-Disposition"] = f'attachment; filename="{municipality.slug}-coverage-{stamp:%Y-%m-%d}.csv"'
+    return response
+
+
+@staff_view
 @require_http_methods(["GET", "HEAD", "POST"])
 def group_admins(request, pk):
     group = coordinated_group(request, pk)
     form = forms.AppointAdminForm()
     invite_form = forms.InviteAdminForm(country=group.municipality.country)
+    confirm_removal = None
     if request.method == "POST":
         action = request.POST.get("action")
         if action == "remove":
             role = get_object_or_404(
                 group.admin_roles.select_related("user"), user_id=int_or_none(request.POST.get("user"))
             )
-            remove_admin(actor=request.user, group=group, user=role.user)
-            messages.success(
-                request, _("%(name)s is no longer an admin of this group.") % {"name": role.user.display_name}
-            )
-            return redirect("staff:group_admins", pk=group.pk)
+            without_admin = leaves_without_admin(group, role.user)
+            if without_admin and request.POST.get("confirm") != "yes":
+                # The group's last admin: say what follows and ask once more (see group_admins.html).
+                confirm_removal = role
+            else:
+                remove_admin(actor=request.user, group=group, user=role.user)
+                messages.success(
+                    request, _("%(name)s is no longer an admin of this group.") % {"name": role.user.display_name}
+                )
+                if without_admin:
+                    messages.warning(
+                        request,
+                        _("This group has no admin now: new applications reach no one. Appoint a new admin."),
+                    )
+                return redirect("staff:group_admins", pk=group.pk)
         if action == "appoint":
             form = forms.AppointAdminForm(request.POST)
             if form.is_valid():
@@ -120,7 +152,14 @@ def group_admins(request, pk):
     return render(
         request,
         "staff/group_admins.html",
-        {"group": group, "admins": admins, "form": form, "invite_form": invite_form},
+        {
+            "group": group,
+            "admins": admins,
+            "form": form,
+            "invite_form": invite_form,
+            "confirm_removal": confirm_removal,
+            "last_admin_ids": [a.user_id for a in admins if leaves_without_admin(group, a.user)],
+        },
     )
 
 
@@ -129,21 +168,58 @@ def group_admins(request, pk):
 def house_rules_publish(request, pk):
     municipality = get_object_or_404(municipalities_for(request.user), pk=pk)
     current = municipality.current_house_rules
-    initial = {"title": current.title, "text": current.text} if current else {}
-    form = forms.HouseRulesForm(request.POST or None, current=current, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        rules = publish_house_rules(
-            municipality, title=form.cleaned_data["title"], text=form.cleaned_data["text"], actor=request.user
-        )
-        messages.success(
-            request, _("Version %(version)d of the house rules is published.") % {"version": rules.version}
-        )
-        return redirect("staff:house_rules_publish", pk=municipality.pk)
-    versions = municipality.house_rules.select_related("published_by").order_by("-version")[:20]
+    initial = {}
+    if current is not None:
+        for code, shown in current.texts().items():
+            suffix = "" if code == municipality.language else f"_{code}"
+            initial.update({f"title{suffix}": shown.title, f"text{suffix}": shown.text})
+    form = forms.HouseRulesForm(request.POST or None, language=municipality.language, initial=initial)
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                rules = publish_house_rules(
+                    municipality,
+                    title=form.cleaned_data["title"],
+                    text=form.cleaned_data["text"],
+                    translations=form.translations(),
+                    actor=request.user,
+                )
+            except ValidationError as exc:
+                add_errors(form, exc)
+            else:
+                messages.success(
+                    request,
+                    _("Version %(version)d of the house rules is published.") % {"version": rules.version},
+                )
+                return redirect("staff:house_rules_publish", pk=municipality.pk)
+        messages.error(request, _("Nothing was published. Correct what is marked below."))
+    versions = list(
+        municipality.house_rules.select_related("published_by")
+        .prefetch_related("translations")
+        .order_by("-version")[:20]
+    )
+    # How many of the current members accepted each version (a count, no one's data).
+    accepted = dict(
+        Member.objects.current()
+        .filter(group__municipality=municipality)
+        .order_by()
+        .values("house_rules_version")
+        .annotate(n=Count("pk"))
+        .values_list("house_rules_version", "n")
+    )
+    for version in versions:
+        version.accepted_by = accepted.get(version.pk, 0)
     return render(
         request,
         "staff/house_rules.html",
-        {"municipality": municipality, "current": current, "form": form, "versions": versions},
+        {
+            "municipality": municipality,
+            "current": current,
+            "current_accepted_by": accepted.get(current.pk, 0) if current else 0,
+            "current_texts": list(current.texts().values()) if current else [],
+            "form": form,
+            "versions": versions,
+        },
     )
 
 
