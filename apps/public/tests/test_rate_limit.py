@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from django.urls import reverse
 
 from apps.applications.models import Application
@@ -38,7 +40,8 @@ def test_past_the_accepted_limit_the_form_comes_back_as_typed_and_says_when(clie
     assert response.status_code == 429
     html = response.content.decode()
     assert says(html, "This form was sent too many times from your connection. Nothing was saved.")
-    assert "You can send it again from" in html
+    retry = re.search(r"\b(\d\d:\d\d)\.</p>", html)
+    assert retry and says(html, "What you typed is kept below. You can send it again from %(time)s.", time=retry[1])
     assert 'value="Buur 7"' in html and 'value="buur7@example.org"' in html  # nothing typed is lost
     assert Application.objects.count() == 2
 
