@@ -40,7 +40,7 @@ def test_past_the_accepted_limit_the_form_comes_back_as_typed_and_says_when(clie
     assert response.status_code == 429
     html = response.content.decode()
     assert says(html, "This form was sent too many times from your connection. Nothing was saved.")
-    retry = re.search(r"\b(\d\d:\d\d)\.</p>", html)
+    retry = re.search(r'id="form-limited".*?(\d\d:\d\d)', html, re.S)
     assert retry and says(html, "What you typed is kept below. You can send it again from %(time)s.", time=retry[1])
     assert 'value="Buur 7"' in html and 'value="buur7@example.org"' in html  # nothing typed is lost
     assert Application.objects.count() == 2
