@@ -107,3 +107,14 @@ def assert_usable(page, what: str = "") -> None:
     ]
     assert not bad, f"{label}: axe-core finds\n" + "\n".join(bad)
     assert not page.errors, f"{label}: {page.errors}"
+
+
+def log_in(page, live_server, username: str) -> None:
+    """Log in on the login page as a staff member does, and land on the desk."""
+    from testkit.world import PASSWORD
+
+    page.goto(live_server.url + "/account/inloggen/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", PASSWORD)
+    page.click("main button[type=submit]")
+    page.wait_for_url(live_server.url + "/beheer/")

@@ -11,8 +11,8 @@ import pytest
 from apps.areas import neighbours
 from apps.incidents.models import Incident, ProfilingTerm
 from apps.relays.models import Relay
-from testkit.browser import assert_usable, open_page, outside_the_browser_loop, running_chromium
-from testkit.world import PASSWORD, build_world
+from testkit.browser import assert_usable, log_in, open_page, outside_the_browser_loop, running_chromium
+from testkit.world import build_world
 
 pytestmark = pytest.mark.browser
 
@@ -28,14 +28,6 @@ def world(transactional_db):
 def browser(live_server, world):
     with running_chromium() as browser:
         yield browser
-
-
-def log_in(page, live_server, username: str) -> None:
-    page.goto(live_server.url + "/account/inloggen/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.click("main button[type=submit]")
-    page.wait_for_url(live_server.url + "/beheer/")
 
 
 def fill_the_report(page) -> None:

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from testkit.browser import draw_rectangle, open_page, outside_the_browser_loop, running_chromium
-from testkit.world import PASSWORD, World, add_member, build_world
+from testkit.browser import draw_rectangle, log_in, open_page, outside_the_browser_loop, running_chromium
+from testkit.world import World, add_member, build_world
 
 from .helpers import make_application
 
@@ -30,14 +30,6 @@ def desk_world(transactional_db) -> tuple[World, object]:
 def browser_page(live_server, desk_world):
     with running_chromium() as browser:
         yield open_page(browser, locale="en")
-
-
-def log_in(page, live_server, username: str) -> None:
-    page.goto(live_server.url + "/account/inloggen/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.click("button[type=submit].primary")
-    page.wait_for_url(live_server.url + "/beheer/")
 
 
 def assert_pages_fit_the_phone(page, live_server, *paths: str) -> None:

@@ -9,8 +9,8 @@ import re
 import pytest
 
 from apps.groups.models import Group, GroupAdmin
-from testkit.browser import assert_usable, open_page, outside_the_browser_loop, running_chromium
-from testkit.world import PASSWORD, build_world
+from testkit.browser import assert_usable, log_in, open_page, outside_the_browser_loop, running_chromium
+from testkit.world import build_world
 
 pytestmark = pytest.mark.browser
 
@@ -31,14 +31,6 @@ def world(transactional_db):
 def browser(live_server, world):
     with running_chromium() as browser:
         yield browser
-
-
-def log_in(page, live_server, username: str) -> None:
-    page.goto(live_server.url + "/account/inloggen/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.click("main button[type=submit]")
-    page.wait_for_url(live_server.url + "/beheer/")
 
 
 def test_coordinator_removes_the_last_admin_and_sees_the_flag(browser, live_server, world):
