@@ -239,10 +239,8 @@ CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 # Applications.
 BUURTWACHT_CONFIRMATION_MAX_AGE = env_int("BUURTWACHT_CONFIRMATION_MAX_AGE", 48 * 3600, minimum=60)
 BUURTWACHT_APPLICATION_EXPIRY_DAYS = env_int("BUURTWACHT_APPLICATION_EXPIRY_DAYS", 30, minimum=1)
-# Groups whose confirmed applications wait longer than this are flagged on the coordinator's desk
-# and in their weekly digest.
-BUURTWACHT_APPLICATION_WAIT_FLAG_DAYS = env_int("BUURTWACHT_APPLICATION_WAIT_FLAG_DAYS", 7, minimum=1)
-# Applications waiting this long for the admins go to the municipality's coordinators, once.
+# Applications waiting this long for the admins go to the municipality's coordinators, once, and
+# flag their group on the coordinator's desk and in the weekly digest.
 BUURTWACHT_APPLICATION_ESCALATION_DAYS = env_int("BUURTWACHT_APPLICATION_ESCALATION_DAYS", 7, minimum=1)
 # Public forms (apps/core/form_limits.py): accepted sends per connection and per phone number,
 # refused sends (a form with errors) per connection, far more loosely.

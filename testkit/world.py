@@ -242,7 +242,7 @@ def add_member(group: Group, n: int, **extra) -> Member:
         "postcode": "3870",
         "town": "Testdorp",
         "birth_date": dt.date(1970, 1, 1),
-        "phone": f"+3247{n:07d}",
+        "phone": f"+32478{n:06d}",  # 0478 numbers: admins have 0470 ones
         "email": f"lid{n}@example.org",
         "house_rules_version": rules,
         "house_rules_accepted_at": timezone.now(),

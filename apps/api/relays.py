@@ -28,6 +28,11 @@ class RelayIn(Schema):
     )
     # Its length is checked by the desk's relay form, which says so in the user's language.
     note: str = Field("", description="At most 1000 characters.")
+    note_confirmed: bool = Field(
+        False,
+        description="A note naming origin, ethnicity or religion is refused (400 on `note`, naming the words) "
+        "unless this is true: the sender keeps those words knowingly, and they are recorded with the relay.",
+    )
 
 
 class GroupRefOut(Schema):

@@ -292,14 +292,7 @@ class IncidentForm(forms.Form):
                 self.add_error(
                     name, _("Words for origin, ethnicity or religion: %(words)s.") % {"words": ", ".join(here)}
                 )
-        self.add_error(
-            "profiling_confirmed",
-            _(
-                "These words name origin, ethnicity or religion: %(words)s. Describe what you saw instead: clothing, "
-                "height, build, behaviour, vehicle. Edit the text, or tick the box to keep these words."
-            )
-            % {"words": ", ".join(words)},
-        )
+        self.add_error("profiling_confirmed", profiling.reminder(words))
 
 
 class ProfilingTermForm(forms.Form):

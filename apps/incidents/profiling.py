@@ -287,3 +287,13 @@ def terms_of(municipality) -> tuple[str, ...]:
 def find_for(municipality, texts: Iterable[str]) -> list[str]:
     """``find`` with the municipality's own words: for any text about to be stored or relayed."""
     return find(texts, terms_of(municipality))
+
+
+def reminder(words: list[str]) -> str:
+    """What the sender reads when ``words`` were found, in the active language."""
+    from django.utils.translation import gettext as _
+
+    return _(
+        "These words name origin, ethnicity or religion: %(words)s. Describe what you saw instead: clothing, "
+        "height, build, behaviour, vehicle. Edit the text, or tick the box to keep these words."
+    ) % {"words": ", ".join(words)}

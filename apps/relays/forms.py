@@ -27,6 +27,8 @@ class RelayForm(forms.Form):
     )
     radius_m = forms.IntegerField(required=False, error_messages={"invalid": _("Enter a whole number.")})
     note = forms.CharField(required=False, max_length=1000)
+    # The sender keeps words for origin, ethnicity or religion in the note knowingly.
+    note_confirmed = forms.BooleanField(label=_("I describe what I saw and keep these words"), required=False)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -41,11 +43,11 @@ class RelayForm(forms.Form):
         return data
 
     def service_arguments(self) -> dict:
-        """``scope``, ``radius_m`` and ``note`` for ``services.preview`` and ``send``; raises the
+        """``scope``, ``radius_m``, ``note`` and ``note_confirmed`` for ``services.send``; raises the
         form's errors as a ValidationError per field."""
         if not self.is_valid():
             raise ValidationError(self.errors.as_data())
-        return {key: self.cleaned_data[key] for key in ("scope", "radius_m", "note")}
+        return {key: self.cleaned_data[key] for key in ("scope", "radius_m", "note", "note_confirmed")}
 
 
 class BroadcastForm(forms.Form):

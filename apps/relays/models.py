@@ -25,6 +25,8 @@ class Relay(models.Model):
     scope = models.CharField(_("scope"), max_length=12, choices=Scope.choices)
     radius_m = models.PositiveIntegerField(_("radius (m)"), null=True, blank=True)
     note = models.TextField(_("note"), blank=True, max_length=1000)
+    # Words for origin, ethnicity or religion the sender kept in the note after the reminder.
+    note_profiling_words = models.JSONField(_("words kept after the reminder"), default=list, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
 

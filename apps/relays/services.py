@@ -29,6 +29,7 @@ from apps.audit.services import record
 from apps.core.actors import PUBLIC, account_of
 from apps.groups.languages import language_of
 from apps.groups.models import Group, GroupAdmin
+from apps.incidents import profiling
 from apps.incidents.models import Incident
 from apps.incidents.permissions import incidents_for
 from apps.messaging.models import OutgoingMessage
@@ -286,8 +287,20 @@ def _content_for_key(
     )
 
 
-def send(*, actor, incident: Incident, scope: str, radius_m: int | None = None, note: str = "") -> Relay:
-    """Relay the incident now. Returns the relay; its recipients and messages exist with it."""
+def send(
+    *,
+    actor,
+    incident: Incident,
+    scope: str,
+    radius_m: int | None = None,
+    note: str = "",
+    note_confirmed: bool = False,
+) -> Relay:
+    """Relay the incident now. Returns the relay; its recipients and messages exist with it.
+
+    A note naming origin, ethnicity or religion (``profiling``, with the municipality's own
+    words) is refused until the sender confirms it (``note_confirmed``); the words kept are
+    stored with the relay and in its audit event."""
     if actor is None or not getattr(actor, "is_authenticated", False):
         raise PermissionDenied
     if not incidents_for(actor).filter(pk=incident.pk).exists():
@@ -295,6 +308,9 @@ def send(*, actor, incident: Incident, scope: str, radius_m: int | None = None, 
     note = (note or "").strip()
     if len(note) > 1000:
         raise ValidationError({"note": [_("Keep the note under 1000 characters.")]})
+    kept = profiling.find_for(incident.municipality, [note]) if note else []
+    if kept and not note_confirmed:
+        raise ValidationError({"note": [profiling.reminder(kept)]})
     plan = preview(incident, scope=scope, radius_m=radius_m, sender=actor)
     if not plan.recipients:
         raise ValidationError(_("Nobody to relay to: no groups or police in this scope. Try a larger radius."))
@@ -319,7 +335,12 @@ def send(*, actor, incident: Incident, scope: str, radius_m: int | None = None, 
         if recent is not None:
             return recent
         relay = Relay.objects.create(
-            incident=incident, scope=plan.scope, radius_m=plan.radius_m, note=note, created_by=account_of(actor)
+            incident=incident,
+            scope=plan.scope,
+            radius_m=plan.radius_m,
+            note=note,
+            note_profiling_words=kept,
+            created_by=account_of(actor),
         )
         from django.contrib.auth import get_user_model
 
@@ -395,6 +416,7 @@ def send(*, actor, incident: Incident, scope: str, radius_m: int | None = None, 
             radius_m=plan.radius_m,
             recipients=len(plan.recipients),
             groups=len(plan.groups),
+            **({"profiling_words_kept": kept} if kept else {}),
         )
     return relay
 

@@ -1,6 +1,9 @@
 """Groups that need the coordinator: no admin (applications reach no one), only one admin (the
 group stands or falls with one volunteer), or applications waiting longer than
-``BUURTWACHT_APPLICATION_WAIT_FLAG_DAYS`` for the admin. Shown on the coordinator's desk and in
+``BUURTWACHT_APPLICATION_ESCALATION_DAYS`` for the admins' decision: the same applications that
+were escalated to the coordinators (``escalate_waiting_applications``), counted from the day they
+reached the admins (an application that waited on the waiting list first counts from the day its
+place came free). Shown on the coordinator's desk and in
 their digest e-mail (``apps.staff.digest``)."""
 
 from __future__ import annotations
@@ -24,12 +27,12 @@ WAITING = "waiting"
 
 
 def wait_days() -> int:
-    return settings.BUURTWACHT_APPLICATION_WAIT_FLAG_DAYS
+    return settings.BUURTWACHT_APPLICATION_ESCALATION_DAYS
 
 
 def with_flag_counts(groups: QuerySet, now: dt.datetime | None = None) -> QuerySet:
     """Annotate ``lead_admins`` (role admin), ``all_admins`` (admins and co-admins) and
-    ``waiting_long`` (confirmed applications older than the limit)."""
+    ``waiting_long`` (applications in the admins' hands for longer than the limit)."""
     cutoff = (now or timezone.now()) - dt.timedelta(days=wait_days())
     roles = GroupAdmin.objects.filter(group=OuterRef("pk"))
     return groups.annotate(
@@ -37,7 +40,7 @@ def with_flag_counts(groups: QuerySet, now: dt.datetime | None = None) -> QueryS
         all_admins=_count(roles),
         waiting_long=_count(
             Application.objects.filter(
-                group=OuterRef("pk"), status=Application.Status.CONFIRMED, confirmed_at__lt=cutoff
+                group=OuterRef("pk"), status=Application.Status.CONFIRMED, to_admin_at__lt=cutoff
             )
         ),
     )

@@ -69,11 +69,12 @@ def test_removing_an_admin_who_is_not_the_last_needs_no_confirmation(client, wor
 
 
 def _age(application: Application, days: int) -> None:
-    Application.objects.filter(pk=application.pk).update(confirmed_at=timezone.now() - dt.timedelta(days=days))
+    then = timezone.now() - dt.timedelta(days=days)
+    Application.objects.filter(pk=application.pk).update(confirmed_at=then, to_admin_at=then)
 
 
 def test_dashboard_flags_one_admin_no_admin_and_long_waits(client, world: World, settings):
-    settings.BUURTWACHT_APPLICATION_WAIT_FLAG_DAYS = 5
+    settings.BUURTWACHT_APPLICATION_ESCALATION_DAYS = 5
     waiting = make_application(world.group_a, World.ADDRESS_A)
     client.force_login(world.coordinator)
 
@@ -95,13 +96,28 @@ def test_dashboard_flags_one_admin_no_admin_and_long_waits(client, world: World,
 
 
 def test_applications_on_the_waiting_list_or_decided_are_no_long_wait(client, world: World, settings):
-    settings.BUURTWACHT_APPLICATION_WAIT_FLAG_DAYS = 5
+    settings.BUURTWACHT_APPLICATION_ESCALATION_DAYS = 5
     application = make_application(world.group_a, World.ADDRESS_A)
     _age(application, 30)
     Application.objects.filter(pk=application.pk).update(status=Application.Status.REJECTED)
     client.force_login(world.coordinator)
     page = client.get(reverse("staff:dashboard")).content.decode()
     assert ">Testdorp Noord</a>:" not in page
+
+
+def test_the_wait_counts_from_the_day_the_application_reached_the_admins(client, world: World, settings):
+    # Confirmed 30 days ago, on the waiting list until a place came free yesterday: the admins
+    # have had it one day, not thirty.
+    settings.BUURTWACHT_APPLICATION_ESCALATION_DAYS = 5
+    application = make_application(world.group_a, World.ADDRESS_A)
+    _age(application, 30)
+    Application.objects.filter(pk=application.pk).update(to_admin_at=timezone.now() - dt.timedelta(days=1))
+    client.force_login(world.coordinator)
+    page = client.get(reverse("staff:dashboard")).content.decode()
+    assert ">Testdorp Noord</a>:" not in page
+    Application.objects.filter(pk=application.pk).update(to_admin_at=timezone.now() - dt.timedelta(days=6))
+    page = client.get(reverse("staff:dashboard")).content.decode()
+    assert "1 application has waited more than 5 days" in flags_on(page, "Testdorp Noord")
 
 
 @pytest.mark.parametrize("who", ["admin_b", "police", "nobody"])

@@ -20,7 +20,7 @@ def test_member_list_shows_current_members_and_records_the_view(client, world, d
     client.force_login(world.admin_a)
     response = client.get(reverse("staff:member_list", args=[world.group_a.pk]))
     page = response.content.decode()
-    assert "Marc Noord" in page and "+32470000001" in page
+    assert "Marc Noord" in page and "+32478000001" in page
     assert "Gert Weg" not in page  # left the group
     assert "Mia Zuid" not in page  # group B
     event = AuditEvent.objects.get(action=AuditEvent.Action.MEMBERS_VIEWED)
@@ -100,8 +100,8 @@ def test_export_is_a_csv_attachment_named_after_the_group(client, world, desk):
     rows = read_csv(response)
     assert rows[0] == ["name", "phone", "street", "house number", "postcode", "town", "e-mail", "joined"]
     assert sorted(r[:3] for r in rows[1:]) == [
-        ["Marc Noord", "+32470000001", "Noordstraat"],
-        ["Émile Noël", "+32470000072", "Kerkstraat"],
+        ["Marc Noord", "+32478000001", "Noordstraat"],
+        ["Émile Noël", "+32478000072", "Kerkstraat"],
     ]
     assert "Mia Zuid" not in response.content.decode("utf-8-sig")
 
@@ -116,7 +116,7 @@ def test_export_uses_semicolons_for_excel_by_default(client, world, desk):
         text = response.content.decode("utf-8-sig")
         assert text.splitlines()[0] == "name;phone;street;house number;postcode;town;e-mail;joined"
         rows = read_csv(response)
-        assert ["Peeters; Jan", "+32470000074", "Kerkstraat"] in [r[:3] for r in rows]  # quoted, not split
+        assert ["Peeters; Jan", "+32478000074", "Kerkstraat"] in [r[:3] for r in rows]  # quoted, not split
         assert all(len(r) == 8 for r in rows)
 
 
@@ -130,8 +130,8 @@ def test_export_with_commas_on_request(client, world, desk):
     assert text.splitlines()[0] == "name,phone,street,house number,postcode,town,e-mail,joined"
     rows = read_csv(response, delimiter=",")
     assert sorted(r[:3] for r in rows[1:]) == [
-        ["Janssens, Els", "+32470000075", "Kerkstraat"],
-        ["Marc Noord", "+32470000001", "Noordstraat"],
+        ["Janssens, Els", "+32478000075", "Kerkstraat"],
+        ["Marc Noord", "+32478000001", "Noordstraat"],
     ]
     assert AuditEvent.objects.filter(action=AuditEvent.Action.MEMBERS_EXPORTED, group_id=world.group_a.pk).count() == 1
 
@@ -157,7 +157,7 @@ def test_export_guards_against_formulas_in_names(client, world, desk):
     for sep, delimiter in (("", ";"), ("comma", ",")):
         response = client.get(reverse("staff:member_export", args=[world.group_a.pk]), {"sep": sep})
         rows = read_csv(response, delimiter=delimiter)
-        row = next(r for r in rows if r[1] == "+32470000073")
+        row = next(r for r in rows if r[1] == "+32478000073")
         assert row[0] == "'=cmd|' /C calc'!A0"
         assert row[2] == "'+Straat" and row[5] == "'@Dorp"
         assert row[6] == "'=1+1@example.org"

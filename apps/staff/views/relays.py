@@ -10,6 +10,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from apps.incidents import profiling
 from apps.incidents.permissions import incidents_for
 from apps.relays import services
 from apps.relays.forms import RelayForm
@@ -23,6 +24,25 @@ def _incident(request, pk):
     return get_object_or_404(incidents_for(request.user).select_related("municipality", "area", "group"), pk=pk)
 
 
+def _preview_page(request, incident, plan, *, note: str = "", note_errors=(), note_words=(), status: int = 200):
+    features = [maps.area_feature(g.area.geometry, f"{g.name} ({g.municipality.name})", "group") for g in plan.groups]
+    if incident.has_point:
+        features.append(maps.point_feature(incident.lon, incident.lat, _("Where it happened"), "applicant"))
+    return render(
+        request,
+        "relays/relay_preview.html",
+        {
+            "incident": incident,
+            "plan": plan,
+            "map_data": maps.collection(features),
+            "note": note,
+            "note_errors": list(note_errors),
+            "note_words": list(note_words),
+        },
+        status=status,
+    )
+
+
 @staff_view
 def relay_preview(request, pk: int):
     incident = _incident(request, pk)
@@ -32,23 +52,34 @@ def relay_preview(request, pk: int):
     except ValidationError as exc:
         messages.error(request, error_text(exc))
         return redirect("incidents:detail", pk=incident.pk)
-    features = [maps.area_feature(g.area.geometry, f"{g.name} ({g.municipality.name})", "group") for g in plan.groups]
-    if incident.has_point:
-        features.append(maps.point_feature(incident.lon, incident.lat, _("Where it happened"), "applicant"))
-    return render(
-        request,
-        "relays/relay_preview.html",
-        {"incident": incident, "plan": plan, "map_data": maps.collection(features)},
-    )
+    return _preview_page(request, incident, plan)
 
 
 @require_POST
 @staff_view
 def relay_send(request, pk: int):
     incident = _incident(request, pk)
+    form = RelayForm(request.POST)
     try:
-        relay = services.send(actor=request.user, incident=incident, **RelayForm(request.POST).service_arguments())
+        relay = services.send(actor=request.user, incident=incident, **form.service_arguments())
     except ValidationError as exc:
+        note_errors = getattr(exc, "error_dict", {}).get("note")
+        if note_errors and form.is_valid():
+            # Words to reconsider in the note: the same page again, with what was typed, the
+            # reason, and the box to keep the words knowingly.
+            arguments = form.cleaned_data
+            plan = services.preview(
+                incident, scope=arguments["scope"], radius_m=arguments["radius_m"], sender=request.user
+            )
+            return _preview_page(
+                request,
+                incident,
+                plan,
+                note=arguments["note"],
+                note_errors=[m for e in note_errors for m in e.messages],
+                note_words=profiling.find_for(incident.municipality, [arguments["note"]]),
+                status=400,
+            )
         messages.error(request, error_text(exc))
         return redirect("incidents:detail", pk=incident.pk)
     except PermissionDenied:
