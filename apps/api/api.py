@@ -79,11 +79,13 @@ def _detail(request: HttpRequest, message: str, status: int) -> HttpResponse:
 
 @api.exception_handler(SchemaValidationError)
 def invalid_input(request: HttpRequest, exc: SchemaValidationError) -> HttpResponse:
+    applications.count_refused_attempt(request)
     return _errors(request, errors_from_schema(exc.errors))
 
 
 @api.exception_handler(ValidationError)
 def refused(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    applications.count_refused_attempt(request)
     return _errors(request, errors_from_django(exc))
 
 
@@ -106,12 +108,17 @@ def not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
 
 @api.exception_handler(Throttled)
 def throttled(request: HttpRequest, exc: Throttled) -> HttpResponse:
-    return _detail(request, _("Too many requests from your connection. Try again later."), 429)
+    response = _detail(request, _("Too many requests from your connection. Try again later."), 429)
+    if exc.wait:
+        response["Retry-After"] = str(max(int(exc.wait), 1))
+    return response
 
 
 @api.exception_handler(HttpError)
 def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     # Ninja reports a body it cannot parse as a bare 400; say what is wrong with it.
+    if exc.status_code == 400:
+        applications.count_refused_attempt(request)
     if exc.status_code == 400 and isinstance(exc.__cause__, BodyNotAnObject):
         return _errors(request, {NON_FIELD_ERRORS: [_("Send a JSON object in the request body.")]})
     if exc.status_code == 400 and isinstance(exc.__cause__, (json.JSONDecodeError, UnicodeDecodeError)):

@@ -8,23 +8,23 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from django.utils import translation
 from django.utils.translation import gettext as _
-from django_ratelimit.core import is_ratelimited
 from ninja import Query, Router
+from ninja.errors import Throttled
 from ninja.throttling import BaseThrottle
 
 from apps.applications import services
 from apps.applications.checks import checks
-from apps.applications.forms import ApplicationForm
+from apps.applications.forms import LIVES_HERE, WORKS_HERE, ApplicationForm
 from apps.applications.models import Application
 from apps.applications.permissions import applications_for
 from apps.audit.models import AuditEvent
 from apps.audit.services import record
+from apps.core import form_limits
 from apps.groups.models import Group
 
 from .errors import errors_from_django
@@ -46,21 +46,29 @@ PRIVATE_RESPONSES = {401: DetailOut, 404: DetailOut}
 
 
 class ApplicationRateLimit(BaseThrottle):
-    """The per-IP limit on applications sent to the API (django-ratelimit group "applications",
-    used by nothing else).
-
-    A throttle runs before the body is parsed, so malformed attempts count as well.
-    """
+    """The web form's limits (``apps.core.form_limits``, the same counters): accepted
+    applications per connection and per phone number, refused ones per connection far more
+    loosely. The throttle only checks; the handler counts what it accepted or refused, and the
+    API's error handlers count a body that never reached it (``count_refused_attempt``)."""
 
     def allow_request(self, request: HttpRequest) -> bool:
-        return not is_ratelimited(
-            request,
-            group="applications",
-            key="ip",
-            rate=settings.BUURTWACHT_APPLICATION_RATE,
-            method="POST",
-            increment=True,
-        )
+        request._form_limit_kind = FORM_KIND
+        self.limited = form_limits.connection_limited(request, FORM_KIND)
+        return self.limited is None
+
+    def wait(self) -> int | None:
+        return self.limited.seconds if self.limited else None
+
+
+FORM_KIND = "apply"
+
+
+def count_refused_attempt(request: HttpRequest) -> None:
+    """A refused send to a limited endpoint (bad JSON, a schema error, a form error) counts
+    against the loose limit on refused sends."""
+    kind = getattr(request, "_form_limit_kind", None)
+    if kind:
+        form_limits.count_refused(request, kind)
 
 
 def _form_data(payload: ApplicationIn) -> dict:
@@ -68,6 +76,8 @@ def _form_data(payload: ApplicationIn) -> dict:
     data = payload.model_dump(exclude={"group"})
     data["birth_date"] = payload.birth_date.isoformat()
     data["house_rules_version"] = str(payload.house_rules_version)
+    # The web form's choice between living and working at the address.
+    data["works_here"] = WORKS_HERE if payload.works_here else LIVES_HERE
     return {k: "" if v is None else v for k, v in data.items()}
 
 
@@ -81,9 +91,11 @@ def _form_data(payload: ApplicationIn) -> dict:
     description=(
         "Checked exactly like the web form. Any refusal answers 400 with messages per field; when the address "
         "lies in another group's area, `right_group` names the group to apply to. A full group is refused on "
-        "`waiting_list` with `nearby_groups`, unless `waiting_list` is true. An unknown or closed group is "
-        "refused on `group`. The applicant receives an e-mail to confirm their address. Too many applications "
-        "from one IP address answer 429 and nothing is stored."
+        "`waiting_list` with `nearby_groups`, unless `waiting_list` is true. `works_here` is refused unless the "
+        "group's municipality accepts people who work in the area. An unknown or closed group is refused on "
+        "`group`. The applicant receives an e-mail to confirm their address. Too many applications from one IP "
+        "address or for one phone number, or too many refused ones from one IP address, answer 429 with "
+        "`Retry-After` and nothing is stored."
     ),
 )
 def submit_application(request: HttpRequest, payload: ApplicationIn) -> tuple[int, dict]:
@@ -95,18 +107,24 @@ def submit_application(request: HttpRequest, payload: ApplicationIn) -> tuple[in
     form = ApplicationForm(_form_data(payload), country=group.municipality.country)
     if not form.is_valid():
         raise ValidationError(form.errors.as_data())
+    limited = form_limits.phone_limited(request, FORM_KIND, form.cleaned_data["phone"])
+    if limited:
+        raise Throttled(limited.seconds)
     try:
         submitted = services.submit(group, form.cleaned_data, language=translation.get_language())
     except services.WrongArea as exc:
         body = {"errors": errors_from_django(exc)}
         if exc.right_group is not None:
             body["right_group"] = {"slug": exc.right_group.slug, "name": exc.right_group.name}
+        count_refused_attempt(request)
         return 400, body
     except services.GroupFull as exc:
         # Said at once, not a 201 and then silence: the waiting list or a group nearby.
         nearby = [{"slug": g.slug, "name": g.name} for g in exc.neighbours]
+        count_refused_attempt(request)
         return 400, {"errors": errors_from_django(exc), "nearby_groups": nearby}
     application = submitted.application
+    form_limits.count_accepted(request, FORM_KIND, application.phone)
     return 201, {
         "id": application.pk,
         "status": application.status,

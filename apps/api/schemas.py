@@ -153,6 +153,16 @@ class ApplicationIn(Schema):
         "Without it, applying to a full group answers 400 on `waiting_list`.",
     )
     offers_to_help: bool = Field(False, description="The applicant would like to help as an admin. Optional.")
+    works_here: bool = Field(
+        False,
+        description="The address is where the applicant works, not where they live. Only where the group's "
+        "municipality accepts people who work in the area; elsewhere `true` answers 400 on `works_here`.",
+    )
+    workplace_name: str | None = Field(
+        "",
+        description="With `works_here`: the name of the business or organisation (optional, at most 120 "
+        "characters). Ignored without `works_here`.",
+    )
     remark: str | None = ""
     website: str | None = Field("", description="Leave empty (spam trap).")
 
@@ -184,6 +194,8 @@ class ApplicationOut(Schema):
     birth_date: dt.date
     phone: str
     email: str
+    works_here: bool = Field(description="The address is where the applicant works, not where they live.")
+    workplace_name: str
     remark: str
     language: str
     created_at: dt.datetime

@@ -35,7 +35,7 @@ def checks(application: Application, today=None) -> list[Check]:
             application.confirmed_at is not None,
             _("E-mail address confirmed") if application.confirmed_at else _("E-mail address not confirmed yet"),
         ),
-        Check("area", in_area, _("Lives in the group's area") if in_area else _("Address outside the group's area")),
+        Check("area", in_area, _area_message(application, in_area)),
         Check("age", age >= settings.BUURTWACHT_MINIMUM_AGE, _("Age %(age)d") % {"age": age}),
         Check(
             "duplicate", not duplicate, _("Phone number already in the group") if duplicate else _("Not yet a member")
@@ -46,3 +46,11 @@ def checks(application: Application, today=None) -> list[Check]:
             _("%(current)d of %(capacity)d places taken") % {"current": current, "capacity": group.capacity},
         ),
     ]
+
+
+def _area_message(application: Application, in_area: bool) -> str:
+    if not in_area:
+        return _("Address outside the group's area")
+    if application.works_here:
+        return _("Works in the group's area")
+    return _("Lives in the group's area")

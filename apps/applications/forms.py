@@ -15,9 +15,34 @@ from apps.core.ages import age_on
 from apps.core.phones import normalize_mobile
 from apps.members.alerts import ALERTS_CONSENT
 
+from .models import Application
+
+# The values of the "live or work here" choice; the API's ``works_here: true`` is "yes".
+LIVES_HERE, WORKS_HERE = "no", "yes"
+WORKPLACE_NAME_MAX_LENGTH = Application._meta.get_field("workplace_name").max_length
+
 
 class ApplicationForm(forms.Form):
     full_name = forms.CharField(label=_("Full name"), max_length=160)
+    # Whether the address below is the applicant's home or workplace. Only offered where the
+    # group's municipality accepts people who work in the area; ``services.submit`` refuses
+    # "works here" everywhere else.
+    works_here = forms.TypedChoiceField(
+        label=_("Do you live or work at this address?"),
+        choices=[(LIVES_HERE, _("I live at this address")), (WORKS_HERE, _("I work at this address"))],
+        coerce=lambda value: value == WORKS_HERE,
+        empty_value=False,
+        required=False,
+        initial=LIVES_HERE,
+        widget=forms.RadioSelect,
+        help_text=_("If you work in the area, fill in the address of your workplace below."),
+    )
+    workplace_name = forms.CharField(
+        label=_("Name of the business or organisation"),
+        max_length=WORKPLACE_NAME_MAX_LENGTH,
+        required=False,
+        help_text=_("Only if you work at this address."),
+    )
     street = forms.CharField(label=_("Street"), max_length=160)
     house_number = forms.CharField(label=_("House number"), max_length=10)
     addition = forms.CharField(label=_("Addition"), max_length=10, required=False)
@@ -110,6 +135,9 @@ class ApplicationForm(forms.Form):
     def clean_email(self):
         return self.cleaned_data["email"].strip().lower()
 
+    def clean_workplace_name(self):
+        return " ".join(self.cleaned_data.get("workplace_name", "").split())
+
     def clean_website(self):
         if self.cleaned_data.get("website"):
             raise ValidationError(_("This form could not be sent. Please try again."), code="honeypot")
@@ -119,6 +147,9 @@ class ApplicationForm(forms.Form):
         data = super().clean()
         if not data.get("addition") and getattr(self, "_inline_addition", ""):
             data["addition"] = self._inline_addition
+        if not data.get("works_here"):
+            # Typed, then "I live here" chosen after all: a home has no business name.
+            data["workplace_name"] = ""
         return data
 
     @property

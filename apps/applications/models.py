@@ -36,6 +36,10 @@ class Application(models.Model):
     birth_date = models.DateField(_("date of birth"))
     phone = models.CharField(_("mobile phone"), max_length=20, help_text=_("E.164"))
     email = models.EmailField(_("e-mail"))
+    # Where the municipality allows it, someone who works in the area applies with the address
+    # of their workplace (and, optionally, the name of the business or organisation).
+    works_here = models.BooleanField(_("works at this address"), default=False)
+    workplace_name = models.CharField(_("name of the business or organisation"), max_length=120, blank=True)
     remark = models.TextField(_("remark"), blank=True, max_length=1000)
     language = models.CharField(_("language"), max_length=5, default="nl", choices=settings.LANGUAGES)
     lat = models.FloatField()

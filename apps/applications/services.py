@@ -1,4 +1,5 @@
-"""The one write path for applications: submit, confirm, approve, reject, withdraw, expire.
+"""The one write path for applications: submit, confirm, approve, reject, withdraw, expire
+(and the municipality's choice to accept applications from people who work in the area).
 
 Every function runs in one transaction, records an audit event and queues the messages it
 causes in that same transaction; delivery happens after commit.
@@ -32,7 +33,8 @@ from apps.members.alerts import ALERTS_CONSENT
 from apps.members.models import Member
 from apps.members.services import record_consent_on_join
 from apps.messaging.services import queue_email
-from apps.municipalities.models import Coordinator
+from apps.municipalities.models import Coordinator, Municipality
+from apps.municipalities.permissions import require_municipality
 
 from .models import Application
 from .places import is_full, neighbouring_groups, places_free, waiting_list
@@ -95,6 +97,20 @@ def submit(group: Group, data: dict, *, language: str | None = None) -> Submitte
             {"accept_house_rules": _("The house rules were changed while you filled in the form. Read them again.")},
             code="rules_changed",
         )
+    works_here = bool(data.get("works_here"))
+    if works_here and not group.municipality.allows_works_here:
+        raise ValidationError(
+            {
+                "works_here": ValidationError(
+                    _(
+                        "In %(municipality)s, only people who live in a group's area can apply. Applying with the "
+                        "address where you work is not possible."
+                    )
+                    % {"municipality": group.municipality.name},
+                    code="works_here_not_allowed",
+                )
+            }
+        )
     address = locate(
         data["postcode"],
         data["house_number"],
@@ -137,6 +153,8 @@ def submit(group: Group, data: dict, *, language: str | None = None) -> Submitte
                 birth_date=data["birth_date"],
                 phone=data["phone"],
                 email=data["email"],
+                works_here=works_here,
+                workplace_name=(data.get("workplace_name") or "").strip() if works_here else "",
                 remark=(data.get("remark") or "").strip(),
                 language=language or translation.get_language() or settings.LANGUAGE_CODE,
                 lat=address.lat,
@@ -155,6 +173,7 @@ def submit(group: Group, data: dict, *, language: str | None = None) -> Submitte
                 municipality_id=group.municipality_id,
                 alerts_opt_in=alerts,
                 waiting_list=waiting,
+                works_here=works_here,
             )
             if waiting:
                 body = gettext_noop(
@@ -187,6 +206,30 @@ def submit(group: Group, data: dict, *, language: str | None = None) -> Submitte
             {"phone": _("There is already an application for this phone number in this group.")}, code="duplicate"
         ) from exc
     return Submitted(application=application, access_key=key)
+
+
+@transaction.atomic
+def set_works_here_allowed(municipality: Municipality, *, allowed: bool, actor) -> bool:
+    """Whether the municipality's groups accept people who work in the area (with the address
+    of their workplace). Only the municipality's coordinators (and operators) may change it.
+    True when this call changed it (and then recorded in the audit trail). Applications already
+    sent keep what they said."""
+    require_municipality(actor, municipality)
+    locked = Municipality.objects.select_for_update().get(pk=municipality.pk)
+    allowed = bool(allowed)
+    municipality.allows_works_here = allowed
+    if locked.allows_works_here == allowed:
+        return False
+    locked.allows_works_here = allowed
+    locked.save(update_fields=["allows_works_here"])
+    record(
+        actor,
+        AuditEvent.Action.MUNICIPALITY_SETTINGS_CHANGED,
+        locked,
+        municipality_id=locked.pk,
+        allows_works_here=allowed,
+    )
+    return True
 
 
 def _check_not_duplicate(group: Group, phone: str) -> None:
@@ -377,6 +420,8 @@ def approve(application: Application, *, actor) -> Member:
         birth_date=application.birth_date,
         phone=application.phone,
         email=application.email,
+        works_here=application.works_here,
+        workplace_name=application.workplace_name,
         house_rules_version=application.house_rules_version,
         house_rules_accepted_at=application.house_rules_accepted_at,
         alerts_opt_in_at=application.alerts_opt_in_at,
@@ -394,6 +439,7 @@ def approve(application: Application, *, actor) -> Member:
         application,
         municipality_id=group.municipality_id,
         member_id=member.pk,
+        works_here=application.works_here,
     )
     record_consent_on_join(member, application_id=application.pk)
     if group.invite_link:

@@ -49,6 +49,7 @@ class AuditEvent(models.Model):
         GROUP_REQUEST_VIEWED = "group_request.viewed", _("request to start a group viewed")
         MESSAGES_VIEWED = "messages.viewed", _("outgoing messages viewed")
         HOUSE_RULES_PUBLISHED = "house_rules.published", _("house rules published")
+        MUNICIPALITY_SETTINGS_CHANGED = "municipality.settings", _("municipality's settings changed")
         API_TOKEN_CREATED = "api_token.created", _("API token created")
         INCIDENT_REPORTED = "incident.reported", _("incident reported")
         INCIDENT_FEEDBACK = "incident.feedback", _("police feedback on an incident")

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from apps.areas.models import Area
 from apps.groups.models import Group
-from apps.municipalities.models import Municipality
+from apps.municipalities.models import Country, Municipality
 
 
 class Incident(models.Model):
@@ -79,6 +79,12 @@ class Incident(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_category_display()} {self.occurred_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def plate_country_name(self) -> str:
+        """The plate's country in the active language ("België", "Belgique"), not its code."""
+        code = self.vehicle_plate_country
+        return str(Country(code).label) if code in Country.values else code
 
     @property
     def has_point(self) -> bool:

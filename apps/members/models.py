@@ -35,6 +35,9 @@ class Member(models.Model):
     birth_date = models.DateField(_("date of birth"))
     phone = models.CharField(_("mobile phone"), max_length=20, help_text=_("E.164"))
     email = models.EmailField(_("e-mail"))
+    # Joined with the address of their workplace (carried over from the application).
+    works_here = models.BooleanField(_("works at this address"), default=False)
+    workplace_name = models.CharField(_("name of the business or organisation"), max_length=120, blank=True)
     house_rules_version = models.ForeignKey(HouseRulesVersion, on_delete=models.PROTECT, related_name="+")
     house_rules_accepted_at = models.DateTimeField()
     joined_at = models.DateTimeField(default=timezone.now)

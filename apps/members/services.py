@@ -156,6 +156,8 @@ DEFAULT_ROSTER_DELIMITER = ";"
 
 def roster_csv(group, *, actor, delimiter: str = DEFAULT_ROSTER_DELIMITER) -> str:
     """The current members as CSV for adding their numbers in WhatsApp. Recorded in the audit log.
+    Where the municipality accepts people who work in the area (or a member joined that way), the
+    last two columns say whether each member works at the address, and where.
 
     ``delimiter`` is ";" (what Dutch and Belgian Excel reads) or ","; anything else gives ";".
     """
@@ -163,24 +165,28 @@ def roster_csv(group, *, actor, delimiter: str = DEFAULT_ROSTER_DELIMITER) -> st
     if delimiter not in ROSTER_DELIMITERS:
         delimiter = DEFAULT_ROSTER_DELIMITER
     members = list(group.members.current().order_by("full_name"))
+    # Where people may join with the address where they work, two more columns say who does.
+    works_here = group.municipality.allows_works_here or any(m.works_here for m in members)
     out = io.StringIO()
     writer = csv.writer(out, delimiter=delimiter)
-    writer.writerow(
-        [_("name"), _("phone"), _("street"), _("house number"), _("postcode"), _("town"), _("e-mail"), _("joined")]
-    )
+    header = [_("name"), _("phone"), _("street"), _("house number"), _("postcode"), _("town"), _("e-mail"), _("joined")]
+    if works_here:
+        header += [_("works here"), _("workplace")]
+    writer.writerow(header)
     for m in members:
-        writer.writerow(
-            [
-                _csv_safe(m.full_name),
-                m.phone,
-                _csv_safe(m.street),
-                m.house_number,
-                m.postcode,
-                _csv_safe(m.town),
-                _csv_safe(m.email),
-                m.joined_at.date().isoformat(),
-            ]
-        )
+        row = [
+            _csv_safe(m.full_name),
+            m.phone,
+            _csv_safe(m.street),
+            m.house_number,
+            m.postcode,
+            _csv_safe(m.town),
+            _csv_safe(m.email),
+            m.joined_at.date().isoformat(),
+        ]
+        if works_here:
+            row += [_("yes") if m.works_here else _("no"), _csv_safe(m.workplace_name)]
+        writer.writerow(row)
     record(
         actor,
         AuditEvent.Action.MEMBERS_EXPORTED,

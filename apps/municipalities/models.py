@@ -37,6 +37,13 @@ class Municipality(models.Model):
     police_non_urgent_number = models.CharField(_("police number"), max_length=20, blank=True)
     contact_email = models.EmailField(_("contact e-mail"), blank=True)
     contact_phone = models.CharField(_("contact phone"), max_length=20, blank=True)
+    # Belgian networks also take people who work in the area: they apply with the address of
+    # their workplace. Off unless the municipality's coordinators turn it on.
+    allows_works_here = models.BooleanField(
+        _("accepts people who work in the area"),
+        default=False,
+        help_text=_("Residents can then also apply with the address where they work."),
+    )
 
     class Meta:
         ordering = ["name"]

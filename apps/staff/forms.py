@@ -304,6 +304,19 @@ class HouseRulesForm(StaffForm):
         }
 
 
+class MunicipalitySettingsForm(StaffForm):
+    """The municipality's own choices, set by its coordinators."""
+
+    allows_works_here = forms.BooleanField(
+        label=_("Accept applications from people who work in the area"),
+        required=False,
+        help_text=_(
+            "The application form then asks whether the applicant lives or works at the address; someone who works "
+            "there gives the address of their workplace. Admins see which it is."
+        ),
+    )
+
+
 class GroupRequestDecisionForm(StaffForm):
     APPROVE = "approve"
     DECLINE = "decline"

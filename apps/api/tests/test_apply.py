@@ -150,19 +150,47 @@ def test_body_that_is_not_a_json_object_is_refused_clearly(client, world: World,
     assert nothing_stored()
 
 
-def test_too_many_attempts_from_one_address_answer_429_and_store_nothing(client, world: World, settings):
+def test_too_many_applications_from_one_address_answer_429_and_store_nothing(client, world: World, settings):
     settings.BUURTWACHT_APPLICATION_RATE = "2/h"
     assert post(client, application_json(World.ADDRESS_A)).status_code == 201
-    assert post(client, "{not json").status_code == 400  # malformed attempts count too
-    response = post(client, application_json(World.ADDRESS_B, group="testdorp-zuid", phone="0470 99 88 77"))
+    assert post(client, "{not json").status_code == 400  # a refused send counts only against the loose limit
+    second = application_json(World.ADDRESS_B, group="testdorp-zuid", phone="0470 99 88 77")
+    assert post(client, second).status_code == 201
+    response = post(client, application_json(World.ADDRESS_A, phone="0470 11 22 33", email="x@example.org"))
     assert response.status_code == 429
-    assert response.json()["detail"]
-    assert Application.objects.count() == 1 and OutgoingMessage.objects.count() == 1
+    assert response.json()["detail"] and int(response["Retry-After"]) > 0
+    assert Application.objects.count() == 2 and OutgoingMessage.objects.count() == 2
     # Another address is not affected.
     other = client.post(
         URL,
-        json.dumps(application_json(World.ADDRESS_B, group="testdorp-zuid", phone="0470 99 88 77")),
+        json.dumps(application_json(World.ADDRESS_A, phone="0470 11 22 33", email="x@example.org")),
         content_type="application/json",
         REMOTE_ADDR="192.0.2.7",
     )
     assert other.status_code == 201
+
+
+def test_refused_sends_count_loosely_and_apart_from_accepted_ones(client, world: World, settings):
+    # An information evening on shared Wi-Fi: typing errors of several people do not use up
+    # the accepted applications, but a script trying addresses meets the looser limit.
+    settings.BUURTWACHT_APPLICATION_RATE = "2/h"
+    settings.BUURTWACHT_FORM_ERROR_RATE = "3/h"
+    assert post(client, "{not json").status_code == 400
+    assert post(client, {**application_json(World.ADDRESS_A), "birth_date": "yesterday"}).status_code == 400
+    assert post(client, application_json(World.ADDRESS_A)).status_code == 201
+    assert post(client, application_json(World.ADDRESS_NONE, phone="0470 55 44 33")).status_code == 400
+    response = post(client, application_json(World.ADDRESS_B, group="testdorp-zuid", phone="0470 99 88 77"))
+    assert response.status_code == 429 and Application.objects.count() == 1
+
+
+def test_one_phone_number_applies_a_limited_number_of_times(client, world: World, settings):
+    settings.BUURTWACHT_APPLICATION_PHONE_RATE = "1/d"
+    assert post(client, application_json(World.ADDRESS_A)).status_code == 201
+    response = client.post(
+        URL,
+        json.dumps(application_json(World.ADDRESS_B, group="testdorp-zuid")),  # the same phone number
+        content_type="application/json",
+        REMOTE_ADDR="192.0.2.8",
+    )
+    assert response.status_code == 429 and int(response["Retry-After"]) > 0
+    assert Application.objects.count() == 1

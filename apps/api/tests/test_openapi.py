@@ -58,6 +58,8 @@ def test_application_body_is_documented_with_its_fields(client, db):
         "alerts_opt_in",
         "waiting_list",
         "offers_to_help",
+        "works_here",
+        "workplace_name",
         "remark",
         "website",
     }

@@ -22,6 +22,7 @@ from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods
 
 from apps.incidents.models import Incident, IncidentAttachment
+from apps.municipalities.models import Country
 from apps.relays import services as relays
 
 from .common import private
@@ -30,9 +31,15 @@ PERSON_FIELDS = ("person_sex", "person_height", "person_build", "person_clothing
 VEHICLE_FIELDS = ("vehicle_colour", "vehicle_make", "vehicle_type", "vehicle_plate", "vehicle_plate_country")
 
 
+def _value(incident: Incident, name: str) -> str:
+    """A field as the page shows it: the plate's country by its name ("België"), not its code."""
+    value = getattr(incident, name)
+    return Country(value).label if name == "vehicle_plate_country" and value in Country.values else value
+
+
 def _described(incident: Incident, names: tuple[str, ...]) -> list[dict]:
     return [
-        {"label": Incident._meta.get_field(name).verbose_name, "value": getattr(incident, name)}
+        {"label": Incident._meta.get_field(name).verbose_name, "value": _value(incident, name)}
         for name in names
         if getattr(incident, name)
     ]

@@ -70,12 +70,20 @@ def apply(request, slug: str):
     country = group.municipality.country
     # A full group says so before the resident types anything: the waiting list, or a group nearby.
     full = is_full(group)
-    context = {"group": group, "rules": rules, "full": full, "neighbours": neighbouring_groups(group) if full else []}
+    # Where the municipality accepts people who work in the area, the form asks which it is.
+    works_here = group.municipality.allows_works_here
+    context = {
+        "group": group,
+        "rules": rules,
+        "full": full,
+        "neighbours": neighbouring_groups(group) if full else [],
+        "works_here_allowed": works_here,
+    }
     limited = form_limits.connection_limited(request, "apply") if request.method == "POST" else None
     if limited:
         # Nothing is read or saved, and nothing typed is lost: the form comes back as sent.
         form = ApplicationForm(request.POST, country=country)
-        _tune_application_form(form, full=context["full"])
+        _tune_application_form(form, full=context["full"], works_here=works_here)
         context.update(form=form, limited=limited)
         return render(request, "public/apply.html", context, status=429)
     if request.method == "POST":
@@ -84,7 +92,7 @@ def apply(request, slug: str):
             form_limits.phone_limited(request, "apply", form.cleaned_data["phone"]) if form.is_valid() else None
         )
         if phone_limit:
-            _tune_application_form(form, full=context["full"])
+            _tune_application_form(form, full=context["full"], works_here=works_here)
             context.update(form=form, limited=phone_limit)
             return render(request, "public/apply.html", context, status=429)
         if form.is_valid():
@@ -111,7 +119,9 @@ def apply(request, slug: str):
         form_limits.count_refused(request, "apply")
         _refresh_house_rules(form, rules)
         clear_honeypot(form)
-        context["errors"] = error_summary(form)
+        # A "works here" sent where the choice is not offered: said at the top, nothing to jump to.
+        hidden = () if works_here else ("works_here", "workplace_name")
+        context["errors"] = error_summary(form, unlinked=("website", "house_rules_version", *hidden))
     else:
         initial = {"house_rules_version": rules.version}
         for name in PREFILL_FIELDS:
@@ -119,17 +129,22 @@ def apply(request, slug: str):
             if value:
                 initial[name] = value[: ApplicationForm.base_fields[name].max_length]
         form = ApplicationForm(initial=initial, country=country)
-    _tune_application_form(form, full=context["full"])
+    _tune_application_form(form, full=context["full"], works_here=works_here)
     context["form"] = form
     return render(request, "public/apply.html", context)
 
 
-def _tune_application_form(form: ApplicationForm, *, full: bool) -> None:
+def _tune_application_form(form: ApplicationForm, *, full: bool, works_here: bool) -> None:
     """The shared application form, fitted to the web page: phone keyboards, a hint on the
-    age limit before anyone hits it, a remark box that does not dominate the page, and the
-    waiting-list box only when the group is full."""
+    age limit before anyone hits it, a remark box that does not dominate the page, the
+    waiting-list box only when the group is full, and the choice between living and working at
+    the address only where the municipality accepts both. Called after the form was checked:
+    a choice that is not shown was still read, so the service can refuse it."""
     if not full:
         del form.fields["waiting_list"]
+    if not works_here:
+        del form.fields["works_here"]
+        del form.fields["workplace_name"]
     tune_address_widgets(form)
     hide_honeypot(form)
     form.fields["birth_date"].help_text = _("You must be %(age)d or older to join.") % {

@@ -20,6 +20,7 @@ from apps.areas.models import ImportJob
 from apps.coverage import aggregates, hexbins, national
 from apps.coverage.services import address_points, coverage_for, covered_mask
 from apps.groups.models import Group
+from apps.municipalities.models import Country
 from apps.municipalities.permissions import municipalities_for, police_municipality_ids
 
 from .. import maps
@@ -195,6 +196,7 @@ def national_coverage_page(request: HttpRequest):
             "map_data": maps.collection([]),  # no outlines: thousands of areas; the layer says it all
             "bounds": bounds,
             "regional_zoom": REGIONAL_ZOOM,
+            "countries": Country.choices,  # a row's country by its name
             "tile_url": settings.BUURTWACHT_TILE_URL,
             "tile_attribution": settings.BUURTWACHT_TILE_ATTRIBUTION,
         },

@@ -42,6 +42,7 @@ def member_list(request, pk):
             | Q(street__icontains=search)
             | Q(phone__icontains=search)
             | Q(postcode__icontains=search)
+            | Q(workplace_name__icontains=search)
         )
     members = list(members)
     record(

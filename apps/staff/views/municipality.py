@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from apps.applications.services import set_works_here_allowed
 from apps.areas.models import Area
 from apps.audit.models import AuditEvent
 from apps.audit.services import record
@@ -43,8 +44,24 @@ from .common import (
 
 
 @staff_view
+@require_http_methods(["GET", "HEAD", "POST"])
 def municipality_detail(request, pk):
+    # Only the municipality's coordinators (and operators) reach it; everyone else gets a 404.
     municipality = get_object_or_404(municipalities_for(request.user), pk=pk)
+    if request.method == "POST":
+        # The page's one form: the municipality's settings.
+        settings_form = forms.MunicipalitySettingsForm(request.POST)
+        if settings_form.is_valid():
+            changed = set_works_here_allowed(
+                municipality, allowed=settings_form.cleaned_data["allows_works_here"], actor=request.user
+            )
+            if changed:
+                messages.success(request, _("The settings are saved."))
+            else:
+                messages.info(request, _("Nothing changed."))
+            return redirect("staff:municipality_detail", pk=municipality.pk)
+    else:
+        settings_form = forms.MunicipalitySettingsForm(initial={"allows_works_here": municipality.allows_works_here})
     groups = attach_flags(
         attach_fill(
             with_flag_counts(with_counts(managed_groups(request.user).filter(municipality=municipality)))
@@ -70,6 +87,7 @@ def municipality_detail(request, pk):
             "signs": signs,
             "free_areas": free_areas,
             "map_data": maps.collection(features),
+            "settings_form": settings_form,
         },
     )
 
