@@ -42,6 +42,25 @@ def backoff(attempts: int) -> timedelta:
     return timedelta(seconds=min(30 * 2 ** max(attempts - 1, 0), 6 * 3600))
 
 
+# A provider's Retry-After is followed, within these bounds. Never sooner than the first step of
+# the back-off (a "Retry-After: 0" must not turn the worker into a tight loop against a gateway
+# that is refusing it), and never later than RETRY_AFTER_MAX: an alert parked for longer has lost
+# most of its use; after the cap the row is tried again, and a provider that still refuses it
+# spends its attempts, after which it goes to the recipient's next channel. The cap also bounds a
+# wrong or hostile header (a day, a date years ahead, a clock far off).
+RETRY_AFTER_MIN = backoff(1)
+RETRY_AFTER_MAX = timedelta(minutes=15)
+
+
+def retry_delay(attempts: int, retry_after: float | None) -> timedelta:
+    """How long to wait before the next attempt: the provider's Retry-After (seconds) within
+    [RETRY_AFTER_MIN, RETRY_AFTER_MAX] when it gave one, else the exponential back-off."""
+    if retry_after is None:
+        return backoff(attempts)
+    seconds = min(max(retry_after, RETRY_AFTER_MIN.total_seconds()), RETRY_AFTER_MAX.total_seconds())
+    return timedelta(seconds=seconds)
+
+
 @dataclass
 class _Outcome:
     """What ``_send`` found out about one claimed message."""
@@ -59,22 +78,41 @@ def _send(message: OutgoingMessage) -> _Outcome:
     try:
         provider_id = transport_for(message.channel).send(message)
     except PermanentError as exc:
-        error = str(exc)[:2000]
-        with transaction.atomic():
-            OutgoingMessage.objects.filter(pk=pk).update(status=OutgoingMessage.Status.FAILED, last_error=error)
-            fallback_to_next_channel(message, error)
+        _fail(message, str(exc))
         log.warning("message %s failed permanently: %s", pk, exc)
         return _Outcome(OutgoingMessage.Status.FAILED)
     except TransientError as exc:
-        final = message.attempts >= settings.BUURTWACHT_DELIVERY_MAX_ATTEMPTS
+        # The provider may have it (UncertainError): whatever goes next is a possible repeat.
         extra = {"possible_repeat": True} if isinstance(exc, UncertainError) else {}
-        status = OutgoingMessage.Status.FAILED if final else OutgoingMessage.Status.QUEUED
+        if message.attempts >= settings.BUURTWACHT_DELIVERY_MAX_ATTEMPTS:
+            # Out of attempts: as final as a permanent error, so it goes on the next channel too.
+            _fail(message, f"{exc} — {GAVE_UP.format(attempts=message.attempts)}", **extra)
+            log.warning("message %s failed after %s attempts: %s", pk, message.attempts, exc)
+            return _Outcome(OutgoingMessage.Status.FAILED)
         OutgoingMessage.objects.filter(pk=pk).update(
-            status=status, last_error=str(exc)[:2000], next_attempt_at=now + backoff(message.attempts), **extra
+            status=OutgoingMessage.Status.QUEUED,
+            last_error=str(exc)[:2000],
+            next_attempt_at=now + retry_delay(message.attempts, exc.retry_after),
+            **extra,
         )
         log.info("message %s: transient error, attempt %s: %s", pk, message.attempts, exc)
-        return _Outcome(status)
+        return _Outcome(OutgoingMessage.Status.QUEUED)
     return _Outcome(OutgoingMessage.Status.SENT, provider_id[:200], now)
+
+
+# Added to the last error of a message whose transient errors ran out of attempts.
+GAVE_UP = "gave up after {attempts} attempts"
+
+
+def _fail(message: OutgoingMessage, error: str, **extra) -> None:
+    """Mark a message failed for good and queue it on the recipient's next channel, in one
+    transaction (when none is left, ``fallback_to_next_channel`` says so in its last error)."""
+    error = error[:2000]
+    with transaction.atomic():
+        OutgoingMessage.objects.filter(pk=message.pk).update(
+            status=OutgoingMessage.Status.FAILED, last_error=error, **extra
+        )
+        fallback_to_next_channel(message, error)
 
 
 def _record_sent(sent: list[tuple[int, _Outcome]]) -> None:

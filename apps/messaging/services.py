@@ -19,6 +19,9 @@ from __future__ import annotations
 import time
 
 from .delivery import (
+    GAVE_UP,
+    RETRY_AFTER_MAX,
+    RETRY_AFTER_MIN,
     SENDING_TIMEOUT,
     _Outcome,
     _record_sent,
@@ -31,6 +34,7 @@ from .delivery import (
     deliver,
     release_abandoned,
     retry,
+    retry_delay,
 )
 from .models import OutgoingMessage
 from .preferences import (
@@ -65,9 +69,12 @@ from .workers import beat, worker_name, worker_status
 
 __all__ = [
     "BATCH",
+    "GAVE_UP",
     "MEMBER_CHANNELS",
     "NO_CHANNEL_LEFT",
     "RECORD_EVERY",
+    "RETRY_AFTER_MAX",
+    "RETRY_AFTER_MIN",
     "SENDING_TIMEOUT",
     "Contact",
     "Content",
@@ -108,6 +115,7 @@ __all__ = [
     "quiet_until",
     "release_abandoned",
     "retry",
+    "retry_delay",
     "worker_name",
     "worker_status",
 ]

@@ -3,7 +3,11 @@
 A transport sends one message and returns the provider's id, or raises
 :class:`TransientError` (try again later) or :class:`PermanentError` (stop and show it).
 :class:`UncertainError` is a transient error after which the provider may already have the
-message (a timeout while waiting for its answer, a 5xx): the retry is marked a possible repeat.
+message (a timeout while waiting for its answer, a connection closed or reset once the request
+was sent, a 5xx): the retry is marked a possible repeat. Only a failure known to come before the
+request left (connection refused, DNS, connect timeout, a kept-alive connection found closed)
+is a plain :class:`TransientError`. A transient error carries the provider's ``Retry-After``
+(in seconds), when it gave one; ``delivery`` decides what to make of it.
 
 WhatsApp (Cloud API template messages) and SMS (CM.com) are plain JSON over HTTPS, one request
 per message, with a kept-alive connection per worker thread and the provider's throughput
@@ -14,22 +18,31 @@ provider echoes in its status reports, so a repeat can be recognised there.
 
 from __future__ import annotations
 
+import datetime as dt
 import http.client
 import json
+import re
+import select
 import smtplib
 import threading
+from collections.abc import Mapping
+from email.utils import parsedate_to_datetime
 from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.mail import EmailMessage
 from django.core.mail.utils import DNS_NAME
+from django.utils import timezone
 from django.utils.crypto import get_random_string
 
 from . import throttle
 
 
 class TransientError(Exception):
-    pass
+    def __init__(self, *args, retry_after: float | None = None) -> None:
+        super().__init__(*args)
+        # Seconds the provider asked us to wait (its Retry-After), or None.
+        self.retry_after = retry_after
 
 
 class PermanentError(Exception):
@@ -65,8 +78,69 @@ class EmailTransport:
         return message_id
 
 
+def retry_after(headers: Mapping[str, str], now: dt.datetime | None = None) -> float | None:
+    """The seconds a response's ``Retry-After`` asks for (RFC 9110 §10.2.3), or None when it has
+    none or none that parses. ``headers`` have lower-case names.
+
+    Both forms: delta-seconds (``120``) and an HTTP-date (IMF-fixdate, or the obsolete RFC 850
+    and asctime forms, which RFC 9110 §5.6.7 asks recipients to accept). A date is read against
+    the response's own ``Date`` (the provider's clock, so a clock skew between us does not
+    count), else against ours; a date in the past means now (0)."""
+    value = (headers.get("retry-after") or "").strip()
+    if not value:
+        return None
+    if re.fullmatch(r"[0-9]+", value):
+        return float(value) if len(value) < 16 else float(10**15)  # absurd, capped by the caller
+    when = _http_date(value)
+    if when is None:
+        return None
+    reference = _http_date((headers.get("date") or "").strip()) or (now or timezone.now())
+    return max((when - reference).total_seconds(), 0.0)
+
+
+def _http_date(value: str) -> dt.datetime | None:
+    if not value or not re.search(r"[A-Za-z]", value):
+        return None
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
+    # HTTP dates are always GMT; asctime has no zone at all, and the parser leaves it naive.
+    return when if when.tzinfo is not None else when.replace(tzinfo=dt.UTC)
+
+
+def _closed_by_peer(sock) -> bool:
+    """Whether an idle kept-alive connection has been closed (or reset) by the other end: it
+    reads as ready (EOF, or an error) while we expect nothing from it. Known before sending, so
+    the request can go on a new connection without any doubt."""
+    try:
+        if hasattr(select, "poll"):
+            poller = select.poll()
+            poller.register(sock, select.POLLIN)
+            return bool(poller.poll(0))
+        return bool(select.select([sock], [], [], 0)[0])
+    except (OSError, ValueError):
+        return True
+
+
 class _Http:
-    """JSON POST over one kept-alive connection per thread and host."""
+    """JSON POST over one kept-alive connection per thread and host.
+
+    Which failures may have reached the provider (``http.client`` on a plain socket):
+
+    - before the request is written: connecting (``ConnectionRefusedError``, ``socket.gaierror``
+      for DNS, ``TimeoutError`` for a connect timeout, TLS errors) and a kept-alive connection
+      found closed by the gateway; writing the request itself (``request()`` raises only when not
+      all of it could be handed to the kernel, so the gateway has at most part of a request and
+      cannot act on it). Safe: a plain :class:`TransientError`, and on a kept-alive connection one
+      immediate try on a new connection.
+    - after the request was written: waiting for or reading the answer (``TimeoutError`` for a
+      read timeout, ``RemoteDisconnected`` when the gateway closes without a word,
+      ``ConnectionResetError``, an incomplete or garbled answer). The gateway may have taken the
+      message: :class:`UncertainError`, never resent at once; the worker retries it later, marked
+      a possible repeat. (A gateway closing an idle connection just as we send looks the same;
+      ``_closed_by_peer`` catches the ones closed before.)
+    """
 
     def __init__(self) -> None:
         self._local = threading.local()
@@ -78,10 +152,14 @@ class _Http:
         if pool is None:
             pool = self._local.pool = {}
         conn = pool.get(key)
+        if conn is not None and conn.sock is not None and _closed_by_peer(conn.sock):
+            conn.close()  # the gateway closed it while idle: a new one, before anything is sent
         if conn is None:
             cls = http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection
             conn = pool[key] = cls(parts.netloc, timeout=timeout)
         conn.timeout = timeout
+        if conn.sock is not None:
+            conn.sock.settimeout(timeout)
         path = parts.path + (f"?{parts.query}" if parts.query else "")
         return conn, path
 
@@ -92,47 +170,52 @@ class _Http:
             conn.close()
 
     def post_json(self, url: str, body: dict, headers: dict[str, str], timeout: float) -> tuple[int, dict, dict]:
+        """POST ``body``; returns the status, the JSON answer and the answer's headers (names in
+        lower case)."""
         data = json.dumps(body, separators=(",", ":")).encode()
         headers = {"Content-Type": "application/json", "Accept": "application/json", **headers}
+        host = urlsplit(url).netloc
         for attempt in (1, 2):
             conn, path = self._connection(url, timeout)
             reused = conn.sock is not None
             try:
                 conn.request("POST", path, body=data, headers=headers)
-            except (ConnectionError, OSError) as exc:
-                # Nothing was sent (or the kept-alive connection had been closed): safe to try again.
+            except (http.client.HTTPException, OSError) as exc:
+                # Not connected, or the request was not written in full: the gateway cannot act on it.
                 self._drop(url)
                 if reused and attempt == 1:
                     continue
-                raise TransientError(f"cannot reach {urlsplit(url).netloc}: {exc}") from exc
+                raise TransientError(f"cannot reach {host}: {exc}") from exc
             try:
                 response = conn.getresponse()
                 raw = response.read()
             except TimeoutError as exc:
                 self._drop(url)
-                raise UncertainError(f"no answer from {urlsplit(url).netloc} within {timeout}s") from exc
+                raise UncertainError(f"no answer from {host} within {timeout}s") from exc
             except (http.client.RemoteDisconnected, ConnectionError) as exc:
+                # Also on a kept-alive connection: the request was written, the gateway may have it.
                 self._drop(url)
-                if reused and attempt == 1 and isinstance(exc, http.client.RemoteDisconnected):
-                    # A kept-alive connection the server had closed: the request never arrived.
-                    continue
-                raise UncertainError(f"{urlsplit(url).netloc} hung up: {exc}") from exc
+                raise UncertainError(f"{host} hung up after the request: {exc}") from exc
             except (http.client.HTTPException, OSError) as exc:
                 self._drop(url)
-                raise UncertainError(f"{urlsplit(url).netloc}: {exc}") from exc
+                raise UncertainError(f"{host}: {exc}") from exc
             if response.will_close:
                 self._drop(url)
             try:
                 payload = json.loads(raw) if raw else {}
             except ValueError:
                 payload = {"raw": raw[:200].decode(errors="replace")}
-            return response.status, payload if isinstance(payload, dict) else {"raw": payload}, dict(response.headers)
+            answer_headers = {name.lower(): value for name, value in response.getheaders()}
+            return response.status, payload if isinstance(payload, dict) else {"raw": payload}, answer_headers
         raise TransientError("unreachable")  # pragma: no cover
 
 
 http_client = _Http()
 
-# Graph error codes that mean "too many messages, later": throughput, pair rate, spam rate, generic.
+# Graph error codes that mean "too many messages, later", whatever the HTTP status (Meta sends
+# most of them as a 400): the app's call limit (4, a 429), the business account's (80007), the
+# phone number's throughput (130429), its spam/quality limit (131048), the pair limit to one
+# recipient (131056). The Cloud API gives no Retry-After with them, but one is honoured if given.
 WHATSAPP_RATE_CODES = {4, 80007, 130429, 131048, 131056}
 
 
@@ -173,7 +256,7 @@ class WhatsAppTransport:
             raise PermanentError("WhatsApp is not configured")
         phone_id = settings.WHATSAPP_PHONE_NUMBER_ID
         throttle.acquire(f"whatsapp:{phone_id}", settings.WHATSAPP_MESSAGES_PER_SECOND)
-        status, data, _headers = http_client.post_json(
+        status, data, headers = http_client.post_json(
             f"{settings.WHATSAPP_API_URL}/{phone_id}/messages",
             self.body(message),
             {"Authorization": f"Bearer {settings.WHATSAPP_TOKEN}"},
@@ -186,11 +269,14 @@ class WhatsAppTransport:
                 raise UncertainError(f"WhatsApp answered {status} without a message id") from exc
         error = data.get("error") if isinstance(data.get("error"), dict) else {}
         code = error.get("code")
+        if isinstance(code, str) and code.isdecimal():
+            code = int(code)  # Meta sends a number; some relays pass it on as a string
         text = f"WhatsApp {status} (#{code}): {error.get('message', '')}".strip()
+        wait = retry_after(headers)
         if status == 429 or code in WHATSAPP_RATE_CODES:
-            raise TransientError(text)
+            raise TransientError(text, retry_after=wait)
         if status >= 500:
-            raise UncertainError(text)
+            raise UncertainError(text, retry_after=wait)
         raise PermanentError(text)
 
 
@@ -229,7 +315,7 @@ class SmsTransport:
         if not self.configured():
             raise PermanentError("SMS is not configured")
         throttle.acquire("sms:cm", settings.SMS_MESSAGES_PER_SECOND)
-        status, data, _headers = http_client.post_json(
+        status, data, headers = http_client.post_json(
             settings.SMS_CM_URL,
             self.body(message),
             {"X-CM-PRODUCTTOKEN": settings.SMS_CM_PRODUCT_TOKEN},
@@ -237,9 +323,9 @@ class SmsTransport:
         )
         details = data.get("details", "")
         if status == 429:
-            raise TransientError(f"CM {status}: {details}")
+            raise TransientError(f"CM {status}: {details}", retry_after=retry_after(headers))
         if status >= 500:
-            raise UncertainError(f"CM {status}: {details}")
+            raise UncertainError(f"CM {status}: {details}", retry_after=retry_after(headers))
         messages = data.get("messages") or []
         mine = messages[0] if messages and isinstance(messages[0], dict) else {}
         if 200 <= status < 300 and mine.get("status") == "Accepted":
