@@ -5,7 +5,9 @@ checks nothing, and its figures belong to the machine.
 postgres://postgres@127.0.0.1:5432`` writes one synthetic CSV (the one of ``bench/geo.py``), then
 per round, in turn: a fresh SQLite file and a fresh PostgreSQL database ``bench_import_<pid>``
 (created and dropped on that server), each migrated in its own process, a first import and a
-second one of the same file (which must change nothing). Without ``--postgres`` only SQLite runs.
+second one of the same file (which must change nothing). Without ``--postgres`` only SQLite runs;
+with ``--no-sqlite`` only PostgreSQL. ``--writers 2,1`` runs the PostgreSQL import once per number
+of writing connections each round (``BUURTWACHT_IMPORT_POSTGRES_WRITERS``, ADR 0014 and 0019).
 Each import runs in a process of its own, the way ``manage.py import_addresses`` does.
 
 Figures go to ``bench/results/import-latest.json``; see docs/benchmarks.md.
@@ -93,10 +95,14 @@ def _psql(server: str, sql: str) -> None:
     )
 
 
-def _run(database_url: str, csv_path: Path, var: Path) -> dict:
+def _run(database_url: str, csv_path: Path, var: Path, writers: int | None = None) -> dict:
     load_before = os.getloadavg()[0]
+    env = dict(os.environ)
+    if writers is not None:
+        env["BUURTWACHT_IMPORT_POSTGRES_WRITERS"] = str(writers)
     out = subprocess.run(
         [sys.executable, __file__, "--child", database_url, str(csv_path), str(var)],
+        env=env,
         check=True,
         capture_output=True,
         text=True,
@@ -117,11 +123,18 @@ def main() -> None:
     parser.add_argument(
         "--postgres", default="", help="a server URL without database, e.g. postgres://postgres@127.0.0.1:5432"
     )
+    parser.add_argument(
+        "--writers",
+        default="",
+        help="PostgreSQL: writing connections, one import per value each round (e.g. 2,1); default the setting's",
+    )
+    parser.add_argument("--no-sqlite", action="store_true", help="PostgreSQL only")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--output", type=Path, default=RESULTS)
     args = parser.parse_args()
+    writer_counts = [int(w) for w in args.writers.split(",") if w.strip()] or [None]
 
-    sys.path.insert(0, str(HERE))
+    sys.path[:0] = [str(HERE), str(ROOT)]
     from geo import write_addresses
 
     started = time.perf_counter()
@@ -132,23 +145,24 @@ def main() -> None:
         csv_path = var / "addresses.csv"
         write_addresses(csv_path, args.rows, random.Random(args.seed))
         for round_ in range(1, args.rounds + 1):
-            sqlite_var = var / f"sqlite-{round_}"
-            sqlite_var.mkdir()
-            row = _run(f"sqlite:///{sqlite_var}/bench.sqlite3", csv_path, sqlite_var)
-            shutil.rmtree(sqlite_var)
-            runs.append({"round": round_, **row})
-            print(json.dumps(runs[-1]), flush=True)
-            if args.postgres:
+            if not args.no_sqlite:
+                sqlite_var = var / f"sqlite-{round_}"
+                sqlite_var.mkdir()
+                row = _run(f"sqlite:///{sqlite_var}/bench.sqlite3", csv_path, sqlite_var)
+                shutil.rmtree(sqlite_var)
+                runs.append({"round": round_, **row})
+                print(json.dumps(runs[-1]), flush=True)
+            for writers in writer_counts if args.postgres else []:
                 server = args.postgres.rstrip("/")
                 _psql(server, f"DROP DATABASE IF EXISTS {database}")
                 _psql(server, f"CREATE DATABASE {database}")
                 try:
-                    pg_var = var / f"pg-{round_}"
+                    pg_var = var / f"pg-{round_}-{writers}"
                     pg_var.mkdir()
-                    row = _run(f"{server}/{database}", csv_path, pg_var)
+                    row = _run(f"{server}/{database}", csv_path, pg_var, writers)
                 finally:
                     _psql(server, f"DROP DATABASE IF EXISTS {database}")
-                runs.append({"round": round_, **row})
+                runs.append({"round": round_, "writers": writers, **row})
                 print(json.dumps(runs[-1]), flush=True)
     finally:
         shutil.rmtree(var, ignore_errors=True)

@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "ninja",
+    "axes",
     "apps.core",
     "apps.accounts",
     "apps.audit",
@@ -99,8 +100,11 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "apps.accounts.sessions.IdleSessionMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last: turns a locked login into the lockout page (apps/accounts/lockout.py).
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "buurtwacht.urls"
@@ -132,9 +136,17 @@ DATABASES = {
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets the web server read while the worker writes; a busy timeout instead of
-    # "database is locked" when both write at once.
+    # "database is locked" when both write at once. Every transaction (``atomic``) begins
+    # IMMEDIATE: it takes the one write lock up front, waiting for it up to the timeout. A
+    # transaction begun DEFERRED that reads and then writes cannot become the writer once another
+    # connection wrote in between, and fails at once however long the timeout (ADR 0018).
+    # Statements outside a transaction are not affected.
     DATABASES["default"].setdefault("OPTIONS", {}).update(
-        {"timeout": 20, "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"}
+        {
+            "timeout": 20,
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            "transaction_mode": "IMMEDIATE",
+        }
     )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -156,6 +168,33 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "staff:dashboard"
 LOGOUT_REDIRECT_URL = "public:home"
+
+# Logins (docs/adr/0020). django-axes refuses the logins of a user name on a connection after
+# BUURTWACHT_LOGIN_FAILURE_LIMIT wrong passwords, for BUURTWACHT_LOGIN_COOLOFF_MINUTES after the
+# last one; the person sees from what time they can try again, and choosing a new password lifts
+# the lock. Its counters are kept in the database (the same on SQLite and PostgreSQL, whatever
+# the cache). The callables in apps/accounts/lockout.py read the two settings at each request.
+AUTHENTICATION_BACKENDS = ["apps.accounts.backends.LockoutBackend", "django.contrib.auth.backends.ModelBackend"]
+BUURTWACHT_LOGIN_FAILURE_LIMIT = env_int("BUURTWACHT_LOGIN_FAILURE_LIMIT", 5, minimum=1)
+BUURTWACHT_LOGIN_COOLOFF_MINUTES = env_int("BUURTWACHT_LOGIN_COOLOFF_MINUTES", 15, minimum=1)
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_FAILURE_LIMIT = "apps.accounts.lockout.failure_limit"
+AXES_COOLOFF_TIME = "apps.accounts.lockout.cool_off"
+AXES_USERNAME_CALLABLE = "apps.accounts.lockout.username_of"
+AXES_CLIENT_IP_CALLABLE = "apps.accounts.lockout.client_ip"
+AXES_LOCKOUT_CALLABLE = "apps.accounts.lockout.lockout_response"
+AXES_RESET_ON_SUCCESS = True
+# Wrong passwords typed while locked are refused without being counted: the time the page
+# names stays true.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+# No table of every successful login (IP address and browser of each staff login, kept forever).
+AXES_DISABLE_ACCESS_LOG = True
+AXES_VERBOSE = False
+# Sessions of signed-in staff end after this many minutes without a request (apps/accounts/sessions.py).
+BUURTWACHT_SESSION_IDLE_MINUTES = env_int("BUURTWACHT_SESSION_IDLE_MINUTES", 30, minimum=1)
+# Exports, removals and role changes ask for the password again when it was typed longer ago.
+BUURTWACHT_REAUTH_MINUTES = env_int("BUURTWACHT_REAUTH_MINUTES", 10, minimum=1)
 
 LANGUAGE_CODE = "nl"
 LANGUAGES = [("nl", _("Dutch")), ("fr", _("French")), ("en", _("English"))]
@@ -293,6 +332,9 @@ BUURTWACHT_ATTACHMENT_DIR = Path(env_path("BUURTWACHT_ATTACHMENT_DIR", str(VAR_D
 # The acknowledgement link of a relayed incident shows it (and its attachments) while the
 # incident is open and for at most this many days after the relay.
 BUURTWACHT_RELAY_LINK_DAYS = env_int("BUURTWACHT_RELAY_LINK_DAYS", 14, minimum=1)
+# An invitation to become a group's admin (someone who is not an account of the group's
+# municipality) can be accepted for this many days; then its link stops working.
+BUURTWACHT_ADMIN_INVITATION_DAYS = env_int("BUURTWACHT_ADMIN_INVITATION_DAYS", 14, minimum=1)
 BUURTWACHT_MAX_IMAGE = env_int("BUURTWACHT_MAX_IMAGE", 15 * 1024 * 1024, minimum=1024)
 BUURTWACHT_MAX_AUDIO = env_int("BUURTWACHT_MAX_AUDIO", 25 * 1024 * 1024, minimum=1024)
 BUURTWACHT_MAX_VIDEO = env_int("BUURTWACHT_MAX_VIDEO", 100 * 1024 * 1024, minimum=1024)
@@ -305,6 +347,8 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_log_level("LOG_LEVEL", "INFO")},
     "loggers": {"django.server": {"level": "WARNING"}},
 }
+# django-axes says "INFO" at every login and logout; its warnings (a wrong password, a pause) stay.
+LOGGING["loggers"]["axes"] = {"level": "WARNING"}
 
 # Geography: area and address imports, the spatial index, open data.
 # Area files (GeoJSON, zipped Shapefile, GeoPackage) larger than this are refused before parsing.

@@ -7,8 +7,8 @@ import hashlib
 import unicodedata
 
 from django import forms
+from django.contrib.auth import authenticate, get_user_model
 from django.contrib.auth import forms as auth_forms
-from django.contrib.auth import get_user_model
 from django.template import loader
 from django.utils.translation import gettext_lazy as _
 
@@ -84,3 +84,27 @@ class MessageLanguageForm(forms.Form):
         kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
         self.fields["language"].choices = message_languages()
+
+
+class ConfirmPasswordForm(forms.Form):
+    """The signed-in person's password, typed again. Checked through ``authenticate`` so that
+    wrong passwords here count towards the login lock like those on the login page."""
+
+    password = forms.CharField(
+        label=_("Password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password", "autofocus": True}),
+    )
+
+    def __init__(self, request, *args, **kwargs):
+        kwargs.setdefault("label_suffix", "")
+        self.request = request
+        super().__init__(*args, **kwargs)
+
+    def clean_password(self):
+        password = self.cleaned_data["password"]
+        user = self.request.user
+        confirmed = authenticate(self.request, username=user.get_username(), password=password)
+        if confirmed is None or confirmed.pk != user.pk:
+            raise forms.ValidationError(_("This is not the password of your account."), code="wrong_password")
+        return password

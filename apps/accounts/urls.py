@@ -6,11 +6,12 @@ from . import views
 app_name = "accounts"
 
 urlpatterns = [
-    path("inloggen/", auth_views.LoginView.as_view(template_name="accounts/login.html"), name="login"),
+    path("inloggen/", views.LoginView.as_view(), name="login"),
     path("uitloggen/", auth_views.LogoutView.as_view(), name="logout"),
     path("wachtwoord-vergeten/", views.PasswordResetView.as_view(), name="password_reset"),
     path("wachtwoord-vergeten/verzonden/", views.PasswordResetDoneView.as_view(), name="password_reset_done"),
     path("wachtwoord/klaar/", views.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
     path("taal/", views.message_language, name="message_language"),
+    path("wachtwoord-bevestigen/", views.confirm_password, name="confirm_password"),
     path("wachtwoord/<uidb64>/<token>/", views.PasswordResetConfirmView.as_view(), name="password_reset_confirm"),
 ]

@@ -1,6 +1,7 @@
-"""Account pages around Django's own views: asking for a link to choose a password, and
-choosing it (also the page an invited admin lands on); and the language of the messages a staff
-member receives."""
+"""Account pages around Django's own views: logging in (saying why a session ended or a login is
+paused), asking for a link to choose a password, and choosing it (also the page an invited admin
+lands on); confirming the password before a sensitive action; and the language of the messages
+a staff member receives."""
 
 from __future__ import annotations
 
@@ -9,16 +10,32 @@ from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect, render, resolve_url
 from django.urls import reverse, reverse_lazy
 from django.utils.decorators import method_decorator
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 from django_ratelimit.decorators import ratelimit
 
-from .forms import ChoosePasswordForm, MessageLanguageForm, QueuedPasswordResetForm
+from . import lockout, sessions
+from .forms import ChoosePasswordForm, ConfirmPasswordForm, MessageLanguageForm, QueuedPasswordResetForm
 from .services import link_valid_days, set_message_language
+
+
+class LoginView(auth_views.LoginView):
+    """Django's login; says so when the browser's last session ended for inactivity. A locked
+    login is answered by ``lockout.lockout_response`` (through axes' middleware)."""
+
+    template_name = "accounts/login.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        if sessions.take_ended_idle(self.request):
+            context["idle_minutes"] = settings.BUURTWACHT_SESSION_IDLE_MINUTES
+        return context
 
 
 def _reset_rate(group, request) -> str:
@@ -61,6 +78,13 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
     template_name = "accounts/password_reset_confirm.html"
     success_url = reverse_lazy("accounts:password_reset_complete")
 
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        # Whoever chose the new password holds the account's e-mail: a lock of its logins (theirs
+        # after forgetting it, or someone's guessing the old one) ends, on every connection.
+        lockout.lift(form.user.get_username())
+        return response
+
 
 class PasswordResetCompleteView(auth_views.PasswordResetCompleteView):
     template_name = "accounts/password_reset_complete.html"
@@ -89,3 +113,47 @@ def message_language(request):
         form = MessageLanguageForm(initial={"language": user.language})
         status = 200
     return render(request, "accounts/message_language.html", {"form": form}, status=status)
+
+
+def _local_url(request, name: str) -> str:
+    """The parameter ``name`` when it is an address on this site, else the desk."""
+    candidate = request.POST.get(name) or request.GET.get(name) or ""
+    if candidate and url_has_allowed_host_and_scheme(
+        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return candidate
+    return resolve_url(settings.LOGIN_REDIRECT_URL)
+
+
+@login_required
+@never_cache
+@sensitive_post_parameters("password")
+@require_http_methods(["GET", "POST"])
+def confirm_password(request):
+    """The password again, before an export, a removal or a role change
+    (``apps.accounts.decorators.recent_login_required``). Then back to ``next``: the export
+    itself, or the page a refused action was sent from (``redo``: nothing was carried out)."""
+    next_url = _local_url(request, "next")
+    # Where "Cancel" goes: the page the action was asked on (for an export, not the export).
+    back_url = _local_url(request, "back") if (request.POST.get("back") or request.GET.get("back")) else next_url
+    redo = (request.POST.get("redo") or request.GET.get("redo")) == "1"
+    if request.method == "POST":
+        form = ConfirmPasswordForm(request, request.POST)
+        if form.is_valid():
+            sessions.password_confirmed(request)
+            lockout.lift(request.user.get_username(), request)
+            if redo:
+                messages.success(request, _("Password confirmed. Nothing was changed yet: do it again now."))
+            return redirect(next_url)
+        status = 400
+    else:
+        form = ConfirmPasswordForm(request)
+        status = 200
+    context = {
+        "form": form,
+        "next": next_url,
+        "back": back_url,
+        "redo": redo,
+        "minutes": settings.BUURTWACHT_REAUTH_MINUTES,
+    }
+    return render(request, "accounts/confirm_password.html", context, status=status)

@@ -17,6 +17,10 @@ The file has a header line with the columns ``postcode,house_number,addition,str
   any other is copied into a temporary table and upserted from it, only its new or changed rows
   (ADR 0010); two connections write at once, each batch split by postcode, with plans fixed on
   the register's unique index (ADR 0014).
+- Each run keeps a journal (:mod:`.journal`): every writer records its part of each batch in the
+  transaction that commits its rows, so what an import killed halfway wrote is known exactly,
+  also between the two halves of a batch on PostgreSQL (ADR 0019). Importing the same file again
+  completes it; ``import_addresses --status`` and that next run say what the register holds.
 """
 
 from __future__ import annotations
@@ -35,6 +39,7 @@ from django.utils.translation import gettext as _
 from apps.areas.crs import SUPPORTED_CRS, transformer_to_wgs84
 from apps.areas.geometry import SERVICE_BOUNDS
 
+from . import journal
 from .csvrows import ImportRefused, Rejection, _header, _layout, _Report, _row_parser
 from .models import Address
 from .signals import register_changed
@@ -55,6 +60,8 @@ class AddressImportResult:
     rejected: int = 0
     duplicates: int = 0
     seconds: float = 0.0
+    batches: int = 0
+    journal_id: int | None = None  # the run's AddressImport (ADR 0019)
     report_path: str = ""
     rejections: list[Rejection] = field(default_factory=list)  # only the first few, for screens and tests
 
@@ -91,6 +98,8 @@ def import_addresses(
     result = AddressImportResult(report_path=str(report_path or ""))
     raw = path.open("rb")
     writer = None
+    run = None
+    finished = False
     try:
         text = io.TextIOWrapper(raw, encoding="utf-8-sig", newline="")
         try:
@@ -103,6 +112,9 @@ def import_addresses(
         positions, projected = _layout(names, crs)
         transformer = transformer_to_wgs84(crs) if projected else None
         counter = _Writer(None)
+        # The journal of this run: each writer records its part of every batch with its rows.
+        run = journal.start(path)
+        result.journal_id = run.pk
         make_writer = lambda: _Writer(municipality.pk if municipality is not None else None, keep_other_municipalities)  # noqa: E731
         # Outside a transaction (the command, the worker) a second thread writes each batch while
         # the next one is read (on PostgreSQL several, each batch split by postcode, ADR 0014);
@@ -118,14 +130,15 @@ def import_addresses(
         parse = _row_parser(positions, projected, report)
         batch: list = []
         line = 1
+        flushed = 1  # the last line of the batches handed to the writers
         try:
             for line, row in enumerate(reader, start=2):
                 parsed = parse(line, row)
                 if parsed is not None:
                     batch.append(parsed)
                 if len(batch) >= batch_size:
-                    _flush(batch, writer, transformer, report, result)
-                    batch = []
+                    _flush(batch, writer, transformer, report, result, run, flushed, line)
+                    batch, flushed = [], line
                     if progress:
                         progress(line - 1, raw.tell(), total_bytes)
         except UnicodeDecodeError as exc:
@@ -135,17 +148,26 @@ def import_addresses(
         except csv.Error as exc:
             report.add(line + 1, "", "", _("This line cannot be read as CSV: %(error)s") % {"error": exc})
         if batch:
-            _flush(batch, writer, transformer, report, result)
+            _flush(batch, writer, transformer, report, result, run, flushed, line)
         writer.finish()
         result.lines = max(line - 1, 0)
         if result.lines == 0:
             raise ImportRefused(_("The file has a header but no addresses."))
+        journal.finish(run, result.lines)
+        finished = True
         after = counter.count()
         result.inserted = after - before
         result.updated = writer.changed - result.inserted
         result.unchanged = result.valid - writer.changed
         if progress:
             progress(result.lines, total_bytes, total_bytes)
+    except BaseException as exc:
+        if run is not None and not finished:
+            if isinstance(exc, ImportRefused) and result.batches == 0:
+                journal.forget(run)
+            else:
+                journal.fail(run, exc)
+        raise
     finally:
         if writer is not None:
             writer.abandon()
@@ -160,7 +182,17 @@ def import_addresses(
     return result
 
 
-def _flush(batch: list, writer: _Writer, transformer, report: _Report, result: AddressImportResult) -> None:
+def _flush(
+    batch: list,
+    writer: _Writer,
+    transformer,
+    report: _Report,
+    result: AddressImportResult,
+    run,
+    after_line: int,
+    through_line: int,
+) -> None:
+    """Hand the rows of lines ``after_line + 1`` to ``through_line`` to the writers."""
     if transformer is not None:
         xs = [r[6] for r in batch]
         ys = [r[7] for r in batch]
@@ -191,4 +223,5 @@ def _flush(batch: list, writer: _Writer, transformer, report: _Report, result: A
         unique[key] = r
     rows = [r[:8] for r in unique.values()]  # (country, postcode, number, addition, street, town, lat, lon)
     result.valid += len(rows)
-    writer.write(rows)
+    result.batches += 1
+    writer.write(rows, journal.Mark(run.pk, result.batches, after_line + 1, through_line, len(rows)))

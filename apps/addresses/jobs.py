@@ -4,9 +4,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 from django.utils.translation import gettext as _
 
+from . import journal
 from .importer import import_addresses
 
 
@@ -14,6 +16,8 @@ def run_address_import(job, report: Callable[[float], None]) -> tuple[str, list[
     """The runner of address imports (CSV) for the coordinator's municipality: an address that
     already belongs to another municipality is left as it is."""
     options = job.options or {}
+    # A run of this job that the worker's stop interrupted: what it wrote, which this run completes.
+    earlier = [journal.describe(run) for run in journal.unfinished(Path(job.path).name)]
     result = import_addresses(
         job.path,
         crs=options.get("crs") or None,
@@ -32,7 +36,7 @@ def run_address_import(job, report: Callable[[float], None]) -> tuple[str, list[
         "rejected": result.rejected,
         "duplicates": result.duplicates,
     }
-    details = [
+    details = earlier + [
         _("Line %(line)d %(column)s: %(reason)s") % {"line": r.line, "column": r.column, "reason": r.reason}
         for r in result.rejections
     ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from apps.municipalities.models import Country, Municipality
@@ -36,3 +37,52 @@ class Address(models.Model):
     def __str__(self) -> str:
         number = f"{self.house_number}{self.addition}"
         return f"{self.street} {number}, {self.postcode} {self.town}"
+
+
+class AddressImport(models.Model):
+    """One run of ``import_addresses`` and what it committed (ADR 0019). Each writing connection
+    records its part of every batch (:class:`AddressImportPart`) in the transaction that commits
+    that part's rows, so after a kill the parts say exactly which lines are in the register."""
+
+    class Outcome(models.TextChoices):
+        RUNNING = "running", _("running, or stopped without a word")
+        DONE = "done", _("done")
+        FAILED = "failed", _("stopped on an error")
+        REDONE = "redone", _("completed by a later import of the same file")
+
+    file = models.CharField(_("file"), max_length=255)
+    size = models.BigIntegerField(default=0)
+    started_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    outcome = models.CharField(max_length=12, choices=Outcome.choices, default=Outcome.RUNNING, db_index=True)
+    lines = models.PositiveIntegerField(default=0)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-started_at"]
+        verbose_name = _("address import")
+        verbose_name_plural = _("address imports")
+
+    def __str__(self) -> str:
+        return f"{self.file} ({self.outcome})"
+
+
+class AddressImportPart(models.Model):
+    """One writer's part of one batch, written in the same transaction as its rows."""
+
+    run = models.ForeignKey(AddressImport, on_delete=models.CASCADE, related_name="parts")
+    batch = models.PositiveIntegerField()  # 1, 2, … in the order of the file
+    part = models.PositiveSmallIntegerField()  # the writer
+    parts = models.PositiveSmallIntegerField()  # how many writers the batch went to
+    first_line = models.PositiveIntegerField()
+    last_line = models.PositiveIntegerField()
+    rows = models.PositiveIntegerField()  # addresses of this part
+    batch_rows = models.PositiveIntegerField()  # addresses of the whole batch
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["run", "batch", "part"], name="address_import_part_unique")]
+        verbose_name = _("part of an address import")
+        verbose_name_plural = _("parts of address imports")
+
+    def __str__(self) -> str:
+        return f"{self.run_id}: batch {self.batch} part {self.part}/{self.parts}"

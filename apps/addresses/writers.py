@@ -7,10 +7,12 @@ from __future__ import annotations
 
 import queue
 import threading
+from dataclasses import replace
 
 from django.conf import settings
 from django.db import connection, transaction
 
+from .journal import Mark
 from .models import Address
 from .pgwrite import _COLUMNS, _KEY, _PostgresBatch
 
@@ -30,9 +32,9 @@ class _BackgroundWriter:
     def _run(self) -> None:
         try:
             writer = self._make_writer()
-            while (rows := self._queue.get()) is not None:
+            while (item := self._queue.get()) is not None:
                 if self._error is None:
-                    writer.write(rows)
+                    writer.write(*item)
                     self.changed = writer.changed
         except BaseException as exc:  # noqa: BLE001 (handed to the reading thread)
             self._error = exc
@@ -41,10 +43,10 @@ class _BackgroundWriter:
         finally:
             connection.close()
 
-    def write(self, rows: list[tuple]) -> None:
+    def write(self, rows: list[tuple], mark: Mark | None = None) -> None:
         if self._error is not None:
             raise self._error
-        self._queue.put(rows)
+        self._queue.put((rows, mark))
 
     def finish(self) -> None:
         if self._thread.is_alive():
@@ -73,13 +75,15 @@ class _ParallelWriters:
     def changed(self) -> int:
         return sum(w.changed for w in self._writers)
 
-    def write(self, rows: list[tuple]) -> None:
+    def write(self, rows: list[tuple], mark: Mark | None = None) -> None:
         count = len(self._writers)
         shares: list[list[tuple]] = [[] for _ in range(count)]
         for r in rows:
             shares[hash(r[1]) % count].append(r)  # r[1] is the postcode; hash() is fixed per process
-        for writer, share in zip(self._writers, shares, strict=True):
-            if share:
+        for part, (writer, share) in enumerate(zip(self._writers, shares, strict=True)):
+            if mark is not None:
+                writer.write(share, replace(mark, part=part, parts=count))
+            elif share:
                 writer.write(share)
 
     def finish(self) -> None:
@@ -150,11 +154,16 @@ class _Writer(_PostgresBatch):
             f"{t}.municipality_id {distinct} excluded.municipality_id)){guard}"
         )
 
-    def write(self, rows: list[tuple]) -> None:
-        if not rows:
+    def write(self, rows: list[tuple], mark: Mark | None = None) -> None:
+        """One transaction: the rows and, with ``mark``, their part in the import's journal."""
+        if not rows and mark is None:
             return
         m = self.municipality_id
         with transaction.atomic():
+            if mark is not None:
+                mark.record(len(rows))
+            if not rows:
+                return
             if self.postgres:
                 self._write_postgres(rows)
                 return

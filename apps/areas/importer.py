@@ -3,12 +3,15 @@
 All or nothing: every feature is read, reprojected to WGS84, checked and, where that is safe,
 repaired; when any feature is refused nothing is written and the result names each refused
 feature and why. Features are matched to the municipality's existing areas by name, so
-importing the same file again changes nothing. Overlaps between the imported areas and the
-areas of active groups are reported with their size in m².
+importing the same file again changes nothing (but the neighbours an earlier, interrupted run
+left out of date, which it repairs). The areas' neighbours are written in the same transaction
+as the areas (ADR 0019). Overlaps between the imported areas and the areas of active groups are
+reported with their size in m².
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,6 +39,7 @@ from .models import Area
 from .readers import RawFeature, read_area_file
 from .services import apply_geometry
 
+log = logging.getLogger(__name__)
 NAME_FIELDS = ("name", "naam", "NAAM", "Name", "NAME", "naam_nl", "wijknaam", "buurtnaam", "deelgemeente", "label")
 MIN_OVERLAP_M2 = 1.0
 
@@ -76,6 +80,7 @@ class AreaImportResult:
     dry_run: bool = False
     features: list[FeatureOutcome] = field(default_factory=list)
     overlaps: list[Overlap] = field(default_factory=list)
+    neighbours_repaired: int = 0  # areas whose stored neighbours an earlier, interrupted run left stale
 
     def count(self, status: str) -> int:
         return sum(1 for f in self.features if f.status == status)
@@ -324,31 +329,48 @@ def import_areas(
     if dry_run:
         return result
     changed: list[int] = []
-    with transaction.atomic():
-        if target.pk is None:
-            target.save()
-        for outcome, parsed, area in accepted:
-            if outcome.status == "unchanged":
-                continue
-            area = area or Area(municipality=target, name=outcome.name)
-            apply_geometry(area, parsed)
-            area.save()
-            outcome.area_id = area.pk
-            changed.append(area.pk)
-            record(
-                actor,
-                AuditEvent.Action.AREA_SAVED,
-                area,
-                area_m2=round(parsed.area_m2),
-                via="import",
-                file=path.name[:100],
-            )
-        if changed:
-            transaction.on_commit(index.invalidate)
-            transaction.on_commit(lambda: neighbours.recompute(changed))
+    if any(outcome.status != "unchanged" for outcome, _parsed, _area in accepted) or target.pk is None:
+        with transaction.atomic():
+            if target.pk is None:
+                target.save()
+            for outcome, parsed, area in accepted:
+                if outcome.status == "unchanged":
+                    continue
+                area = area or Area(municipality=target, name=outcome.name)
+                apply_geometry(area, parsed)
+                area.save()
+                outcome.area_id = area.pk
+                changed.append(area.pk)
+                record(
+                    actor,
+                    AuditEvent.Action.AREA_SAVED,
+                    area,
+                    area_m2=round(parsed.area_m2),
+                    via="import",
+                    file=path.name[:100],
+                )
+            # The neighbours are part of this unit of work: committed with the areas or not at all
+            # (ADR 0019). Those of the unchanged areas are checked too, and repaired where stale.
+            found = neighbours.refresh([outcome.area_id for outcome, _parsed, _area in accepted])
+            if changed:
+                transaction.on_commit(index.invalidate)
+    else:
+        # Nothing to write but what an earlier, interrupted run may have left stale (written in a
+        # transaction of its own only when anything is).
+        found = neighbours.refresh([outcome.area_id for outcome, _parsed, _area in accepted])
+    result.neighbours_repaired = _repaired(found, changed)
+    if result.neighbours_repaired:
+        log.warning("import_areas repaired the stale neighbours of %s areas", result.neighbours_repaired)
     if progress:
         progress(total, total)
     return result
+
+
+def _repaired(found: neighbours.NeighbourChanges, changed: list[int]) -> int:
+    """The areas whose stored neighbours were wrong before this import: the rows it changed
+    between areas it did not change itself (a changed area's pairs change for a reason)."""
+    moved = set(changed)
+    return len({end for pair in found.pairs() if not (moved & set(pair)) for end in pair})
 
 
 def json_geometry(parsed) -> dict:

@@ -204,6 +204,11 @@ def run_area_import(job: ImportJob, report: Callable[[float], None]) -> tuple[st
         _("Feature %(n)d %(name)s: %(what)s") % {"n": f.number, "name": f.name, "what": f.repaired}
         for f in result.repaired
     ]
+    if result.neighbours_repaired:
+        details.append(
+            _("The neighbours of %(n)d areas were out of date and have been repaired.")
+            % {"n": result.neighbours_repaired}
+        )
     details += [
         _("Overlap %(a)s / %(b)s: %(m2)s m²")
         % {"a": o.first, "b": o.second, "m2": number_format(round(o.m2), force_grouping=True)}

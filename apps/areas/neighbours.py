@@ -3,14 +3,22 @@
 Distances are measured in ETRS89-LAEA (EPSG:3035), an equal-area projection in metres that
 covers Belgium and the Netherlands alike, so a neighbour across the national border is found
 the same way as one across the street.
+
+The neighbours of an area are written in the transaction that saves it (``save_area``,
+``import_areas``: :func:`refresh`), so an area is never committed without them (ADR 0019);
+``manage.py repair_neighbours`` finds and repairs rows left out of date before that.
 """
 
 from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
 
 import numpy as np
 import shapely
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from pyproj import Transformer
 from shapely import STRtree
 from shapely.geometry import shape
@@ -52,28 +60,122 @@ def compute_pairs(
     ]
 
 
-def recompute(area_ids: list[int] | None = None, distance_m: float | None = None) -> int:
-    """Recompute the neighbours of the given areas (all areas when ``None``); returns the
-    number of neighbour rows written."""
+@dataclass
+class NeighbourChanges:
+    """What :func:`refresh` found (and, unless a dry run, wrote) for the areas it was given:
+    the rows to add and to remove so that the stored neighbours are the computed ones."""
+
+    added: list[tuple[int, int, float]] = field(default_factory=list)  # (area, neighbour, distance)
+    removed: list[tuple[int, int, int]] = field(default_factory=list)  # (row id, area, neighbour)
+    rows: int = 0  # neighbour rows of those areas once written
+
+    def __bool__(self) -> bool:
+        return bool(self.added or self.removed)
+
+    def pairs(self) -> set[tuple[int, int]]:
+        return {(a, b) for a, b, _d in self.added} | {(a, b) for _pk, a, b in self.removed}
+
+    @property
+    def areas(self) -> set[int]:
+        """The areas whose stored neighbours were (or would be) changed."""
+        return {end for pair in self.pairs() for end in pair}
+
+
+# How far around an area its possible neighbours are looked for, in degrees of latitude and
+# longitude per metre: generous (a degree of latitude is at least 110.5 km; a degree of longitude
+# shrinks with the cosine of the latitude), so that every area within the distance in EPSG:3035 is
+# among the candidates. The STRtree then keeps only the ones really within it.
+_METRES_PER_DEGREE = 110_000
+_SAFETY = 1.5
+_CHUNK = 2000  # ids per IN (…) list
+
+
+def _candidates(only: set[int] | None, distance_m: float) -> tuple[list[int], list]:
+    """The ids and geometries of the areas that may be neighbours of ``only`` (every area when
+    ``None``): those whose bounding box lies within the distance of the box around them all.
+    An edit of one area reads its surroundings, not the whole country."""
+    areas = Area.objects.order_by("id")
+    if only is not None:
+        boxes = [b for b in Area.objects.values_list("id", "min_lon", "min_lat", "max_lon", "max_lat") if b[0] in only]
+        if not boxes:
+            return [], []
+        west, south = min(b[1] for b in boxes), min(b[2] for b in boxes)
+        east, north = max(b[3] for b in boxes), max(b[4] for b in boxes)
+        dlat = _SAFETY * distance_m / _METRES_PER_DEGREE
+        widest = min(89.0, max(abs(south), abs(north)) + dlat)
+        dlon = dlat / math.cos(math.radians(widest))
+        areas = areas.filter(
+            min_lon__lte=east + dlon, max_lon__gte=west - dlon, min_lat__lte=north + dlat, max_lat__gte=south - dlat
+        )
+    rows = list(areas.values_list("id", "geometry"))
+    return [r[0] for r in rows], [shape(r[1]) for r in rows]
+
+
+def _stored(only: set[int] | None) -> list[tuple[int, int, int, float]]:
+    """(row id, area, neighbour, distance) of the stored rows that involve ``only`` (all when None)."""
+    rows = AreaNeighbour.objects.values_list("id", "area_id", "neighbour_id", "distance_m")
+    if only is None or len(only) > 5 * _CHUNK:
+        found = list(rows)
+        return found if only is None else [r for r in found if r[1] in only or r[2] in only]
+    ids = sorted(only)
+    found: dict[int, tuple] = {}
+    for i in range(0, len(ids), _CHUNK):
+        chunk = ids[i : i + _CHUNK]
+        found.update((r[0], r) for r in rows.filter(Q(area_id__in=chunk) | Q(neighbour_id__in=chunk)))
+    return list(found.values())
+
+
+def plan(area_ids: list[int] | None = None, distance_m: float | None = None) -> NeighbourChanges:
+    """Compute the neighbours of the given areas (all areas when ``None``) and compare them with
+    the stored rows; nothing is written."""
     distance_m = settings.BUURTWACHT_NEIGHBOUR_DISTANCE_M if distance_m is None else distance_m
-    rows = list(Area.objects.order_by("id").values_list("id", "geometry"))
-    ids = [r[0] for r in rows]
-    geoms = [shape(r[1]) for r in rows]
     only = None if area_ids is None else set(area_ids)
-    pairs = compute_pairs(ids, geoms, distance_m, only)
+    if only is not None and not only:
+        return NeighbourChanges()
+    ids, geoms = _candidates(only, distance_m)
+    pairs = compute_pairs(ids, geoms, distance_m, only) if ids else []
     links = {(a, b): d for a, b, d in pairs}
     # Stored both ways, so "neighbours of X" is one indexed lookup.
     links.update({(b, a): d for (a, b), d in list(links.items())})
+    changes = NeighbourChanges(rows=len(links))
+    kept = set()
+    for pk, a, b, d in _stored(only):
+        wanted = links.get((a, b))
+        if wanted is not None and abs(wanted - d) <= 1e-6 * max(1.0, wanted):
+            kept.add((a, b))
+        else:
+            changes.removed.append((pk, a, b))
+    changes.added = [(a, b, d) for (a, b), d in links.items() if (a, b) not in kept]
+    return changes
+
+
+def write(changes: NeighbourChanges) -> None:
+    """Store what :func:`plan` found, in one transaction (the caller's, when it has one)."""
+    if not changes:
+        return
     with transaction.atomic():
-        stale = AreaNeighbour.objects.all()
-        if only is not None:
-            stale = stale.filter(area_id__in=only) | stale.filter(neighbour_id__in=only)
-        stale.delete()
+        removed = [pk for pk, _a, _b in changes.removed]
+        for i in range(0, len(removed), _CHUNK):
+            AreaNeighbour.objects.filter(pk__in=removed[i : i + _CHUNK]).delete()
         AreaNeighbour.objects.bulk_create(
-            [AreaNeighbour(area_id=a, neighbour_id=b, distance_m=d) for (a, b), d in links.items()],
-            batch_size=5000,
+            [AreaNeighbour(area_id=a, neighbour_id=b, distance_m=d) for a, b, d in changes.added], batch_size=5000
         )
-    return len(links)
+
+
+def refresh(area_ids: list[int] | None = None, distance_m: float | None = None) -> NeighbourChanges:
+    """Make the stored neighbours of the given areas (all areas when ``None``) what they are now:
+    only the rows that differ are written. Called inside the transaction that changes the areas
+    (``save_area``, ``import_areas``), so that areas are never committed without their
+    neighbours (ADR 0019); on its own it repairs what was left stale."""
+    changes = plan(area_ids, distance_m)
+    write(changes)
+    return changes
+
+
+def recompute(area_ids: list[int] | None = None, distance_m: float | None = None) -> int:
+    """Recompute the neighbours of the given areas (all areas when ``None``); returns the
+    number of neighbour rows they have."""
+    return refresh(area_ids, distance_m).rows
 
 
 def neighbour_ids(area_id: int) -> list[int]:

@@ -45,6 +45,7 @@ def save_area(
     apply_geometry(area, parsed)
     area.save()  # the post_save signal tells every process's index (index.bump)
     record(actor, AuditEvent.Action.AREA_SAVED, area, area_m2=round(parsed.area_m2))
+    # Its neighbours in the same transaction: committed with the area or not at all (ADR 0019).
+    neighbours.refresh([area.pk])
     transaction.on_commit(index.invalidate)
-    transaction.on_commit(lambda: neighbours.recompute([area.pk]))
     return area

@@ -43,6 +43,10 @@ class AuditEvent(models.Model):
         GROUP_INVITE_VIEWED = "group.invite_viewed", _("invite link viewed")
         GROUP_INVITE_LINK_CHANGED = "group.invite_link_changed", _("invite link changed")
         GROUP_ADMIN_STEPPED_DOWN = "group.admin_stepped_down", _("admin stepped down")
+        GROUP_ADMIN_INVITED = "group.admin_invited", _("admin invited")
+        GROUP_ADMIN_INVITATION_ACCEPTED = "group.admin_invitation_accepted", _("admin invitation accepted")
+        GROUP_ADMIN_INVITATION_DECLINED = "group.admin_invitation_declined", _("admin invitation declined")
+        GROUP_ADMIN_INVITATION_WITHDRAWN = "group.admin_invitation_withdrawn", _("admin invitation withdrawn")
         AREA_SAVED = "area.saved", _("area saved")
         GROUP_REQUEST_SUBMITTED = "group_request.submitted", _("request to start a group")
         GROUP_REQUEST_DECIDED = "group_request.decided", _("request to start a group decided")
@@ -62,6 +66,7 @@ class AuditEvent(models.Model):
         BROADCAST_SENT = "broadcast.sent", _("broadcast sent")
         USER_INVITED = "user.invited", _("account created by invitation")
         USER_LANGUAGE_CHANGED = "user.language_changed", _("language of messages changed")
+        USER_LOCKED_OUT = "user.locked_out", _("login paused after repeated wrong passwords")
 
     created_at = models.DateTimeField(default=timezone.now, db_index=True, editable=False)
     actor = models.ForeignKey(

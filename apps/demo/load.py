@@ -25,6 +25,7 @@ from apps.areas import index
 from apps.areas.models import Area
 from apps.areas.services import save_area
 from apps.audit.models import AuditEvent
+from apps.core.actors import SYSTEM
 from apps.groups.models import Group, GroupAdmin
 from apps.groups.services import appoint_admin, save_group, submit_group_request
 from apps.members.alerts import ALERTS_CONSENT, ALERTS_CONSENT_VERSION
@@ -217,7 +218,8 @@ def _municipality(demo: DemoMunicipality, users: dict[str, User]) -> Municipalit
         for login in LOGINS:
             if login.scope == plan.slug:
                 role = GroupAdmin.Role.ADMIN if login.role == "admin" else GroupAdmin.Role.CO_ADMIN
-                appoint_admin(actor=coordinator, group=group, user=users[login.username], role=role)
+                # The demo's admins hold no role yet: the data load appoints them, as a command would.
+                appoint_admin(actor=SYSTEM, group=group, user=users[login.username], role=role)
         # The services stamp "now"; the story's groups started years ago.
         Group.objects.filter(pk=group.pk).update(created_at=plan.created_at)
         GroupAdmin.objects.filter(group=group).update(appointed_at=plan.created_at)

@@ -1,7 +1,9 @@
-"""Groups: one WhatsApp neighbourhood-watch group each, with its area, admins and capacity,
-and residents' requests to start a group where none exists."""
+"""Groups: one WhatsApp neighbourhood-watch group each, with its area, admins and capacity, the
+invitations to become an admin, and residents' requests to start a group where none exists."""
 
 from __future__ import annotations
+
+import hashlib
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -71,6 +73,65 @@ class GroupAdmin(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} ({self.get_role_display()}) {self.group}"
+
+
+class AdminInvitationQuerySet(models.QuerySet):
+    def pending(self):
+        """Not answered, withdrawn or replaced yet (an expired one is still pending: see ``is_expired``)."""
+        return self.filter(status=AdminInvitation.Status.PENDING)
+
+
+class AdminInvitation(models.Model):
+    """An invitation to become admin or co-admin of a group, for an account that is not one of
+    the group's municipality (``apps.groups.invitations``). The account becomes admin only when
+    its person accepts through the secret link of the e-mail; of that link only the SHA-256 is
+    stored (ADR 0006)."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("waiting for an answer")
+        ACCEPTED = "accepted", _("accepted")
+        DECLINED = "declined", _("declined")
+        WITHDRAWN = "withdrawn", _("withdrawn")
+        EXPIRED = "expired", _("expired")
+
+    group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="admin_invitations")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="admin_invitations")
+    role = models.CharField(_("role"), max_length=10, choices=GroupAdmin.Role.choices, default=GroupAdmin.Role.ADMIN)
+    key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    # The language the e-mail was written in; the invitation's page speaks it too.
+    language = models.CharField(max_length=5, blank=True)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    answered_at = models.DateTimeField(null=True, blank=True)
+
+    objects = AdminInvitationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["group", "user"], condition=models.Q(status="pending"), name="one_pending_admin_invitation"
+            )
+        ]
+        verbose_name = _("admin invitation")
+        verbose_name_plural = _("admin invitations")
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.get_role_display()}) {self.group} ({self.get_status_display()})"
+
+    @staticmethod
+    def hash_key(key: str) -> str:
+        return hashlib.sha256(key.encode()).hexdigest()
+
+    @property
+    def is_expired(self) -> bool:
+        return self.status == self.Status.EXPIRED or (
+            self.status == self.Status.PENDING and self.expires_at <= timezone.now()
+        )
 
 
 class GroupRequest(models.Model):

@@ -4,10 +4,12 @@ municipality, and (without the people in it) the police of its zone. The pattern
 
 from __future__ import annotations
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 
 from apps.core.actors import is_operator, is_person, is_system, require_actor
+from apps.municipalities.models import PoliceOfficer
 from apps.municipalities.permissions import (
     coordinated_municipality_ids,
     municipalities_for,
@@ -48,6 +50,35 @@ def visible_groups(user) -> QuerySet:
         | Q(municipality_id__in=coordinated_municipality_ids(user))
         | Q(municipality_id__in=police_municipality_ids(user))
     ).distinct()
+
+
+def accounts_of(municipality) -> QuerySet:
+    """The accounts of ``municipality``: the only ones a coordinator appoints as a group's admin
+    at once (``services.appoint_admin``); everyone else is invited and becomes admin only after
+    accepting (``invitations``).
+
+    An account of the municipality is an active account that already holds a role there: one
+    of its coordinators, or an admin or co-admin of one of its groups. The municipality vouched
+    for these people when it gave them that role, and they already see its members' data or
+    manage it. Never an account with a police role, whatever else it holds (the police see no
+    members' data; an officer decides for themselves), nor people of other municipalities, nor
+    accounts without any role, nor operators by their superuser flag alone. An account made by
+    one of the municipality's invitations counts once it accepted it: before that it holds no
+    role here."""
+    police = PoliceOfficer.objects.values("user_id")
+    return (
+        get_user_model()
+        .objects.filter(is_active=True)
+        .filter(
+            Q(coordinator_roles__municipality=municipality) | Q(group_admin_roles__group__municipality=municipality)
+        )
+        .exclude(pk__in=police)
+        .distinct()
+    )
+
+
+def is_account_of(user, municipality) -> bool:
+    return is_person(user) and accounts_of(municipality).filter(pk=user.pk).exists()
 
 
 def group_requests_for(user) -> QuerySet:

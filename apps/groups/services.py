@@ -14,14 +14,14 @@ from django.utils.translation import gettext as _
 
 from apps.audit.models import AuditEvent
 from apps.audit.services import record
-from apps.core.actors import PUBLIC, account_of, is_person, require_actor
+from apps.core.actors import PUBLIC, account_of, is_person, is_system, require_actor
 from apps.messaging.services import queue_email
 from apps.municipalities.permissions import require_municipality
 
 from .hooks import group_activated
 from .languages import language_of
-from .models import Group, GroupAdmin, GroupRequest
-from .permissions import require_group
+from .models import AdminInvitation, Group, GroupAdmin, GroupRequest
+from .permissions import is_account_of, require_group
 
 # What WhatsApp gives as a group's invite link: https://chat.whatsapp.com/<code>, sometimes with a
 # tracking query (``?mode=...``) that is dropped.
@@ -113,9 +113,41 @@ def save_group(
 
 @transaction.atomic
 def appoint_admin(*, actor, group: Group, user, role: str = GroupAdmin.Role.ADMIN) -> GroupAdmin:
+    """Make ``user`` admin or co-admin of ``group`` at once, for a coordinator of its municipality.
+
+    Appointing at once reaches only the accounts of the group's municipality
+    (``permissions.accounts_of``: its coordinators and the admins of its groups, never the
+    police): they hold a role there already. Anyone else (a police officer, someone of another
+    municipality, an account without a role) is refused here with a ValidationError on ``user``
+    (code ``invite_instead``) and is invited instead (``invitations.appoint_or_invite``): they
+    see the group's members only once they accepted. ``SYSTEM`` (commands, data loads) is not
+    limited. A pending invitation of the same person to this group is closed (withdrawn)."""
     require_municipality(actor, group.municipality)
+    if role not in GroupAdmin.Role.values:
+        raise ValidationError({"role": _("Choose a role.")}, code="invalid_choice")
+    if not is_system(actor) and not is_account_of(user, group.municipality):
+        raise ValidationError(
+            {
+                "user": ValidationError(
+                    _(
+                        "%(name)s is not an account of %(municipality)s, so they cannot be appointed at once: "
+                        "they are invited and become admin only after accepting."
+                    ),
+                    code="invite_instead",
+                    params={"name": user.display_name, "municipality": group.municipality.name},
+                )
+            }
+        )
     admin, _created = GroupAdmin.objects.update_or_create(group=group, user=user, defaults={"role": role})
-    record(actor, AuditEvent.Action.GROUP_ADMIN_APPOINTED, group, group_id=group.pk, user_id=user.pk, role=role)
+    closed = list(AdminInvitation.objects.pending().filter(group=group, user=user).values_list("pk", flat=True))
+    if closed:
+        AdminInvitation.objects.filter(pk__in=closed).update(
+            status=AdminInvitation.Status.WITHDRAWN, answered_at=timezone.now()
+        )
+    extra = {"invitations_closed": closed} if closed else {}
+    record(
+        actor, AuditEvent.Action.GROUP_ADMIN_APPOINTED, group, group_id=group.pk, user_id=user.pk, role=role, **extra
+    )
     return admin
 
 

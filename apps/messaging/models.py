@@ -58,6 +58,11 @@ class OutgoingMessage(models.Model):
     claimed_by = models.CharField(max_length=120, blank=True)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     sent_at = models.DateTimeField(null=True, blank=True)
+    # When this claim's send began: set just before the row is handed to its transport
+    # (``queueing.mark_sending``), cleared by the embedded worker's claim. A row of a dead worker
+    # without it never left, and goes back to the queue unflagged; one with it may have reached
+    # the provider, and goes back marked possible_repeat.
+    send_started_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -74,6 +79,9 @@ class WorkerHeartbeat(models.Model):
     kind = models.CharField(max_length=20)
     last_seen = models.DateTimeField(default=timezone.now)
     processed = models.PositiveBigIntegerField(default=0)
+    # Set when the worker is known to be gone: its own clean stop, or ``serve`` seeing the
+    # process it supervises exit. Cleared by its next beat (a worker that beats is alive).
+    stopped_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("worker")

@@ -2,16 +2,23 @@
 channel after a permanent failure.
 
 ``queue_email`` is called inside the transaction of the event that causes the message, so the
-message exists exactly when the event does; ``_dispatch`` runs after commit."""
+message exists exactly when the event does; ``_dispatch`` runs after commit.
+
+Also the two steps between a claim and the queue: ``mark_sending`` (a claimed message's send
+starts now) and ``hand_back`` (claimed rows back to the queue, unflagged unless their send had
+started), which ``workers`` uses for a gone worker's rows."""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
+from django.db.models import F, Value
+from django.db.models.functions import Greatest
 from django.utils import timezone
 
 from .hooks import member_contact
@@ -183,8 +190,8 @@ def fallback_to_next_channel(message: OutgoingMessage, error: str) -> OutgoingMe
 
     user = get_user_model().objects.filter(pk=message.user_id, is_active=True).first()
     pairs = channels_for(user, message.urgency or OutgoingMessage.Urgency.RED, after=message.channel) if user else []
-    body = message.body if message.channel != OutgoingMessage.Channel.SMS else ""
-    return _on_next_channel(message, pairs, error, body=body)
+    # After an SMS the row's body is its short text, the best body there is for what follows.
+    return _on_next_channel(message, pairs, error, body=message.body)
 
 
 def _on_next_channel(message: OutgoingMessage, pairs, error: str, *, body: str) -> OutgoingMessage | None:
@@ -215,6 +222,51 @@ def _on_next_channel(message: OutgoingMessage, pairs, error: str, *, body: str) 
         member_id=message.member_id,
         replaces=message,
     )
+
+
+def mark_sending(message: OutgoingMessage) -> bool:
+    """Record that ``message``'s send starts now: call it just before the message is handed to its
+    transport. Returns False when the row is no longer this claim's (its worker was taken for gone
+    and the row was handed back, perhaps claimed by another worker since): then do not send it.
+
+    What this tells a worker that takes over from a dead one (``hand_back``): a row
+    claimed but never marked never left and goes back to the queue as if never claimed; a marked
+    one may have reached the provider and goes back as a possible repeat. Marking the same
+    message object twice (the worker's batch loop and ``delivery._send``) writes once."""
+    if getattr(message, "_send_marked", False):
+        return True
+    now = timezone.now()
+    mine = OutgoingMessage.objects.filter(
+        pk=message.pk, status=OutgoingMessage.Status.SENDING, claimed_by=message.claimed_by
+    ).update(send_started_at=now)
+    if mine:
+        message.send_started_at = now
+        message._send_marked = True
+    return bool(mine)
+
+
+def hand_back(rows, now: datetime | None = None) -> tuple[int, int]:
+    """Put claimed rows (``rows``: a queryset; only those still "sending" count) back in the queue:
+    those whose send never started (no ``mark_sending`` since their claim) as if never claimed,
+    those whose send had started as a possible repeat, due now. Returns (given back unflagged,
+    given back as possible repeat).
+
+    Only for rows whose claim cleared ``send_started_at`` (``workers.claim_channel_batch``): on a
+    row claimed without, an earlier attempt's mark makes it a possible repeat (safe), and a row
+    whose sender does not mark would wrongly count as never sent."""
+    now = now or timezone.now()
+    rows = rows.filter(status=OutgoingMessage.Status.SENDING)
+    with transaction.atomic():
+        unflagged = rows.filter(send_started_at__isnull=True).update(
+            status=OutgoingMessage.Status.QUEUED,
+            attempts=Greatest(F("attempts") - 1, Value(0), output_field=models.PositiveIntegerField()),
+            claimed_at=None,
+            claimed_by="",
+        )
+        flagged = rows.filter(send_started_at__isnull=False).update(
+            status=OutgoingMessage.Status.QUEUED, possible_repeat=True, next_attempt_at=now
+        )
+    return unflagged, flagged
 
 
 def latest_attempt(message: OutgoingMessage) -> OutgoingMessage:

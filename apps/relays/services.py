@@ -15,8 +15,7 @@ from datetime import timedelta
 import shapely
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connection, transaction
-from django.db.models import F
+from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -315,13 +314,10 @@ def send(
     if not plan.recipients:
         raise ValidationError(_("Nobody to relay to: no groups or police in this scope. Try a larger radius."))
     with transaction.atomic():
-        # The incident's row is the lock: two identical requests at once make one relay.
-        if connection.vendor == "sqlite":
-            # SQLite has no row locks, and a transaction that reads first cannot become a writer
-            # once another connection (a worker recording deliveries) has written in between:
-            # "database is locked" at once, without waiting. Writing first takes the database's
-            # one write lock up front, waiting for it like any other write.
-            Incident.objects.filter(pk=incident.pk).update(status=F("status"))
+        # The incident's row is the lock: two identical requests at once make one relay. SQLite
+        # has no row locks: there the transaction itself begins by taking the database's one
+        # write lock, waiting for it (transaction_mode IMMEDIATE in settings, ADR 0018), so it
+        # cannot read and then fail to write once a worker has recorded a delivery in between.
         incident = Incident.objects.select_for_update().get(pk=incident.pk)
         if incident.status == Incident.Status.CLOSED:
             raise ValidationError(_("This incident is closed; it can no longer be relayed."))

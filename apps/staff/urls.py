@@ -7,6 +7,7 @@ Three URL namespaces: ``staff`` for the desk itself, ``incidents`` (/beheer/meld
 from django.urls import include, path
 
 from .views import (
+    admin_invitations,
     applications,
     areas,
     broadcasts,
@@ -59,6 +60,8 @@ desk_patterns = [
     path("gemeente/<int:pk>/groepen/nieuw/", groups.group_create, name="group_create"),
     path("groepen/<int:pk>/bewerken/", groups.group_edit, name="group_edit"),
     path("groepen/<int:pk>/beheerders/", municipality.group_admins, name="group_admins"),
+    # the person invited to become a group's admin, through the secret link of the e-mail
+    path("uitnodiging/<str:key>/", admin_invitations.admin_invitation, name="admin_invitation"),
     path("gemeente/<int:pk>/huisregels/", municipality.house_rules_publish, name="house_rules_publish"),
     path("aanvragen/", municipality.group_request_list, name="group_request_list"),
     path("aanvragen/<int:pk>/", municipality.group_request_detail, name="group_request_detail"),

@@ -167,7 +167,7 @@ def test_outside_a_transaction_a_second_thread_writes(tmp_path, monkeypatch):
 
     from apps.addresses import importer
 
-    def broken(self, rows):
+    def broken(self, rows, mark=None):
         raise RuntimeError("disk full")
 
     monkeypatch.setattr(importer._Writer, "write", broken)

@@ -27,7 +27,7 @@ class _Recorder:
         self.thread = threading.get_ident()
         shelf.append(self)
 
-    def write(self, rows: list[tuple]) -> None:
+    def write(self, rows: list[tuple], mark=None) -> None:
         if self.fail_on and any(r[1] == self.fail_on for r in rows):
             raise RuntimeError(f"refused {self.fail_on}")
         self.rows.extend(rows)

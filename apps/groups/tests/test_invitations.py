@@ -1,4 +1,5 @@
-"""apps.groups.invitations: inviting a person as a new admin, checked in the service itself."""
+"""apps.groups.invitations: inviting a person without an account as a new admin, checked in the
+service itself."""
 
 from __future__ import annotations
 
@@ -122,14 +123,15 @@ def test_superuser_and_the_system_may_invite(world):
 
 @pytest.mark.parametrize(
     ("language", "expected"),
-    [("nl", "(3 dagen geldig, en maar één keer"), ("fr", "(valable 3 jours, et une seule fois)")],
+    [("nl", ("Uw gebruikersnaam is: rik", "beheerder")), ("fr", ("Votre nom d'utilisateur : rik", "gestionnaire"))],
 )
-def test_invite_admin_appoints_and_queues_one_email_in_the_municipality_language(world, language, expected):
-    """The new admin has no language yet: the mail is in the municipality's, whatever the desk's page was in."""
+def test_invite_admin_invites_and_queues_one_email_in_the_municipality_language(world, language, expected):
+    """The new admin has no language yet: the mail is in the municipality's, whatever the desk's
+    page was in. They become admin only when they accept (apps/groups/tests/test_appoint_scope.py)."""
     world.testdorp.language = language
     world.testdorp.save(update_fields=["language"])
     with translation.override("en"):
-        admin = invite_admin(
+        invitation = invite_admin(
             actor=world.coordinator,
             group=world.group_b,
             full_name="Rik De Smet",
@@ -137,12 +139,20 @@ def test_invite_admin_appoints_and_queues_one_email_in_the_municipality_language
             phone="0470 12 34 56",
             role=GroupAdmin.Role.ADMIN,
         )
-    assert (admin.group, admin.role, admin.user.email) == (world.group_b, GroupAdmin.Role.ADMIN, "rik@example.be")
+    assert (invitation.group, invitation.role, invitation.user.email) == (
+        world.group_b,
+        GroupAdmin.Role.ADMIN,
+        "rik@example.be",
+    )
+    assert invitation.language == language
+    assert not GroupAdmin.objects.filter(user=invitation.user).exists()
     mail = OutgoingMessage.objects.get()
     assert mail.topic == "account.invited" and mail.recipient == "rik@example.be"
-    assert "/account/wachtwoord/" in mail.body and expected in mail.body, mail.body
+    assert "/beheer/uitnodiging/" in mail.body and "/account/wachtwoord/" not in mail.body
+    for text in expected:
+        assert text in mail.body, mail.body
     actions = list(AuditEvent.objects.order_by("pk").values_list("action", flat=True))
-    assert actions[-2:] == [AuditEvent.Action.USER_INVITED, AuditEvent.Action.GROUP_ADMIN_APPOINTED]
+    assert actions[-2:] == [AuditEvent.Action.USER_INVITED, AuditEvent.Action.GROUP_ADMIN_INVITED]
 
 
 def test_invite_admin_refuses_an_unknown_role(world):

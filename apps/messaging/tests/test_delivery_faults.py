@@ -142,12 +142,6 @@ def test_sms_out_of_attempts_falls_back_to_email(world: World, sms, settings, ca
     assert [m.to for m in mail.outbox] == [[world.admin_a.email]]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="queueing.fallback_to_next_channel gives a staff member's e-mail after an SMS an empty body "
-    "(the SMS row keeps only the short text, and a user's fallback passes body=''); the fix belongs in "
-    "queueing.py, owned elsewhere: remove this mark with it",
-)
 def test_email_after_an_sms_says_what_the_sms_said(world: World, sms, settings):
     settings.BUURTWACHT_DELIVERY_MAX_ATTEMPTS = 1
     sms.answer = cm_error(503, "Service Unavailable")

@@ -1,5 +1,6 @@
-"""Inviting a new admin from the admins page of a group: the account, the appointment, the
-e-mail with the link to choose a password, who may do it, and bad input changing nothing."""
+"""Inviting a new admin from the admins page of a group: the account, the invitation, the e-mail
+with its link (where the person accepts and chooses a password), who may do it, and bad input
+changing nothing."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from django.urls import reverse
 
 from apps.accounts.models import User
 from apps.audit.models import AuditEvent
-from apps.groups.models import GroupAdmin
+from apps.groups.models import AdminInvitation, GroupAdmin
 from apps.messaging.models import OutgoingMessage
 from testkit.world import make_user
 
@@ -26,10 +27,11 @@ NEW_ADMIN = {
 
 
 def everything() -> dict:
-    """The desk snapshot plus the accounts, which inviting creates."""
+    """The desk snapshot plus the accounts and invitations, which inviting creates."""
     return {
         **snapshot(),
         "users": list(User.objects.order_by("pk").values_list("pk", "username", "email", "is_active", "password")),
+        "invitations": list(AdminInvitation.objects.order_by("pk").values_list("pk", "status")),
     }
 
 
@@ -37,8 +39,8 @@ def invite(client, group, **overrides):
     return client.post(reverse("staff:group_admins", args=[group.pk]), {**NEW_ADMIN, **overrides})
 
 
-def set_password_path(body: str) -> str:
-    match = re.search(r"http://testserver(/account/wachtwoord/[^/\s]+/[^/\s]+/)", body)
+def invitation_path(body: str) -> str:
+    match = re.search(r"http://testserver(/beheer/uitnodiging/[A-Za-z0-9_-]+/)", body)
     assert match, body
     return match.group(1)
 
@@ -67,7 +69,14 @@ def test_coordinator_invites_a_new_admin(client, world):
         "+32470556677",
     )
     assert user.is_active and not user.has_usable_password() and not user.is_staff
-    assert GroupAdmin.objects.get(group=world.group_a, user=user).role == GroupAdmin.Role.CO_ADMIN
+    # Not an admin yet: invited, until they accept.
+    assert not GroupAdmin.objects.filter(user=user).exists()
+    invitation = AdminInvitation.objects.get(user=user)
+    assert (invitation.group, invitation.role, invitation.status) == (
+        world.group_a,
+        GroupAdmin.Role.CO_ADMIN,
+        AdminInvitation.Status.PENDING,
+    )
 
     mail = OutgoingMessage.objects.get(topic="account.invited")
     assert (mail.recipient, mail.group_id, mail.municipality_id, mail.status) == (
@@ -76,12 +85,11 @@ def test_coordinator_invites_a_new_admin(client, world):
         world.testdorp.pk,
         OutgoingMessage.Status.QUEUED,
     )
-    assert mail.dedupe_key == f"account:{user.pk}:invited:group:{world.group_a.pk}"
+    assert mail.dedupe_key == f"group:{world.group_a.pk}:admin_invitation:{invitation.pk}"
     assert "Testdorp Noord" in mail.subject
     # In the municipality's language (Dutch), though the coordinator's desk was in English.
-    assert "Beste Els Van den Broeck" in mail.body and "els.vdb" in mail.body and "medebeheerder" in mail.body
-    assert "http://testserver/account/inloggen/" in mail.body
-    set_password_path(mail.body)
+    assert "Uw gebruikersnaam is: els.vdb" in mail.body and "medebeheerder" in mail.body
+    invitation_path(mail.body)
 
     events = {
         e.action: e for e in AuditEvent.objects.filter(actor=world.coordinator, municipality_id=world.testdorp.pk)
@@ -92,34 +100,38 @@ def test_coordinator_invites_a_new_admin(client, world):
         str(user.pk),
         {"user_id": user.pk},
     )
-    appointed = events[AuditEvent.Action.GROUP_ADMIN_APPOINTED]
-    assert (appointed.group_id, appointed.data["user_id"], appointed.data["role"]) == (
+    to_group = events[AuditEvent.Action.GROUP_ADMIN_INVITED]
+    assert (to_group.group_id, to_group.data) == (
         world.group_a.pk,
-        user.pk,
-        "co_admin",
+        {"user_id": user.pk, "role": "co_admin", "new_account": True},
     )
+    assert AuditEvent.Action.GROUP_ADMIN_APPOINTED not in events
 
     response = client.get(response.url)
     page = response.content.decode()
     assert any("user name els.vdb" in str(m) for m in response.context["messages"])
-    assert "Els Van den Broeck" in page and "has not chosen a password yet" in page
+    assert "Invitations waiting for an answer" in page and "Els Van den Broeck" in page
 
 
-def test_the_invited_admin_chooses_a_password_and_logs_in(client, world):
+def test_the_invited_admin_accepts_chooses_a_password_and_logs_in(client, world):
     client.force_login(world.coordinator)
     invite(client, world.group_a)
     client.logout()
-    path = set_password_path(OutgoingMessage.objects.get(topic="account.invited").body)
+    path = invitation_path(OutgoingMessage.objects.get(topic="account.invited").body)
 
-    response = client.get(path)
-    assert response.status_code == 302 and response.url.endswith("/set-password/")  # token out of the URL
-    page = client.get(response.url).content.decode()
-    assert "Choose your password" in page and "els.vdb" in page
+    page = client.get(path).content.decode()
+    assert "Testdorp Noord" in page and "persoonsgegevens" in page and "els.vdb" in page
     response = client.post(
-        response.url, {"new_password1": "lantaarnpaal-bij-de-kerk", "new_password2": "lantaarnpaal-bij-de-kerk"}
+        path,
+        {"answer": "accept", "new_password1": "lantaarnpaal-bij-de-kerk", "new_password2": "lantaarnpaal-bij-de-kerk"},
     )
-    assert response.status_code == 302 and response.url == reverse("accounts:password_reset_complete")
-    assert User.objects.get(username="els.vdb").check_password("lantaarnpaal-bij-de-kerk")
+    assert response.status_code == 302 and response.url == reverse("staff:group_detail", args=[world.group_a.pk])
+    user = User.objects.get(username="els.vdb")
+    assert user.check_password("lantaarnpaal-bij-de-kerk")
+    assert GroupAdmin.objects.get(group=world.group_a, user=user).role == GroupAdmin.Role.CO_ADMIN
+    # Logged in at once, as an admin of the group.
+    assert client.get(response.url).status_code == 200
+    client.logout()
 
     assert client.login(username="els.vdb", password="lantaarnpaal-bij-de-kerk")
     page = client.get(reverse("staff:dashboard")).content.decode()
@@ -127,7 +139,7 @@ def test_the_invited_admin_chooses_a_password_and_logs_in(client, world):
     client.logout()
     # The link works once.
     response = client.get(path)
-    assert response.status_code == 200 and "This link does not work" in response.content.decode()
+    assert response.status_code == 410 and "Deze uitnodiging is al aanvaard." in response.content.decode()
 
 
 def test_a_dutch_number_in_a_dutch_municipality(client, world):
@@ -136,7 +148,7 @@ def test_a_dutch_number_in_a_dutch_municipality(client, world):
     assert response.status_code == 302
     user = User.objects.get(email="piet@example.nl")
     assert user.phone == "+31612345678"
-    assert GroupAdmin.objects.get(group=world.group_nl, user=user).role == GroupAdmin.Role.ADMIN
+    assert AdminInvitation.objects.get(group=world.group_nl, user=user).role == GroupAdmin.Role.ADMIN
 
 
 def test_user_names_stay_unique(client, world):

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from apps.accounts.decorators import recent_login_required
 from apps.audit.models import AuditEvent
 from apps.audit.services import record
 from apps.groups.models import Group
@@ -73,6 +74,7 @@ def member_list(request, pk):
 
 
 @staff_view
+@recent_login_required
 def member_export(request, pk):
     group = _managed_group(request, pk)
     # Semicolons unless asked otherwise: what Excel reads in Belgium and the Netherlands.
@@ -86,6 +88,7 @@ def member_export(request, pk):
 
 @staff_view
 @require_POST
+@recent_login_required
 def member_remove(request, pk):
     member = get_object_or_404(members_for(request.user).select_related("group"), pk=pk)
     form = forms.ReasonForm(request.POST)

@@ -1,5 +1,6 @@
 """The municipal coordinator's pages: the municipality with its groups, areas and street signs,
-a group's admins (appoint, remove, invite), the house rules, and residents' requests for a group."""
+a group's admins (appoint, remove, invite, withdraw an invitation), the house rules, and
+residents' requests for a group."""
 
 from __future__ import annotations
 
@@ -10,18 +11,20 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods
 
+from apps.accounts.decorators import recent_login_required
 from apps.applications.services import set_works_here_allowed
 from apps.areas.models import Area
 from apps.audit.models import AuditEvent
 from apps.audit.services import record
 from apps.coverage.exports import coverage_csv
 from apps.coverage.services import coverage_for
-from apps.groups.invitations import invite_admin
-from apps.groups.models import Group, GroupRequest
+from apps.groups.invitations import appoint_or_invite, invitation_days, invite_admin, withdraw_invitation
+from apps.groups.models import AdminInvitation, Group, GroupRequest
 from apps.groups.permissions import group_requests_for, managed_groups
-from apps.groups.services import appoint_admin, decide_group_request, leaves_without_admin, remove_admin
+from apps.groups.services import decide_group_request, leaves_without_admin, remove_admin
 from apps.members.models import Member
 from apps.municipalities.permissions import municipalities_for
 from apps.municipalities.services import publish_house_rules
@@ -107,7 +110,11 @@ def coverage_export(request, pk):
 
 @staff_view
 @require_http_methods(["GET", "HEAD", "POST"])
+@recent_login_required(methods=["POST"])
 def group_admins(request, pk):
+    """A group's admins: appoint (an account of the municipality at once, anyone else by an
+    invitation they accept or decline), invite a person without an account, remove an admin,
+    withdraw an invitation that waits for an answer."""
     group = coordinated_group(request, pk)
     form = forms.AppointAdminForm()
     invite_form = forms.InviteAdminForm(country=group.municipality.country)
@@ -133,19 +140,46 @@ def group_admins(request, pk):
                         _("This group has no admin now: new applications reach no one. Appoint a new admin."),
                     )
                 return redirect("staff:group_admins", pk=group.pk)
+        if action == "withdraw":
+            invitation = get_object_or_404(
+                group.admin_invitations.pending().select_related("user"),
+                pk=int_or_none(request.POST.get("invitation")),
+            )
+            try:
+                withdraw_invitation(actor=request.user, invitation=invitation)
+            except ValidationError as exc:
+                messages.error(request, error_text(exc))
+            else:
+                messages.success(
+                    request,
+                    _("The invitation of %(name)s is withdrawn: its link no longer works.")
+                    % {"name": invitation.user.display_name},
+                )
+            return redirect("staff:group_admins", pk=group.pk)
         if action == "appoint":
             form = forms.AppointAdminForm(request.POST)
             if form.is_valid():
                 user = form.cleaned_data["user"]
-                appoint_admin(actor=request.user, group=group, user=user, role=form.cleaned_data["role"])
-                messages.success(request, _("%(name)s is now an admin of this group.") % {"name": user.display_name})
-                return redirect("staff:group_admins", pk=group.pk)
+                try:
+                    result = appoint_or_invite(
+                        actor=request.user, group=group, user=user, role=form.cleaned_data["role"]
+                    )
+                except ValidationError as exc:
+                    add_errors(form, exc, default_field="user")
+                else:
+                    if isinstance(result, AdminInvitation):
+                        messages.success(request, _invited_text(result))
+                    else:
+                        messages.success(
+                            request, _("%(name)s is now an admin of this group.") % {"name": user.display_name}
+                        )
+                    return redirect("staff:group_admins", pk=group.pk)
         if action == "invite":
             invite_form = forms.InviteAdminForm(request.POST, country=group.municipality.country)
             if invite_form.is_valid():
                 data = invite_form.cleaned_data
                 try:
-                    admin = invite_admin(
+                    invitation = invite_admin(
                         actor=request.user,
                         group=group,
                         full_name=data["full_name"],
@@ -159,26 +193,40 @@ def group_admins(request, pk):
                     messages.success(
                         request,
                         _(
-                            "An account was made for %(name)s (user name %(username)s), who is now an admin of this "
-                            "group. They received an e-mail with a link to choose a password."
+                            "An account was made for %(name)s (user name %(username)s) and an invitation was "
+                            "e-mailed to them. They become an admin of this group only after accepting it, "
+                            "when they also choose their password."
                         )
-                        % {"name": admin.user.display_name, "username": admin.user.get_username()},
+                        % {"name": invitation.user.display_name, "username": invitation.user.get_username()},
                     )
                     return redirect("staff:group_admins", pk=group.pk)
             messages.error(request, _("Nobody was invited. Correct the fields marked below."))
     admins = group.admin_roles.select_related("user").order_by("role", "user__first_name", "user__username")
+    invitations = list(group.admin_invitations.pending().select_related("user", "invited_by").order_by("created_at"))
     return render(
         request,
         "staff/group_admins.html",
         {
             "group": group,
             "admins": admins,
+            "invitations": invitations,
             "form": form,
             "invite_form": invite_form,
             "confirm_removal": confirm_removal,
             "last_admin_ids": [a.user_id for a in admins if leaves_without_admin(group, a.user)],
         },
     )
+
+
+def _invited_text(invitation: AdminInvitation) -> str:
+    days = invitation_days()
+    return ngettext(
+        "%(name)s is not an account of %(municipality)s, so they were not appointed: they received an "
+        "invitation by e-mail and become an admin of this group only after accepting it, within %(days)d day.",
+        "%(name)s is not an account of %(municipality)s, so they were not appointed: they received an "
+        "invitation by e-mail and become an admin of this group only after accepting it, within %(days)d days.",
+        days,
+    ) % {"name": invitation.user.display_name, "municipality": invitation.group.municipality.name, "days": days}
 
 
 @staff_view

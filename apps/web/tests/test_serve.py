@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import threading
 
 import pytest
 from django.core.management import call_command
@@ -43,8 +44,19 @@ def test_links_point_at_the_port_served_unless_the_site_url_is_set(monkeypatch, 
 
 
 class _Done:
+    """A worker process that runs until it is told to stop."""
+
+    pid = 0
+
+    def __init__(self):
+        self._ended = threading.Event()
+
     def terminate(self):
-        pass
+        self._ended.set()
+
+    def kill(self):
+        self._ended.set()
 
     def wait(self, timeout=None):
+        self._ended.wait(timeout)
         return 0

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
+from apps.addresses import journal
 from apps.addresses.importer import ImportRefused, import_addresses
 from apps.municipalities.models import Municipality
 
@@ -17,17 +18,30 @@ class Command(BaseCommand):
     help = (
         "Load addresses from a CSV with the columns postcode,house_number,addition,street,town,lat,lon "
         "(or x,y with --crs). Upserts: running the same file again changes nothing. Refused rows are "
-        "written with their line number to a report."
+        "written with their line number to a report. --status says what an import that did not finish "
+        "wrote; importing its file again completes it."
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("path")
+        parser.add_argument("path", nargs="?")
+        parser.add_argument(
+            "--status", action="store_true", help="say what the imports that did not finish wrote, and stop"
+        )
         parser.add_argument("--crs", type=int, help="EPSG code of x,y columns: 28992, 31370 or 3812")
         parser.add_argument("--municipality", help="name, slug or official code of the municipality of these addresses")
         parser.add_argument("--report", help="where to write refused rows (default: var/imports/<file>.rejected.csv)")
         parser.add_argument("--batch-size", type=int, default=20_000)
 
     def handle(self, *args, **options):
+        if options["status"]:
+            runs = journal.unfinished()
+            for run in runs:
+                self.stdout.write(journal.describe(run))
+            if not runs:
+                self.stdout.write(_("No address import is unfinished."))
+            return
+        if not options["path"]:
+            raise CommandError(_("Give the CSV file, or --status."))
         path = Path(options["path"])
         if not path.is_file():
             raise CommandError(_("There is no file %(path)s.") % {"path": path})
@@ -49,6 +63,9 @@ class Command(BaseCommand):
             if options["verbosity"] > 1:
                 self.stderr.write(f"{lines:>12,} lines  {100 * done / total:5.1f} %")
 
+        # An earlier import of this file that did not finish: what it wrote, which this run completes.
+        for run in journal.unfinished(path.name):
+            self.stdout.write(journal.describe(run))
         try:
             result = import_addresses(
                 path,

@@ -70,6 +70,11 @@ class Command(BaseCommand):
                 "repaired": len(result.repaired),
             }
         )
+        if result.neighbours_repaired:
+            write(
+                _("The neighbours of %(n)d areas were out of date and have been repaired.")
+                % {"n": result.neighbours_repaired}
+            )
         for f in result.refused:
             self.stderr.write(
                 _("Feature %(n)d %(name)s refused: %(reason)s") % {"n": f.number, "name": f.name, "reason": f.reason}

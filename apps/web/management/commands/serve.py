@@ -1,19 +1,114 @@
 """Serve Buurtwacht on this machine: the web server and the embedded worker together.
 
-Used by ``make run``. Prints the address and the demo logins, starts ``run_worker`` as a
-child process, serves the site with waitress and stops the worker when it stops.
+Used by ``make run``. Prints the address and the demo logins, starts ``run_worker`` as a child
+process under a supervisor, serves the site with waitress and stops the worker when it stops.
+
+The supervisor (a thread of this process) waits on the child. When the child exits while the site
+is being served, however it ended (an error, ``kill -9``, the out-of-memory killer), it marks the
+child's heartbeat stopped at once, so ``/healthz`` answers 503 and another worker may take its
+rows back, logs it, and starts a new child after a pause: ``RESTART_DELAY_MIN`` seconds, doubled
+for each child in a row that did not live ``STEADY_AFTER`` seconds, up to ``RESTART_DELAY_MAX``
+(a worker that cannot start, say with its database gone, is not restarted in a tight loop).
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import subprocess
 import sys
+import threading
+import time
 
 from django.conf import settings
 from django.core.management.base import BaseCommand
+from django.db import connection
 
 from apps.demo.logins import format_table
+from apps.messaging import workers
+
+log = logging.getLogger(__name__)
+
+RESTART_DELAY_MIN = 1.0
+RESTART_DELAY_MAX = 60.0
+STEADY_AFTER = 60.0
+# How long a stopping worker may take (it finishes the message it is sending) before it is killed.
+STOP_TIMEOUT = 15.0
+
+
+class WorkerSupervisor:
+    """Runs ``command`` as a child process and starts it again whenever it exits, until ``stop()``."""
+
+    def __init__(self, command: list[str], *, cwd, env: dict[str, str]) -> None:
+        self.command, self.cwd, self.env = command, cwd, env
+        self.process: subprocess.Popen | None = None
+        self.restarts = 0
+        self._stopping = threading.Event()
+        self._lock = threading.Lock()
+        self._thread = threading.Thread(target=self._supervise, name="worker-supervisor", daemon=True)
+
+    def start(self) -> WorkerSupervisor:
+        self._spawn()
+        self._thread.start()
+        return self
+
+    def _spawn(self) -> subprocess.Popen | None:
+        with self._lock:
+            if self._stopping.is_set():
+                return None
+            self.process = subprocess.Popen(self.command, cwd=self.cwd, env=self.env)
+            return self.process
+
+    def _supervise(self) -> None:
+        quick_exits = 0
+        try:
+            while True:
+                process = self.process
+                if process is None:
+                    return
+                started = time.monotonic()
+                code = process.wait()
+                if self._stopping.is_set():
+                    return  # stopped by ``stop()``: the worker marked itself, or ``stop()`` marks it
+                self._mark_gone(process.pid)
+                lived = time.monotonic() - started
+                quick_exits = quick_exits + 1 if lived < STEADY_AFTER else 1
+                delay = min(RESTART_DELAY_MAX, RESTART_DELAY_MIN * 2 ** (quick_exits - 1))
+                log.error(
+                    "the worker (pid %s) exited with %s after %.0f s; starting it again in %.0f s",
+                    process.pid,
+                    code,
+                    lived,
+                    delay,
+                )
+                if self._stopping.wait(delay) or self._spawn() is None:
+                    return
+                self.restarts += 1
+                log.warning("the worker was started again (pid %s)", self.process.pid)
+        finally:
+            connection.close()  # this thread's
+
+    @staticmethod
+    def _mark_gone(pid: int) -> None:
+        try:
+            workers.mark_stopped(workers.worker_name("embedded", pid=pid))
+        except Exception:  # the database may be what killed it: its heartbeat goes stale instead
+            log.exception("could not mark the worker (pid %s) stopped", pid)
+            connection.close()
+
+    def stop(self, timeout: float = STOP_TIMEOUT) -> None:
+        with self._lock:
+            self._stopping.set()
+            process = self.process
+        if process is not None:
+            process.terminate()  # the worker stops cleanly: gives its rows back, marks itself stopped
+            try:
+                process.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+                self._mark_gone(process.pid)
+        self._thread.join(timeout=timeout)
 
 
 class Command(BaseCommand):
@@ -39,7 +134,9 @@ class Command(BaseCommand):
             settings.BUURTWACHT_SITE_URL = env["BUURTWACHT_SITE_URL"] = site
         worker = None
         if not no_worker and settings.BUURTWACHT_WORKER == "embedded":
-            worker = subprocess.Popen([sys.executable, "manage.py", "run_worker"], cwd=settings.BASE_DIR, env=env)
+            worker = WorkerSupervisor(
+                [sys.executable, "manage.py", "run_worker"], cwd=settings.BASE_DIR, env=env
+            ).start()
         self.stdout.write("")
         self.stdout.write(self.style.SUCCESS(f"Buurtwacht runs at {url}"))
         self.stdout.write(f"  staff desk:  {url}beheer/   (log in with a demo login below)")
@@ -52,8 +149,4 @@ class Command(BaseCommand):
             serve(application, host=host, port=port, threads=8, _quiet=True)
         finally:
             if worker is not None:
-                worker.terminate()
-                try:
-                    worker.wait(timeout=10)
-                except subprocess.TimeoutExpired:
-                    worker.kill()
+                worker.stop()
