@@ -82,8 +82,14 @@ def import_addresses(
 ) -> AddressImportResult:
     """Load the CSV at ``path`` into the register. ``progress(lines, bytes_read, bytes_total)``
     is called after every batch. Raises :class:`ImportRefused` when the file as a whole is wrong
-    (nothing is written then). With ``keep_other_municipalities`` (uploads by a coordinator), an
-    address that already belongs to another municipality is left as it is."""
+    (nothing is written then).
+
+    With ``keep_other_municipalities`` (uploads by a coordinator) the import touches only the
+    addresses of ``municipality`` (:class:`_Scope`): a row of another country, a row whose
+    address is in the register for another municipality or for none, and a new address in a
+    postcode that belongs to another municipality are refused and reported with their line; the
+    upsert also leaves any row of another owner as it is (a guard for rows that change meanwhile).
+    The command without that flag (an operator's national register) may assign and move addresses."""
     started = time.perf_counter()
     path = Path(path)
     if crs is not None and crs not in SUPPORTED_CRS:
@@ -116,6 +122,7 @@ def import_addresses(
         run = journal.start(path)
         result.journal_id = run.pk
         make_writer = lambda: _Writer(municipality.pk if municipality is not None else None, keep_other_municipalities)  # noqa: E731
+        scope = _Scope(municipality) if keep_other_municipalities and municipality is not None else None
         # Outside a transaction (the command, the worker) a second thread writes each batch while
         # the next one is read (on PostgreSQL several, each batch split by postcode, ADR 0014);
         # inside one (a test, a caller's atomic block) everything stays in it.
@@ -137,7 +144,7 @@ def import_addresses(
                 if parsed is not None:
                     batch.append(parsed)
                 if len(batch) >= batch_size:
-                    _flush(batch, writer, transformer, report, result, run, flushed, line)
+                    _flush(batch, writer, transformer, report, result, run, flushed, line, scope)
                     batch, flushed = [], line
                     if progress:
                         progress(line - 1, raw.tell(), total_bytes)
@@ -148,7 +155,7 @@ def import_addresses(
         except csv.Error as exc:
             report.add(line + 1, "", "", _("This line cannot be read as CSV: %(error)s") % {"error": exc})
         if batch:
-            _flush(batch, writer, transformer, report, result, run, flushed, line)
+            _flush(batch, writer, transformer, report, result, run, flushed, line, scope)
         writer.finish()
         result.lines = max(line - 1, 0)
         if result.lines == 0:
@@ -191,6 +198,7 @@ def _flush(
     run,
     after_line: int,
     through_line: int,
+    scope: _Scope | None = None,
 ) -> None:
     """Hand the rows of lines ``after_line + 1`` to ``through_line`` to the writers."""
     if transformer is not None:
@@ -221,7 +229,64 @@ def _flush(
                 _("The same address is on line %(line)d; that later line is used.") % {"line": r[8]},
             )
         unique[key] = r
-    rows = [r[:8] for r in unique.values()]  # (country, postcode, number, addition, street, town, lat, lon)
+    kept_rows = scope.keep(list(unique.values()), report) if scope is not None else unique.values()
+    rows = [r[:8] for r in kept_rows]  # (country, postcode, number, addition, street, town, lat, lon)
     result.valid += len(rows)
     result.batches += 1
     writer.write(rows, journal.Mark(run.pk, result.batches, after_line + 1, through_line, len(rows)))
+
+
+class _Scope:
+    """What a coordinator's upload may touch: the addresses of their own municipality.
+
+    Checked per batch, before the rows reach the writers, with one query on the batch's
+    postcodes: a row of another country; a row whose address (postcode, street, number,
+    addition) is in the register for another municipality or for none; a new address in a
+    postcode the register holds for another municipality. Each is refused with its line. New
+    addresses in a postcode the register does not know, or knows only without a municipality
+    (a new house), are the municipality's own."""
+
+    def __init__(self, municipality):
+        self.municipality = municipality
+
+    def keep(self, rows: list[tuple], report: _Report) -> list[tuple]:
+        m = self.municipality
+        postcodes = {r[1] for r in rows}
+        other_owner: dict[str, int] = {}
+        not_ours: set[tuple] = set()
+        others = (
+            Address.objects.filter(postcode__in=postcodes)
+            .exclude(municipality_id=m.pk)
+            .values_list("postcode", "house_number", "addition", "street", "municipality_id")
+            .order_by()
+        )
+        for postcode, number, addition, street, owner in others.iterator(chunk_size=5000):
+            not_ours.add((postcode, street, number, addition))
+            if owner is not None:
+                other_owner.setdefault(postcode, owner)
+        kept = []
+        for r in rows:
+            country, postcode, number, addition, street = r[0], r[1], r[2], r[3], r[4]
+            shown = f"{street} {number}{addition}, {postcode}"
+            if country != m.country:
+                reason = _(
+                    "This address is not in %(country)s; an import of %(municipality)s changes only its own addresses."
+                )
+                report.add(
+                    r[8], "postcode", shown, reason % {"country": m.get_country_display(), "municipality": m.name}
+                )
+            elif (postcode, street, number, addition) in not_ours:
+                reason = _(
+                    "This address belongs to another municipality, or to none, in the register; "
+                    "an import of %(municipality)s changes only its own addresses."
+                )
+                report.add(r[8], "postcode", shown, reason % {"municipality": m.name})
+            elif postcode in other_owner:
+                reason = _(
+                    "Postcode %(postcode)s belongs to another municipality in the register; "
+                    "an import of %(municipality)s adds only addresses of its own postcodes."
+                )
+                report.add(r[8], "postcode", shown, reason % {"postcode": postcode, "municipality": m.name})
+            else:
+                kept.append(r)
+        return kept

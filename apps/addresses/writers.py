@@ -140,11 +140,7 @@ class _Writer(_PostgresBatch):
         cols = ", ".join(_COLUMNS)
         distinct = "IS DISTINCT FROM" if self.postgres else "IS NOT"
         checks = " OR ".join(f"{t}.{c} {distinct} excluded.{c}" for c in ("country", "town", "lat", "lon"))
-        guard = (
-            f" AND ({t}.municipality_id IS NULL OR {t}.municipality_id = excluded.municipality_id)"
-            if self.keep_others
-            else ""
-        )
+        guard = f" AND {t}.municipality_id = excluded.municipality_id" if self.keep_others else ""
         return (
             f"INSERT INTO {t} ({cols}) {source} "  # noqa: S608 (no user input in the statement)
             f"ON CONFLICT ({', '.join(_KEY)}) DO UPDATE SET "

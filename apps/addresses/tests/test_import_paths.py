@@ -121,9 +121,9 @@ def test_municipality_of_the_rows_and_other_municipalities_kept(tmp_path):
     assert import_addresses(path, municipality=heers).inserted == 1
     assert Address.objects.get().municipality == heers
     assert import_addresses(path, municipality=heers).unchanged == 1
-    # An upload by another municipality's coordinator leaves the address as it is.
+    # An upload by another municipality's coordinator leaves the address as it is (and says so).
     kept = import_addresses(path, municipality=borgloon, keep_other_municipalities=True)
-    assert (kept.updated, kept.unchanged) == (0, 1)
+    assert (kept.updated, kept.unchanged, kept.rejected) == (0, 0, 1)
     assert Address.objects.get().municipality == heers
     # The command (no such guard) moves it.
     moved = import_addresses(path, municipality=borgloon)
