@@ -25,6 +25,11 @@ class AreasConfig(AppConfig):
         register_background(
             BackgroundJob("imports", lambda: run_due_jobs(limit=1), slow=True, order=10, at_start=requeue_interrupted)
         )
+        # Neighbours computed with another neighbour distance than the setting's are recomputed once,
+        # in the second thread, before the first import (Celery: apps.areas.tasks on worker_ready).
+        from .neighbours import check_basis_once
+
+        register_background(BackgroundJob("neighbour-basis", check_basis_once, slow=True, order=5))
 
 
 def _changed(sender, **kwargs) -> None:

@@ -49,6 +49,23 @@ class AreaNeighbour(models.Model):
         return f"{self.area_id} ~ {self.neighbour_id} ({self.distance_m:.0f} m)"
 
 
+class NeighbourBasis(models.Model):
+    """What the stored neighbours were last computed with, for all areas at once: one row.
+    The neighbour distance is a setting; when a process finds it differs from this row (the
+    setting was changed and the service restarted), every area's neighbours are recomputed
+    (``neighbours.recompute_if_basis_changed``)."""
+
+    distance_m = models.FloatField()
+    computed_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("basis of the neighbours")
+        verbose_name_plural = _("basis of the neighbours")
+
+    def __str__(self) -> str:
+        return f"{self.distance_m:.0f} m ({self.computed_at:%Y-%m-%d %H:%M})"
+
+
 class AreaIndexVersion(models.Model):
     """One row whose token changes with every change of the areas. Every process's spatial
     index compares it with the token its tree was built from (at most every

@@ -7,10 +7,16 @@ the same way as one across the street.
 The neighbours of an area are written in the transaction that saves it (``save_area``,
 ``import_areas``: :func:`refresh`), so an area is never committed without them (ADR 0019);
 ``manage.py repair_neighbours`` finds and repairs rows left out of date before that.
+
+The neighbour distance is a setting: the distance the stored rows were computed with is kept
+(``NeighbourBasis``), and a worker that starts with another one recomputes all of them
+(:func:`recompute_if_basis_changed`), so changing the setting takes effect without waiting for
+an area to change.
 """
 
 from __future__ import annotations
 
+import logging
 import math
 from dataclasses import dataclass, field
 
@@ -19,11 +25,14 @@ import shapely
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
+from django.utils import timezone
 from pyproj import Transformer
 from shapely import STRtree
 from shapely.geometry import shape
 
-from .models import Area, AreaNeighbour
+from .models import Area, AreaNeighbour, NeighbourBasis
+
+log = logging.getLogger(__name__)
 
 _TO_METRES = Transformer.from_crs("EPSG:4326", "EPSG:3035", always_xy=True)
 
@@ -176,6 +185,52 @@ def recompute(area_ids: list[int] | None = None, distance_m: float | None = None
     """Recompute the neighbours of the given areas (all areas when ``None``); returns the
     number of neighbour rows they have."""
     return refresh(area_ids, distance_m).rows
+
+
+def recompute_if_basis_changed() -> NeighbourChanges | None:
+    """Recompute every area's neighbours when the setting they depend on
+    (``BUURTWACHT_NEIGHBOUR_DISTANCE_M``) differs from the one they were computed with, and
+    record the new basis; ``None`` when they were current. Safe to call from several processes
+    at once: the basis row is locked for the recompute, and whoever comes second finds it
+    current. Run once per process by the worker (embedded: its second thread; Celery: when a
+    worker is ready)."""
+    distance_m = float(settings.BUURTWACHT_NEIGHBOUR_DISTANCE_M)
+    with transaction.atomic():
+        basis = NeighbourBasis.objects.select_for_update().filter(pk=1).first()
+        if basis is not None and basis.distance_m == distance_m:
+            return None
+        changes = plan(None, distance_m)
+        write(changes)
+        record_basis(distance_m)
+    before = f"{basis.distance_m:g} m" if basis is not None else "not recorded"
+    log.info(
+        "neighbour distance %s, was %s: neighbours of %d areas recomputed (%d rows added, %d removed)",
+        f"{distance_m:g} m",
+        before,
+        len(changes.areas),
+        len(changes.added),
+        len(changes.removed),
+    )
+    return changes
+
+
+def record_basis(distance_m: float | None = None) -> None:
+    """Record that every area's neighbours are now computed with ``distance_m`` (the setting
+    when ``None``): after a recompute of all areas."""
+    distance_m = float(settings.BUURTWACHT_NEIGHBOUR_DISTANCE_M if distance_m is None else distance_m)
+    NeighbourBasis.objects.update_or_create(pk=1, defaults={"distance_m": distance_m, "computed_at": timezone.now()})
+
+
+_basis_checked = False
+
+
+def check_basis_once() -> None:
+    """:func:`recompute_if_basis_changed` the first time a process calls it: the setting cannot
+    change while the process runs, so later calls cost nothing."""
+    global _basis_checked
+    if not _basis_checked:
+        recompute_if_basis_changed()
+        _basis_checked = True
 
 
 def neighbour_ids(area_id: int) -> list[int]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.core.management.base import BaseCommand
+from django.db import transaction
 from django.utils.translation import gettext as _
 
 from apps.areas import neighbours
@@ -22,6 +23,8 @@ class Command(BaseCommand):
     def handle(self, *args, dry_run: bool = False, **options):
         changes = neighbours.plan()
         if not changes:
+            if not dry_run:
+                neighbours.record_basis()
             self.stdout.write(
                 _("The neighbours of all %(areas)d areas are up to date.") % {"areas": Area.objects.count()}
             )
@@ -36,7 +39,9 @@ class Command(BaseCommand):
                 % figures
             )
             return
-        neighbours.write(changes)
+        with transaction.atomic():
+            neighbours.write(changes)
+            neighbours.record_basis()
         self.stdout.write(
             _("The neighbours of %(areas)d areas are repaired: %(added)d rows added, %(removed)d removed.") % figures
         )

@@ -1,0 +1,88 @@
+"""Changing the neighbour distance (BUURTWACHT_NEIGHBOUR_DISTANCE_M) recomputes the stored
+neighbours of every area when the worker starts, instead of waiting for each area to change:
+relays reach the neighbours the new setting says, from the first minute."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.management import call_command
+
+from apps.areas import neighbours
+from apps.areas.importer import import_areas
+from apps.areas.models import Area, AreaNeighbour, NeighbourBasis
+from apps.core.actors import SYSTEM
+
+from .test_neighbours_after_a_crash import computed, grid_file, stored
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def grid(tmp_path, settings, django_capture_on_commit_callbacks, monkeypatch):
+    """The grid of 12 touching areas and one 300 m east of them, with neighbours at 500 m."""
+    settings.BUURTWACHT_NEIGHBOUR_DISTANCE_M = 500
+    monkeypatch.setattr(neighbours, "_basis_checked", False)
+    with django_capture_on_commit_callbacks(execute=True):
+        import_areas(grid_file(tmp_path), municipality="Heers", country="BE", actor=SYSTEM)
+    assert neighbours.recompute_if_basis_changed() is not None  # no basis recorded yet: recorded now
+    return Area.objects.get(name="Over de beek")
+
+
+def neighbours_of(area) -> set[str]:
+    return set(Area.objects.filter(pk__in=neighbours.neighbour_ids(area.pk)).values_list("name", flat=True))
+
+
+def test_a_shorter_distance_drops_the_far_neighbours_at_the_next_start(grid, settings):
+    assert neighbours_of(grid) == {"Wijk 3-0", "Wijk 3-1", "Wijk 3-2"}  # 300 m away
+    settings.BUURTWACHT_NEIGHBOUR_DISTANCE_M = 100
+    changes = neighbours.recompute_if_basis_changed()
+    assert changes is not None and len(changes.removed) == 6  # both directions of the three pairs
+    assert neighbours_of(grid) == set()
+    assert stored() == computed()
+    assert NeighbourBasis.objects.get().distance_m == 100
+
+
+def test_a_longer_distance_adds_neighbours_and_then_nothing_more(grid, settings):
+    settings.BUURTWACHT_NEIGHBOUR_DISTANCE_M = 1500
+    before = len(stored())
+    assert neighbours.recompute_if_basis_changed() is not None
+    assert len(stored()) > before and stored() == computed()
+    assert "Wijk 2-0" in neighbours_of(grid)
+    rows = set(AreaNeighbour.objects.values_list("pk", flat=True))
+    assert neighbours.recompute_if_basis_changed() is None  # current: nothing recomputed, nothing written
+    assert set(AreaNeighbour.objects.values_list("pk", flat=True)) == rows
+
+
+def test_the_embedded_worker_recomputes_once_when_it_starts(grid, settings, monkeypatch):
+    settings.BUURTWACHT_NEIGHBOUR_DISTANCE_M = 100
+    calls = []
+    real = neighbours.recompute_if_basis_changed
+    monkeypatch.setattr(neighbours, "recompute_if_basis_changed", lambda: calls.append(1) or real())
+    call_command("run_worker", once=True)
+    assert neighbours_of(grid) == set() and NeighbourBasis.objects.get().distance_m == 100
+    call_command("run_worker", once=True)
+    assert calls == [1]  # once per process: the setting cannot change while it runs
+
+
+def test_a_celery_worker_recomputes_when_it_is_ready(grid, settings):
+    from celery.signals import worker_ready
+
+    import apps.areas.tasks  # noqa: F401 (connects the handler, as Celery's autodiscovery does)
+
+    settings.BUURTWACHT_NEIGHBOUR_DISTANCE_M = 100
+    worker_ready.send(sender=None)
+    assert neighbours_of(grid) == set() and NeighbourBasis.objects.get().distance_m == 100
+
+
+def test_repair_neighbours_records_the_basis(grid, settings):
+    NeighbourBasis.objects.all().delete()
+    settings.BUURTWACHT_NEIGHBOUR_DISTANCE_M = 100
+    call_command("repair_neighbours")
+    assert NeighbourBasis.objects.get().distance_m == 100 and neighbours_of(grid) == set()
+    assert neighbours.recompute_if_basis_changed() is None
+
+
+def test_no_areas_records_the_basis_and_writes_nothing(settings):
+    settings.BUURTWACHT_NEIGHBOUR_DISTANCE_M = 750
+    changes = neighbours.recompute_if_basis_changed()
+    assert changes is not None and not changes and NeighbourBasis.objects.get().distance_m == 750
