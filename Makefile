@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: run test lint fix messages check-messages bench bench-geo bench-coverage bench-delivery worker clean
+.PHONY: run test lint fix messages check-messages check-pins bench bench-geo bench-coverage bench-delivery bench-faults worker clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -47,6 +47,10 @@ messages: $(VENV)/.installed
 check-messages: $(VENV)/.installed
 	$(BIN)/python scripts/check_messages.py
 
+## check-pins: pins behind the newest patch release of their line (asks the package index: needs the network)
+check-pins: $(VENV)/.installed
+	$(BIN)/python scripts/check_pins.py
+
 bench: $(VENV)/.installed
 	$(BIN)/python bench/run.py
 
@@ -61,6 +65,10 @@ bench-coverage: $(VENV)/.installed
 ## bench-delivery: relay to 100 admins and sustained delivery through the queue to a fake WhatsApp gateway
 bench-delivery: $(VENV)/.installed
 	$(BIN)/python bench/delivery.py
+
+## bench-faults: a broadcast to 200 admins while the worker is killed and the gateway fails, hangs up or is slow (about 3 minutes)
+bench-faults: $(VENV)/.installed
+	$(BIN)/python bench/faults.py
 
 worker: $(VENV)/.installed
 	$(BIN)/python manage.py run_worker

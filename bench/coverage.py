@@ -161,7 +161,7 @@ def _groups(rng: random.Random) -> dict:
             members.append(
                 Member(
                     group_id=group.pk, full_name="Lid", street="Straat", house_number=str(n + 1), postcode="1000",
-                    town="Plaats", birth_date="1970-01-01", phone=f"+3247{group.pk:05d}{n:03d}",
+                    town="Plaats", age_checked_on="2020-01-01", phone=f"+3247{group.pk:05d}{n:03d}",
                     email="lid@example.org", house_rules_version=rules, house_rules_accepted_at=now,
                 )
             )  # fmt: skip

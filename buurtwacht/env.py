@@ -268,3 +268,50 @@ def env_pattern(name: str, default: str, pattern: str, expected: str) -> str:
     if re.fullmatch(pattern, value) is None:
         raise _refuse(name, raw, expected)
     return value
+
+
+def env_origins(name: str, default: list[str] | None = None) -> list[str]:
+    """Origins as Django's CSRF_TRUSTED_ORIGINS takes them: scheme and host (a leading ``*.`` for
+    subdomains), optionally a port, no path."""
+    origins = env_list(name, default)
+    expected = "comma-separated origins such as https://buurtwacht.example.be (scheme and host, no path)"
+    for origin in origins:
+        try:
+            parts = urlsplit(origin)
+            parts.port  # noqa: B018 (raises ValueError for a port that is not a number)
+        except ValueError:
+            raise _refuse(name, os.environ.get(name, ""), expected) from None
+        if parts.scheme not in ("http", "https") or not parts.netloc or parts.path or parts.query or parts.fragment:
+            raise _refuse(name, os.environ.get(name, ""), expected)
+    return origins
+
+
+def env_trusted_proxy(name: str) -> str:
+    """The address of the reverse proxy whose forwarded headers the server believes: an IP address,
+    ``*`` (any peer: only where nothing but the proxy can reach the port) or empty for none."""
+    raw = os.environ.get(name, "")
+    value = raw.strip()
+    if value in ("", "*") or _is_ip_address(value):
+        return value
+    raise _refuse(name, raw, "empty, an IP address such as 127.0.0.1, or *")
+
+
+# The forwarded headers waitress can read from a trusted proxy.
+PROXY_HEADERS = (
+    "forwarded",
+    "x-forwarded-for",
+    "x-forwarded-host",
+    "x-forwarded-proto",
+    "x-forwarded-port",
+    "x-forwarded-by",
+)
+
+
+def env_proxy_headers(name: str, default: list[str]) -> list[str]:
+    """Forwarded headers to believe from the trusted proxy, in lower case."""
+    headers = [header.lower() for header in env_list(name, default)]
+    if not headers or any(header not in PROXY_HEADERS for header in headers):
+        raise _refuse(name, os.environ.get(name, ""), "a comma-separated list of " + ", ".join(PROXY_HEADERS))
+    if "forwarded" in headers and len(headers) > 1:
+        raise _refuse(name, os.environ.get(name, ""), "forwarded alone, or X-Forwarded-* headers without forwarded")
+    return headers

@@ -9,11 +9,14 @@ default secret key or no allowed hosts. See ``docs/configuration.md``.
 from __future__ import annotations
 
 import importlib.util
+import re
 from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 from kombu.transport import TRANSPORT_ALIASES
+
+from apps.web.csp import directives as csp_directives
 
 from .env import (
     env_bool,
@@ -25,13 +28,17 @@ from .env import (
     env_host,
     env_hosts,
     env_int,
+    env_list,
     env_log_level,
     env_meta_key,
+    env_origins,
     env_path,
     env_pattern,
+    env_proxy_headers,
     env_quiet_hours,
     env_rate,
     env_str,
+    env_trusted_proxy,
     env_url,
 )
 
@@ -70,6 +77,10 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "ninja",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "csp",
     "apps.core",
     "apps.accounts",
     "apps.audit",
@@ -82,7 +93,9 @@ INSTALLED_APPS = [
     "apps.messaging",
     "apps.incidents",
     "apps.relays",
+    "apps.retention",
     "apps.signs",
+    "apps.network",
     "apps.public",
     "apps.staff",
     "apps.api",
@@ -94,12 +107,16 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # The Content-Security-Policy header (settings below, apps/web/csp.py).
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # request.user.is_verified(): logged in with a second factor (apps/accounts/login_steps.py).
+    "django_otp.middleware.OTPMiddleware",
     "apps.accounts.sessions.IdleSessionMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -151,8 +168,18 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env_url("REDIS_URL", "", schemes=("redis", "rediss", "unix"), host=False, empty=True)
+# Seconds to connect to Redis and to wait for its answer, for the cache and for waking a worker:
+# a Redis that hangs costs a request this much, once, and then it is skipped for a few seconds.
+BUURTWACHT_REDIS_TIMEOUT = env_float("BUURTWACHT_REDIS_TIMEOUT", 0.25, minimum=0.01, maximum=10)
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    # While Redis does not answer, the rate limits count per process (docs/adr/0024).
+    CACHES = {
+        "default": {
+            "BACKEND": "apps.core.fallback_cache.FallbackRedisCache",
+            "LOCATION": REDIS_URL,
+            "OPTIONS": {"socket_connect_timeout": BUURTWACHT_REDIS_TIMEOUT, "socket_timeout": BUURTWACHT_REDIS_TIMEOUT},
+        }
+    }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     # One web process in the embedded mode: a per-process cache is a correct rate-limit store.
@@ -195,6 +222,9 @@ AXES_VERBOSE = False
 BUURTWACHT_SESSION_IDLE_MINUTES = env_int("BUURTWACHT_SESSION_IDLE_MINUTES", 30, minimum=1)
 # Exports, removals and role changes ask for the password again when it was typed longer ago.
 BUURTWACHT_REAUTH_MINUTES = env_int("BUURTWACHT_REAUTH_MINUTES", 10, minimum=1)
+# The second factor of staff logins (docs/adr/0028, django-otp): an authenticator app and
+# recovery codes; required for coordinators, police and operators. The name authenticator apps show:
+OTP_TOTP_ISSUER = "Buurtwacht"
 
 LANGUAGE_CODE = "nl"
 LANGUAGES = [("nl", _("Dutch")), ("fr", _("French")), ("en", _("English"))]
@@ -241,8 +271,26 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_REFERRER_POLICY = "same-origin"
 if PRODUCTION:
+    # Production runs behind a TLS proxy. waitress (manage.py serve) believes its X-Forwarded-*
+    # headers only from BUURTWACHT_TRUSTED_PROXY and removes them from anyone else, so the header
+    # Django reads here is the proxy's (docs/configuration.md, "Behind a TLS proxy").
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000, minimum=0)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+    SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
+    SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
+    # A load balancer's health probe may come over plain HTTP, straight to the web process.
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+# Origins other than the site's own host a form may be sent from, e.g. https://www.example.be.
+CSRF_TRUSTED_ORIGINS = env_origins("CSRF_TRUSTED_ORIGINS")
+# waitress behind a reverse proxy (manage.py serve): the proxy's address, the forwarded headers
+# believed from it (X-Forwarded-For makes REMOTE_ADDR the resident's address) and how many proxies
+# in a row add to X-Forwarded-For.
+BUURTWACHT_TRUSTED_PROXY = env_trusted_proxy("BUURTWACHT_TRUSTED_PROXY")
+BUURTWACHT_TRUSTED_PROXY_HEADERS = env_proxy_headers(
+    "BUURTWACHT_TRUSTED_PROXY_HEADERS", ["x-forwarded-proto", "x-forwarded-for"]
+)
+BUURTWACHT_TRUSTED_PROXY_COUNT = env_int("BUURTWACHT_TRUSTED_PROXY_COUNT", 1, minimum=1)
 
 # E-mail. The outgoing-message table is the record of what was sent; in the embedded mode
 # messages are also written to files and listed at /dev/mailbox/.
@@ -260,6 +308,13 @@ EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10, minimum=1)
 DEFAULT_FROM_EMAIL = env_email("DEFAULT_FROM_EMAIL", "Buurtwacht <noreply@buurtwacht.localhost>")
 BUURTWACHT_DEV_MAILBOX = env_bool("BUURTWACHT_DEV_MAILBOX", default=not PRODUCTION)
 BUURTWACHT_SITE_URL = env_url("BUURTWACHT_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# Outgoing messages wait for their send encrypted (ADR 0022): Fernet keys, newest first; keys
+# derived from SECRET_KEY (and SECRET_KEY_FALLBACKS) are always also tried.
+BUURTWACHT_MESSAGE_KEYS = env_list("BUURTWACHT_MESSAGE_KEYS")
+if any(not re.fullmatch(r"[A-Za-z0-9_-]{43}=", key) for key in BUURTWACHT_MESSAGE_KEYS):
+    raise ImproperlyConfigured(
+        "BUURTWACHT_MESSAGE_KEYS must be Fernet keys (44 characters of URL-safe base64), comma-separated"
+    )
 
 # Background work: "embedded" is a worker process polling the outgoing-message table
 # (`manage.py run_worker`); "celery" hands the same jobs to Celery workers over Redis.
@@ -305,6 +360,10 @@ BUURTWACHT_TILE_ATTRIBUTION = env_str(
     "BUURTWACHT_TILE_ATTRIBUTION", '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a>'
 )
 
+# Content-Security-Policy on every response (django-csp, ADR 0021): scripts and styles from the
+# site's own files only, no inline code or event handlers; images also from the tile server above.
+CONTENT_SECURITY_POLICY = {"DIRECTIVES": csp_directives(BUURTWACHT_TILE_URL)}
+
 # Alerts and delivery: WhatsApp Cloud API (template messages) and SMS through CM.com. Empty
 # credentials switch a channel off; recipients then fall back to the next channel they have.
 WHATSAPP_API_URL = env_url("WHATSAPP_API_URL", "https://graph.facebook.com/v23.0").rstrip("/")
@@ -332,12 +391,23 @@ BUURTWACHT_ATTACHMENT_DIR = Path(env_path("BUURTWACHT_ATTACHMENT_DIR", str(VAR_D
 # The acknowledgement link of a relayed incident shows it (and its attachments) while the
 # incident is open and for at most this many days after the relay.
 BUURTWACHT_RELAY_LINK_DAYS = env_int("BUURTWACHT_RELAY_LINK_DAYS", 14, minimum=1)
+# Relays (apps/relays/services.py, ADR 0027): relays per sender, and the largest
+# radius each role may relay within, in metres.
+BUURTWACHT_RELAY_RATE = env_rate("BUURTWACHT_RELAY_RATE", "10/h")
+BUURTWACHT_RELAY_RADIUS_ADMIN_M = env_int("BUURTWACHT_RELAY_RADIUS_ADMIN_M", 2_000, minimum=100, maximum=25_000)
+BUURTWACHT_RELAY_RADIUS_COORDINATOR_M = env_int(
+    "BUURTWACHT_RELAY_RADIUS_COORDINATOR_M", 10_000, minimum=100, maximum=25_000
+)
+BUURTWACHT_RELAY_RADIUS_POLICE_M = env_int("BUURTWACHT_RELAY_RADIUS_POLICE_M", 25_000, minimum=100, maximum=25_000)
 # An invitation to become a group's admin (someone who is not an account of the group's
 # municipality) can be accepted for this many days; then its link stops working.
 BUURTWACHT_ADMIN_INVITATION_DAYS = env_int("BUURTWACHT_ADMIN_INVITATION_DAYS", 14, minimum=1)
 BUURTWACHT_MAX_IMAGE = env_int("BUURTWACHT_MAX_IMAGE", 15 * 1024 * 1024, minimum=1024)
 BUURTWACHT_MAX_AUDIO = env_int("BUURTWACHT_MAX_AUDIO", 25 * 1024 * 1024, minimum=1024)
 BUURTWACHT_MAX_VIDEO = env_int("BUURTWACHT_MAX_VIDEO", 100 * 1024 * 1024, minimum=1024)
+# Photos with more pixels than this are refused before they are decoded (a few KB of PNG can say
+# 13,000 x 13,000 pixels and take gigabytes to decode); 50 million is a 50-megapixel camera.
+BUURTWACHT_MAX_IMAGE_PIXELS = env_int("BUURTWACHT_MAX_IMAGE_PIXELS", 50_000_000, minimum=1)
 
 LOGGING = {
     "version": 1,
@@ -353,6 +423,12 @@ LOGGING["loggers"]["axes"] = {"level": "WARNING"}
 # Geography: area and address imports, the spatial index, open data.
 # Area files (GeoJSON, zipped Shapefile, GeoPackage) larger than this are refused before parsing.
 BUURTWACHT_MAX_AREA_FILE = env_int("BUURTWACHT_MAX_AREA_FILE", 200 * 1024 * 1024, minimum=1024)
+# An uploaded area file is read in a child process of its own with these limits: the memory it may
+# take (bytes, on top of the interpreter), its processor seconds and the wall-clock seconds it is
+# waited for. A file that needs more is refused; the worker never runs out of memory on it.
+BUURTWACHT_PARSE_MEMORY = env_int("BUURTWACHT_PARSE_MEMORY", 1024 * 1024 * 1024, minimum=64 * 1024 * 1024)
+BUURTWACHT_PARSE_CPU_SECONDS = env_int("BUURTWACHT_PARSE_CPU_SECONDS", 300, minimum=1)
+BUURTWACHT_PARSE_WALL_SECONDS = env_int("BUURTWACHT_PARSE_WALL_SECONDS", 600, minimum=1)
 # SQLite only: the page cache of the connection that writes an address import, in MB (the indexes of
 # ten million addresses are a few hundred MB; 0 keeps SQLite's default of 2 MB).
 BUURTWACHT_IMPORT_SQLITE_CACHE_MB = env_int("BUURTWACHT_IMPORT_SQLITE_CACHE_MB", 512, minimum=0)

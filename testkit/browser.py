@@ -110,11 +110,34 @@ def assert_usable(page, what: str = "") -> None:
 
 
 def log_in(page, live_server, username: str) -> None:
-    """Log in on the login page as a staff member does, and land on the desk."""
+    """Log in on the login page as a staff member does, and land on the desk: the password, then
+    for an account with an authenticator app its code (``enter_code``)."""
     from testkit.world import PASSWORD
 
     page.goto(live_server.url + "/account/inloggen/")
     page.fill("#id_username", username)
     page.fill("#id_password", PASSWORD)
     page.click("main button[type=submit]")
+    enter_code(page, username)
     page.wait_for_url(live_server.url + "/beheer/")
+
+
+def enter_code(page, username: str) -> None:
+    """After the password: when ``username`` has an authenticator app, wait for the code page and
+    type the code the app shows now (one the device has not accepted before)."""
+    import re
+
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from testkit.second_factor import unused_code
+
+    def code():
+        device = TOTPDevice.objects.filter(user__username=username, confirmed=True).first()
+        return unused_code(device) if device else None
+
+    token = outside_the_browser_loop(code)
+    if token is None:
+        return
+    page.wait_for_url(re.compile(r"/account/inloggen/code/"))
+    page.fill("#id_otp_token", token)
+    page.click("main button[type=submit]")

@@ -10,7 +10,6 @@ superuser. Groups and their admins are made through the services, as the desk ma
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -25,6 +24,7 @@ from apps.groups.services import appoint_admin, save_group
 from apps.members.models import Member
 from apps.municipalities.models import Coordinator, Municipality, PoliceOfficer, PoliceZone
 from apps.municipalities.services import publish_house_rules
+from testkit.second_factor import add_authenticator
 
 PASSWORD = "correct-horse-battery"  # noqa: S105 (test accounts only)
 
@@ -191,6 +191,9 @@ def build_world() -> World:
     zone_nl.municipalities.add(grensstad)
     police_nl = make_user("police_nl")
     PoliceOfficer.objects.create(user=police_nl, zone=zone_nl)
+    # Coordinators, police and operators log in with a second factor (apps/accounts/second_factor.py).
+    for user in (superuser, coordinator, coordinator_nl, police, police_nl):
+        add_authenticator(user)
     return World(
         testdorp=testdorp,
         grensstad=grensstad,
@@ -234,6 +237,9 @@ def application_data(address: dict | None = None, **overrides) -> dict:
 
 
 def add_member(group: Group, n: int, **extra) -> Member:
+    """A member of ``group``. A ``birth_date`` given is dropped, as the application drops it: only
+    the day the member was found to be 18 or older is kept (``age_checked_on``, today)."""
+    extra.pop("birth_date", None)
     rules = group.municipality.current_house_rules
     defaults = {
         "full_name": f"Lid {n}",
@@ -241,7 +247,7 @@ def add_member(group: Group, n: int, **extra) -> Member:
         "house_number": str(n),
         "postcode": "3870",
         "town": "Testdorp",
-        "birth_date": dt.date(1970, 1, 1),
+        "age_checked_on": timezone.localdate(),
         "phone": f"+32478{n:06d}",  # 0478 numbers: admins have 0470 ones
         "email": f"lid{n}@example.org",
         "house_rules_version": rules,

@@ -7,6 +7,10 @@ app_name = "accounts"
 
 urlpatterns = [
     path("inloggen/", views.LoginView.as_view(), name="login"),
+    path("inloggen/code/", views.login_code, name="login_code"),
+    path("tweestapsverificatie/", views.second_factor_page, name="second_factor"),
+    path("tweestapsverificatie/instellen/", views.second_factor_setup, name="second_factor_setup"),
+    path("tweestapsverificatie/herstelcodes/", views.recovery_codes, name="recovery_codes"),
     path("uitloggen/", auth_views.LogoutView.as_view(), name="logout"),
     path("wachtwoord-vergeten/", views.PasswordResetView.as_view(), name="password_reset"),
     path("wachtwoord-vergeten/verzonden/", views.PasswordResetDoneView.as_view(), name="password_reset_done"),

@@ -4,8 +4,18 @@ from __future__ import annotations
 
 import json
 
-from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
+from django.core.exceptions import (
+    NON_FIELD_ERRORS,
+    BadRequest,
+    PermissionDenied,
+    RequestDataTooBig,
+    SuspiciousOperation,
+    TooManyFieldsSent,
+    TooManyFilesSent,
+    ValidationError,
+)
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.multipartparser import MultiPartParserError
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, Throttled
@@ -16,6 +26,7 @@ from . import applications, broadcasts, groups, incidents, lookup, opendata, rel
 from . import areas as areas_api
 from .auth import ApiTokenAuth
 from .errors import errors_from_django, errors_from_schema
+from .schemas import DetailOut, ErrorOut
 
 DESCRIPTION = """\
 Find the WhatsApp neighbourhood-watch groups that cover an address, apply to join one, and
@@ -48,7 +59,30 @@ class JsonObjectParser(Parser):
         return data
 
 
-api = NinjaAPI(
+class BuurtwachtApi(NinjaAPI):
+    """Ninja's API with an OpenAPI document that names every answer an operation can give: any
+    operation that reads input can refuse it (400, the error shape), and any private one answers
+    401 without a valid token. Written once here rather than in each router's ``response``."""
+
+    def get_openapi_schema(self, *, path_prefix=None, path_params=None):
+        document = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        schemas = document.setdefault("components", {}).setdefault("schemas", {})
+        refs = {}
+        for name, schema in (("ErrorOut", ErrorOut), ("DetailOut", DetailOut)):
+            if name not in schemas:
+                schemas[name] = schema.model_json_schema(ref_template="#/components/schemas/{model}")
+            refs[name] = {"content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{name}"}}}}
+        for methods in document.get("paths", {}).values():
+            for operation in methods.values():
+                responses = operation.setdefault("responses", {})
+                if (operation.get("parameters") or operation.get("requestBody")) and "400" not in responses:
+                    responses["400"] = {"description": "Refused input", **refs["ErrorOut"]}
+                if operation.get("security") and "401" not in responses:
+                    responses["401"] = {"description": "No valid token", **refs["DetailOut"]}
+        return document
+
+
+api = BuurtwachtApi(
     title="Buurtwacht API",
     version="1",
     description=DESCRIPTION,
@@ -124,4 +158,27 @@ def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     if exc.status_code == 400 and isinstance(exc.__cause__, (json.JSONDecodeError, UnicodeDecodeError)):
         message = _("The request body is not valid JSON: %(error)s") % {"error": exc.__cause__}
         return _errors(request, {NON_FIELD_ERRORS: [message]})
+    if exc.status_code == 400 and isinstance(exc.__cause__, RecursionError):
+        return _errors(request, {NON_FIELD_ERRORS: [_("The request body is nested too deeply.")]})
+    if exc.status_code == 400:
+        # Refused input always has the API's error shape, whatever refused it.
+        return _errors(request, {NON_FIELD_ERRORS: [_("The request body cannot be read.")]})
     return _detail(request, str(exc), exc.status_code)
+
+
+@api.exception_handler(MultiPartParserError)
+@api.exception_handler(BadRequest)
+@api.exception_handler(SuspiciousOperation)
+def unreadable(request: HttpRequest, exc: Exception) -> HttpResponse:
+    """A body Django refuses to read (a multipart body without its boundary, too many fields or
+    files, more than ``DATA_UPLOAD_MAX_MEMORY_SIZE``): 400 in the API's shape, not Django's page."""
+    applications.count_refused_attempt(request)
+    if isinstance(exc, RequestDataTooBig):
+        message = _("The request body is too large.")
+    elif isinstance(exc, (TooManyFieldsSent, TooManyFilesSent)):
+        message = _("The request has too many fields or files.")
+    elif isinstance(exc, MultiPartParserError):
+        message = _("The request body is not a valid multipart form; send the file as multipart/form-data.")
+    else:
+        message = _("The request cannot be read.")
+    return _errors(request, {NON_FIELD_ERRORS: [message]})

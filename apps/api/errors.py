@@ -12,6 +12,7 @@ from typing import Any
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 # Where ninja says a value came from; the body also carries the name of the view's parameter.
 _SOURCES = {"body", "query", "path", "header", "cookie", "form", "file"}
@@ -34,6 +35,20 @@ def _message(error: dict[str, Any]) -> str:
         return _("Ensure this value is greater than or equal to %(limit_value)s.") % {"limit_value": ctx["ge"]}
     if kind == "less_than_equal" and "le" in ctx:
         return _("Ensure this value is less than or equal to %(limit_value)s.") % {"limit_value": ctx["le"]}
+    if kind == "string_too_long" and "max_length" in ctx:
+        limit = ctx["max_length"]
+        return ngettext(
+            "Ensure this value has at most %(limit_value)d character.",
+            "Ensure this value has at most %(limit_value)d characters.",
+            limit,
+        ) % {"limit_value": limit}
+    if kind == "string_too_short" and ctx.get("min_length") == 1:
+        return _("This field is required.")
+    if kind == "too_long" and "max_length" in ctx:
+        limit = ctx["max_length"]
+        return ngettext("Send at most %(limit_value)d item.", "Send at most %(limit_value)d items.", limit) % {
+            "limit_value": limit
+        }
     return _("Enter a valid value.")
 
 

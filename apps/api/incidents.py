@@ -157,8 +157,11 @@ API_FIELD_NAMES = {"group": "group_id", "municipality": "municipality_id"}
     response={201: IncidentOut, 400: ErrorOut, 401: DetailOut},
     summary="Record an incident",
     description="Checked exactly like the desk's form. `police_called` must be true (SAAR); otherwise 400 "
-    "names the police numbers of the municipality's country. Nothing is sent: relay it with "
-    "`POST /incidents/{id}/relays`.",
+    "names the police numbers of the municipality's country. The place must be one the sender looks after: "
+    "a group admin's own groups' areas, a coordinator's municipality, the municipalities of a police zone, or "
+    "at most the municipality's tolerance (`incident_tolerance_m`, 500 m unless its coordinators chose "
+    "otherwise) outside their areas; elsewhere 400 on the field that gave the place (`lat`, `street` or "
+    "`address`) says how far it is. Nothing is sent: relay it with `POST /incidents/{id}/relays`.",
 )
 def create_incident(request: HttpRequest, payload: IncidentIn) -> tuple[int, dict]:
     data = payload.model_dump(exclude={"person", "vehicle"})

@@ -12,6 +12,7 @@ from ninja import Router
 
 from apps.coverage.sub_municipalities import covered_counts
 from apps.groups.models import Group
+from apps.members.bands import band_labels, member_band
 from apps.members.models import Member
 from apps.municipalities.models import Municipality
 
@@ -38,6 +39,8 @@ def open_data() -> dict:
     return {
         "generated_at": timezone.now().isoformat(),
         "description": "Buurtwacht open data: WhatsApp neighbourhood-watch groups and their areas. No personal data.",
+        # Member counts are published in bands, never exactly (apps.members.bands).
+        "member_bands": band_labels(),
         "municipalities": [
             {
                 "name": m.name,
@@ -62,7 +65,7 @@ def open_data() -> dict:
                 "municipality_code": g.municipality.code,
                 "area_id": g.area_id,
                 "capacity": g.capacity,
-                "members": current.get(g.pk, 0),
+                "members": member_band(current.get(g.pk, 0)),
                 "url": group_url(g.slug),
             }
             for g in groups
@@ -78,7 +81,8 @@ def open_data() -> dict:
     description=(
         "One JSON document with every municipality (with how many of its sub-municipalities an active group "
         "covers), every group that is not closed (name, status, capacity, "
-        "number of members, public page) and every area as GeoJSON. No personal data."
+        "number of members as a band: fewer than 10, 10-24, 25-49, 50-99, 100 or more; public page) and every "
+        "area as GeoJSON. No personal data."
     ),
 )
 def download(request: HttpRequest) -> HttpResponse:

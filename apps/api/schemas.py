@@ -10,8 +10,9 @@ import datetime as dt
 from typing import Annotated, Any, Literal
 
 from ninja import Field, Schema
-from pydantic import BaseModel, BeforeValidator, ConfigDict
+from pydantic import BaseModel, BeforeValidator, ConfigDict, WithJsonSchema
 
+from apps.applications.forms import WORKPLACE_NAME_MAX_LENGTH
 from apps.applications.models import Application
 from apps.groups.models import Group
 
@@ -22,6 +23,20 @@ def _blank_to_none(value: Any) -> Any:
 
 
 OptionalFloat = Annotated[float | None, BeforeValidator(_blank_to_none)]
+
+# The largest id or count the database keeps (a 32-bit signed integer on every backend we run).
+MAX_INT = 2_147_483_647
+
+
+def _choices(enum, name: str):
+    """A model's choices as an enum written in place, under a name of its own: two enums of the
+    same class name (``Group.Status``, ``Application.Status``) would otherwise share one
+    component of the OpenAPI document, and one would describe the other's values."""
+    return Annotated[enum, WithJsonSchema({"title": name, "type": "string", "enum": [c.value for c in enum]})]
+
+
+GroupStatus = _choices(Group.Status, "GroupStatus")
+ApplicationStatus = _choices(Application.Status, "ApplicationStatus")
 
 
 class DetailOut(Schema):
@@ -52,7 +67,7 @@ class GroupProperties(Schema):
     id: int
     name: str
     slug: str
-    status: Group.Status
+    status: GroupStatus
     municipality: str
     country: str
     capacity: int
@@ -111,7 +126,7 @@ class GroupSummary(Schema):
     id: int
     name: str
     slug: str
-    status: Group.Status
+    status: GroupStatus
     url: str
 
 
@@ -130,18 +145,21 @@ class ApplicationIn(Schema):
     # A postcode or house number sent as a JSON number is still the text the resident typed.
     model_config = ConfigDict(coerce_numbers_to_str=True)
 
-    group: str = Field(description="Slug of the group applied to.")
-    full_name: str
-    street: str
-    house_number: str
-    addition: str | None = ""
-    postcode: str
-    town: str
+    # The lengths are the web form's (``ApplicationForm``), so the schema states every limit of a field.
+    group: str = Field(description="Slug of the group applied to.", max_length=200)
+    full_name: str = Field(max_length=160)
+    street: str = Field(max_length=160)
+    house_number: str = Field(max_length=10)
+    addition: str | None = Field("", max_length=10)
+    postcode: str = Field(max_length=10)
+    town: str = Field(max_length=120)
     birth_date: dt.date = Field(description="YYYY-MM-DD.")
-    phone: str = Field(description="Mobile number used with WhatsApp.")
-    email: str
+    phone: str = Field(description="Mobile number used with WhatsApp.", max_length=25)
+    email: str = Field(max_length=254)
     accept_house_rules: bool
-    house_rules_version: int = Field(description="Version of the house rules the resident read and accepts.")
+    house_rules_version: int = Field(
+        description="Version of the house rules the resident read and accepts.", ge=1, le=MAX_INT
+    )
     alerts_opt_in: bool = Field(
         False,
         description="The resident also wants police and municipality alerts for their neighbourhood (urgent ones "
@@ -160,16 +178,17 @@ class ApplicationIn(Schema):
     )
     workplace_name: str | None = Field(
         "",
+        max_length=WORKPLACE_NAME_MAX_LENGTH,
         description="With `works_here`: the name of the business or organisation (optional, at most 120 "
         "characters). Ignored without `works_here`.",
     )
-    remark: str | None = ""
-    website: str | None = Field("", description="Leave empty (spam trap).")
+    remark: str | None = Field("", max_length=1000)
+    website: str | None = Field("", description="Leave empty (spam trap).", max_length=200)
 
 
 class ApplicationCreated(Schema):
     id: int
-    status: Application.Status
+    status: ApplicationStatus
     status_url: str = Field(description="Secret link where the applicant follows the application.")
 
 
@@ -185,13 +204,15 @@ class GroupOut(Schema):
 class ApplicationOut(Schema):
     id: int
     group: GroupOut
-    status: Application.Status
+    status: ApplicationStatus
     full_name: str
     street: str
     house_number: str
     postcode: str
     town: str
-    birth_date: dt.date
+    age_checked_on: dt.date | None = Field(
+        description="The day the person was found to be 18 or older. The date of birth is checked, never kept."
+    )
     phone: str
     email: str
     works_here: bool = Field(description="The address is where the applicant works, not where they live.")
@@ -216,9 +237,9 @@ class ApplicationDetailOut(ApplicationOut):
 
 
 class ApplicationListQuery(Schema):
-    status: Application.Status | None = None
+    status: ApplicationStatus | None = None
     limit: int = Field(50, ge=1, le=200)
-    offset: int = Field(0, ge=0)
+    offset: int = Field(0, ge=0, le=MAX_INT)
 
 
 class ApplicationPage(Schema):
@@ -229,7 +250,12 @@ class ApplicationPage(Schema):
 
 
 class RejectIn(Schema):
-    reason: str = Field(description="Sent to the applicant.")
+    reason: str = Field(
+        description="Sent to the applicant; it must hold more than spaces.",
+        min_length=1,
+        max_length=4000,
+        pattern=r"\S",
+    )
 
 
 class MemberOut(Schema):
@@ -239,7 +265,9 @@ class MemberOut(Schema):
     house_number: str
     postcode: str
     town: str
-    birth_date: dt.date
+    age_checked_on: dt.date | None = Field(
+        description="The day the person was found to be 18 or older. The date of birth is checked, never kept."
+    )
     phone: str
     email: str
     joined_at: dt.datetime

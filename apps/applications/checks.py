@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.conf import settings
-from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from apps.core.ages import age_on
 from apps.groups.lookup import lookup_point
 
 from .models import Application
@@ -22,11 +20,10 @@ class Check:
 
 
 def checks(application: Application, today=None) -> list[Check]:
-    """The automatic checks an admin sees before deciding."""
-    today = today or timezone.localdate()
+    """The automatic checks an admin sees before deciding. The age is the one checked when the
+    resident applied: the date of birth is not kept."""
     group = application.group
     in_area = any(a.pk == group.area_id for a in lookup_point(application.lon, application.lat).areas)
-    age = age_on(application.birth_date, today)
     current = group.members.current().count()
     duplicate = group.members.current().filter(phone=application.phone).exists()
     return [
@@ -36,7 +33,7 @@ def checks(application: Application, today=None) -> list[Check]:
             _("E-mail address confirmed") if application.confirmed_at else _("E-mail address not confirmed yet"),
         ),
         Check("area", in_area, _area_message(application, in_area)),
-        Check("age", age >= settings.BUURTWACHT_MINIMUM_AGE, _("Age %(age)d") % {"age": age}),
+        Check("age", application.age_checked_on is not None, _age_message(application)),
         Check(
             "duplicate", not duplicate, _("Phone number already in the group") if duplicate else _("Not yet a member")
         ),
@@ -46,6 +43,12 @@ def checks(application: Application, today=None) -> list[Check]:
             _("%(current)d of %(capacity)d places taken") % {"current": current, "capacity": group.capacity},
         ),
     ]
+
+
+def _age_message(application: Application) -> str:
+    if application.age_checked_on is None:
+        return _("Not found to be 18 or older")
+    return _("18+ checked on %(date)s") % {"date": date_format(application.age_checked_on, "j F Y")}
 
 
 def _area_message(application: Application, in_area: bool) -> str:

@@ -33,7 +33,9 @@ class Application(models.Model):
     house_number = models.CharField(_("house number"), max_length=16)
     postcode = models.CharField(_("postcode"), max_length=7)
     town = models.CharField(_("town"), max_length=120)
-    birth_date = models.DateField(_("date of birth"))
+    # Data minimisation: the date of birth is checked when the resident applies and not kept;
+    # what remains is the day they were found to be 18 or older (empty: not of age when checked).
+    age_checked_on = models.DateField(_("18 or older, checked on"), null=True, blank=True)
     phone = models.CharField(_("mobile phone"), max_length=20, help_text=_("E.164"))
     email = models.EmailField(_("e-mail"))
     # Where the municipality allows it, someone who works in the area applies with the address

@@ -7,6 +7,7 @@ causes in that same transaction; delivery happens after commit.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -135,6 +136,7 @@ def submit(group: Group, data: dict, *, language: str | None = None) -> Submitte
     if waiting and not data.get("waiting_list"):
         raise GroupFull(group, neighbouring_groups(group))
 
+    checked_on = _age_checked_on(data["birth_date"])
     now = timezone.now()
     key, key_hash = Application.new_access_key()
     # The consent sentence as the resident read it: the form was shown in the active language.
@@ -150,7 +152,8 @@ def submit(group: Group, data: dict, *, language: str | None = None) -> Submitte
                 house_number=house_number,
                 postcode=data["postcode"],
                 town=address.town,
-                birth_date=data["birth_date"],
+                # The date of birth was checked (``ApplicationForm`` and above) and is not kept.
+                age_checked_on=checked_on,
                 phone=data["phone"],
                 email=data["email"],
                 works_here=works_here,
@@ -230,6 +233,22 @@ def set_works_here_allowed(municipality: Municipality, *, allowed: bool, actor) 
         allows_works_here=allowed,
     )
     return True
+
+
+def _age_checked_on(birth_date) -> dt.date:
+    """The day the applicant is found to be 18 or older: today. Only this day is stored, never
+    the date of birth (data minimisation; see docs/adr). The form checks it too; this is the
+    service's own guard for callers that skip the form."""
+    today = timezone.localdate()
+    if birth_date is None or age_on(birth_date, today) < settings.BUURTWACHT_MINIMUM_AGE:
+        raise ValidationError(
+            {
+                "birth_date": _("You must be %(age)d or older to join a neighbourhood-watch group.")
+                % {"age": settings.BUURTWACHT_MINIMUM_AGE}
+            },
+            code="age",
+        )
+    return today
 
 
 def _check_not_duplicate(group: Group, phone: str) -> None:
@@ -407,7 +426,7 @@ def approve(application: Application, *, actor) -> Member:
         )
     if group.members.current().filter(phone=application.phone).exists():
         raise ValidationError(_("This phone number is already a member of this group."), code="duplicate")
-    if age_on(application.birth_date, timezone.localdate()) < settings.BUURTWACHT_MINIMUM_AGE:
+    if application.age_checked_on is None:
         raise ValidationError(_("The applicant is younger than 18."), code="age")
     now = timezone.now()
     member = Member.objects.create(
@@ -417,7 +436,7 @@ def approve(application: Application, *, actor) -> Member:
         house_number=application.house_number,
         postcode=application.postcode,
         town=application.town,
-        birth_date=application.birth_date,
+        age_checked_on=application.age_checked_on,
         phone=application.phone,
         email=application.email,
         works_here=application.works_here,

@@ -15,7 +15,10 @@ class AreasConfig(AppConfig):
         # transaction: every process's spatial index sees it on its next check.
         post_save.connect(_changed, sender=Area, dispatch_uid="areas_index_bump_save")
         post_delete.connect(_changed, sender=Area, dispatch_uid="areas_index_bump_delete")
-        register_runner(ImportJob.Kind.AREAS, run_area_import)
+        register_runner(ImportJob.Kind.AREAS, run_area_import, cancellable=True)
+        from .sub_municipalities import run_sub_municipality_import
+
+        register_runner(ImportJob.Kind.SUB_MUNICIPALITIES, run_sub_municipality_import, cancellable=True)
 
         from apps.messaging.hooks import BackgroundJob, register_background
 

@@ -29,6 +29,7 @@ from shapely.validation import explain_validity
 from apps.audit.models import AuditEvent
 from apps.audit.services import record
 from apps.core.actors import is_operator, is_system, require_actor
+from apps.core.limits import Budget
 from apps.municipalities.models import Country, Municipality
 from apps.municipalities.permissions import require_municipality
 
@@ -36,7 +37,7 @@ from . import crs as crs_module
 from . import index, neighbours, usage
 from .geometry import parse_area_geometry, to_geojson
 from .models import Area
-from .readers import RawFeature, read_area_file
+from .readers import RawFeature, read_area_file, read_limited
 from .services import apply_geometry
 
 log = logging.getLogger(__name__)
@@ -92,6 +93,20 @@ class AreaImportResult:
     @property
     def repaired(self) -> list[FeatureOutcome]:
         return [f for f in self.features if f.repaired]
+
+
+def read_boundary_file(path: Path, budget: Budget | None = None, cancelled: Callable[[], bool] | None = None):
+    """The features of an area or boundary file; with ``budget`` (an upload) read in a child
+    process within it (``apps.core.limits``). A file that cannot be read raises
+    :class:`AreaImportRefused` with the reason."""
+    try:
+        if budget is not None:
+            return read_limited(path, settings.BUURTWACHT_MAX_AREA_FILE, budget, cancelled=cancelled)
+        return read_area_file(path, settings.BUURTWACHT_MAX_AREA_FILE)
+    except AreaImportRefused:
+        raise
+    except ValidationError as exc:
+        raise AreaImportRefused(exc.messages[0]) from exc
 
 
 def _choose_epsg(raw, requested: int | None) -> int:
@@ -250,17 +265,19 @@ def import_areas(
     dry_run: bool = False,
     actor,
     progress: Callable[[int, int], None] | None = None,
+    budget: Budget | None = None,
+    cancelled: Callable[[], bool] | None = None,
+    before_write: Callable[[], None] | None = None,
 ) -> AreaImportResult:
     """Read, check and (unless ``dry_run``) save the areas of a file for one municipality.
     Raises :class:`AreaImportRefused` (with ``.result`` naming each refused feature) when the file
-    or any feature cannot be imported; nothing is written then."""
+    or any feature cannot be imported; nothing is written then.
+
+    With ``budget`` (an upload) the file is read in a child process within that memory and time
+    (``apps.core.limits``); ``cancelled`` is asked meanwhile and stops it (``limits.Cancelled``).
+    ``before_write`` is called first thing in the transaction that writes; what it raises undoes it."""
     path = Path(path)
-    try:
-        raw = read_area_file(path, settings.BUURTWACHT_MAX_AREA_FILE)
-    except AreaImportRefused:
-        raise
-    except ValidationError as exc:
-        raise AreaImportRefused(exc.messages[0]) from exc
+    raw = read_boundary_file(path, budget, cancelled)
     result = AreaImportResult(kind=raw.kind, dry_run=dry_run)
     epsg = _choose_epsg(raw, crs)
     result.epsg = epsg
@@ -331,6 +348,8 @@ def import_areas(
     changed: list[int] = []
     if any(outcome.status != "unchanged" for outcome, _parsed, _area in accepted) or target.pk is None:
         with transaction.atomic():
+            if before_write is not None:
+                before_write()
             if target.pk is None:
                 target.save()
             for outcome, parsed, area in accepted:

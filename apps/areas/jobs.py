@@ -21,11 +21,16 @@ from celery import shared_task
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone, translation
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
+from apps.audit.models import AuditEvent
+from apps.audit.services import record
 from apps.core.actors import SYSTEM, account_of
+from apps.core.limits import Budget, Cancelled
+from apps.core.wakeup import wake
 from apps.municipalities.permissions import require_municipality
 
 from .importer import AreaImportRefused, import_areas
@@ -39,11 +44,82 @@ ADDRESS_CSV_MAX = 4 * 1024**3
 # the summary and the detail lines shown with the finished job (a ValidationError refuses it).
 Runner = Callable[[ImportJob, Callable[[float], None]], tuple[str, list[str]]]
 _runners: dict[str, Runner] = {}
+# The kinds whose runner stops when its job is cancelled while it runs (``cancelled``); the job of
+# another kind can be cancelled only while it waits.
+_cancellable: set[str] = set()
+# A job is started at most this often: one that stopped the worker (its memory, a crash) twice
+# is not started a third time.
+MAX_ATTEMPTS = 2
 
 
-def register_runner(kind: str, runner: Runner) -> None:
-    """Let the app that owns an import kind run its jobs; called from its ``AppConfig.ready``."""
+class JobCancelled(Exception):
+    """The coordinator cancelled the job while it ran; nothing was written."""
+
+
+def register_runner(kind: str, runner: Runner, *, cancellable: bool = False) -> None:
+    """Let the app that owns an import kind run its jobs; called from its ``AppConfig.ready``.
+    ``cancellable``: the runner asks :func:`cancelled` and stops, writing nothing, when it is."""
     _runners[kind] = runner
+    if cancellable:
+        _cancellable.add(kind)
+    else:
+        _cancellable.discard(kind)
+
+
+def parse_budget() -> Budget:
+    """The memory and time an uploaded file may take to read (``apps.core.limits``)."""
+    return Budget(
+        memory_bytes=settings.BUURTWACHT_PARSE_MEMORY,
+        cpu_seconds=settings.BUURTWACHT_PARSE_CPU_SECONDS,
+        wall_seconds=settings.BUURTWACHT_PARSE_WALL_SECONDS,
+    )
+
+
+def cancelled(job: ImportJob) -> bool:
+    """Has the job been cancelled since it was claimed?"""
+    return ImportJob.objects.filter(pk=job.pk, status=ImportJob.Status.CANCELLED).exists()
+
+
+def may_cancel(job: ImportJob) -> bool:
+    """Can the job still be cancelled: waiting, or running in a runner that stops when asked and
+    has not begun to write (a job writing its result finishes)."""
+    if job.status == ImportJob.Status.QUEUED:
+        return True
+    return job.status == ImportJob.Status.RUNNING and job.kind in _cancellable and job.progress < 100
+
+
+def cancel_job(job: ImportJob, *, actor) -> ImportJob:
+    """Cancel a waiting or running import of a municipality the actor coordinates. A waiting job
+    is not started; a running area import stops before it writes anything. Refused (a
+    ``ValidationError``) once the job is done, refused or writing."""
+    require_municipality(actor, job.municipality)
+    if not may_cancel(job):
+        raise ValidationError(_("This import can no longer be cancelled."))
+    states = [ImportJob.Status.QUEUED]
+    if job.kind in _cancellable:
+        states.append(ImportJob.Status.RUNNING)
+    with transaction.atomic():
+        with translation.override((job.options or {}).get("language") or settings.LANGUAGE_CODE):
+            summary = _("Cancelled; nothing was imported.")
+        # Progress 100 means the runner is writing (``before_write``): too late to cancel.
+        changed = ImportJob.objects.filter(pk=job.pk, status__in=states, progress__lt=100).update(
+            status=ImportJob.Status.CANCELLED, summary=summary, finished_at=timezone.now()
+        )
+        if not changed:
+            raise ValidationError(_("This import can no longer be cancelled."))
+        record(actor, AuditEvent.Action.IMPORT_CANCELLED, job, municipality_id=job.municipality_id, kind=job.kind)
+    job.refresh_from_db()
+    return job
+
+
+def before_write(job: ImportJob) -> None:
+    """Called by a cancellable runner inside the transaction that writes its result: locks the
+    job, stops (``JobCancelled``) if it was cancelled, and otherwise marks it as writing, so a
+    cancellation that comes now is refused instead of arriving too late."""
+    current = ImportJob.objects.select_for_update().filter(pk=job.pk).values_list("status", flat=True).first()
+    if current != ImportJob.Status.RUNNING:
+        raise JobCancelled
+    ImportJob.objects.filter(pk=job.pk).update(progress=100)
 
 
 def _upload_dir() -> Path:
@@ -78,7 +154,8 @@ def queue_import(*, actor, municipality, kind: str, upload, options: dict | None
             created_by=account_of(actor),
         )
     if settings.BUURTWACHT_WORKER == "celery":
-        transaction.on_commit(lambda: run_import_job.delay(job.pk))
+        # A wake-up only: a job the broker did not take is found by the sweep (``run_queued_imports``).
+        transaction.on_commit(lambda: wake(run_import_job, job.pk))
     return job
 
 
@@ -87,7 +164,7 @@ def _claim() -> ImportJob | None:
         ImportJob.objects.filter(status=ImportJob.Status.QUEUED).order_by("created_at").values_list("pk", flat=True)[:5]
     ):
         claimed = ImportJob.objects.filter(pk=job_id, status=ImportJob.Status.QUEUED).update(
-            status=ImportJob.Status.RUNNING, started_at=timezone.now()
+            status=ImportJob.Status.RUNNING, started_at=timezone.now(), attempts=F("attempts") + 1
         )
         if claimed:
             return ImportJob.objects.get(pk=job_id)
@@ -103,6 +180,18 @@ def requeue_interrupted() -> int:
     """
     requeued = 0
     for job in ImportJob.objects.filter(status=ImportJob.Status.RUNNING):
+        if job.attempts >= MAX_ATTEMPTS:
+            # Twice the worker stopped while running it: the file itself may be what stops it.
+            with translation.override((job.options or {}).get("language") or settings.LANGUAGE_CODE):
+                summary = _(
+                    "The import stopped the worker %(n)d times and is not started again; check the file or split it."
+                ) % {"n": job.attempts}
+            ImportJob.objects.filter(pk=job.pk, status=ImportJob.Status.RUNNING).update(
+                status=ImportJob.Status.FAILED, summary=summary, finished_at=timezone.now()
+            )
+            Path(job.path).unlink(missing_ok=True)
+            log.warning("import job %s stopped the worker %s times; not started again", job.pk, job.attempts)
+            continue
         if Path(job.path).is_file():
             requeued += ImportJob.objects.filter(pk=job.pk, status=ImportJob.Status.RUNNING).update(
                 status=ImportJob.Status.QUEUED, progress=0, started_at=None
@@ -137,7 +226,7 @@ def run_import_job(job_id: int) -> None:
 
 def run_job_by_id(job_id: int) -> None:
     claimed = ImportJob.objects.filter(pk=job_id, status=ImportJob.Status.QUEUED).update(
-        status=ImportJob.Status.RUNNING, started_at=timezone.now()
+        status=ImportJob.Status.RUNNING, started_at=timezone.now(), attempts=F("attempts") + 1
     )
     if claimed:
         run(ImportJob.objects.get(pk=job_id))
@@ -157,7 +246,8 @@ def _run(job: ImportJob) -> None:
         now = time.monotonic()
         if now - last[0] >= 0.5:
             last[0] = now
-            ImportJob.objects.filter(pk=job.pk).update(progress=max(0, min(99, int(percent))))
+            # Never back from 100, which marks a job writing its result (``before_write``).
+            ImportJob.objects.filter(pk=job.pk, progress__lt=100).update(progress=max(0, min(99, int(percent))))
 
     runner = _runners.get(job.kind)
     try:
@@ -167,6 +257,9 @@ def _run(job: ImportJob) -> None:
             )
         summary, details = runner(job, report)
         status = ImportJob.Status.DONE
+    except (JobCancelled, Cancelled):
+        log.info("import job %s stopped: cancelled", job.pk)
+        return
     except ValidationError as exc:
         summary = " ".join(exc.messages)
         details = getattr(exc, "details", [])
@@ -174,7 +267,8 @@ def _run(job: ImportJob) -> None:
     except Exception:  # noqa: BLE001 (the job must end, whatever happened)
         log.exception("import job %s failed", job.pk)
         summary, details, status = _("The import stopped on an unexpected error."), [], ImportJob.Status.FAILED
-    ImportJob.objects.filter(pk=job.pk).update(
+    # Only a job still running: a cancelled one keeps its state and its summary.
+    ImportJob.objects.filter(pk=job.pk, status=ImportJob.Status.RUNNING).update(
         status=status, progress=100, summary=summary, details=details[:500], finished_at=timezone.now()
     )
 
@@ -192,6 +286,10 @@ def run_area_import(job: ImportJob, report: Callable[[float], None]) -> tuple[st
             # Checked when the job was queued; a coordinator's account removed since leaves the system.
             actor=job.created_by or SYSTEM,
             progress=lambda done, total: report(100 * done / max(total, 1)),
+            # An upload is read within a memory and time budget, in a process of its own.
+            budget=parse_budget(),
+            cancelled=lambda: cancelled(job),
+            before_write=lambda: before_write(job),
         )
     except AreaImportRefused as exc:
         if exc.result is not None:

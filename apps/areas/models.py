@@ -88,12 +88,17 @@ class ImportJob(models.Model):
     class Kind(models.TextChoices):
         AREAS = "areas", _("areas (GeoJSON, Shapefile zip, GeoPackage)")
         ADDRESSES = "addresses", _("addresses (CSV)")
+        SUB_MUNICIPALITIES = (
+            "sub_municipalities",
+            _("sub-municipalities with their boundaries (GeoJSON, Shapefile zip, GeoPackage)"),
+        )
 
     class Status(models.TextChoices):
         QUEUED = "queued", _("waiting")
         RUNNING = "running", _("running")
         DONE = "done", _("done")
         FAILED = "failed", _("refused")
+        CANCELLED = "cancelled", _("cancelled")
 
     municipality = models.ForeignKey(Municipality, on_delete=models.CASCADE, related_name="import_jobs")
     kind = models.CharField(_("what"), max_length=20, choices=Kind.choices)
@@ -102,6 +107,8 @@ class ImportJob(models.Model):
     options = models.JSONField(default=dict, blank=True)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.QUEUED, db_index=True)
     progress = models.PositiveSmallIntegerField(default=0)
+    # Times a worker started the job; one that stopped the worker twice is not started again.
+    attempts = models.PositiveSmallIntegerField(default=0, editable=False)
     summary = models.TextField(blank=True)
     details = models.JSONField(default=list, blank=True)
     created_by = models.ForeignKey(
@@ -118,3 +125,7 @@ class ImportJob(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()}: {self.original_name} ({self.status})"
+
+    @property
+    def finished(self) -> bool:
+        return self.status in (self.Status.DONE, self.Status.FAILED, self.Status.CANCELLED)

@@ -37,6 +37,7 @@ from shapely.geometry import shape
 
 from apps.addresses.models import Address
 from apps.areas.models import AreaIndexVersion
+from apps.core.wakeup import wake
 from apps.groups.models import Group
 from apps.municipalities.models import Municipality
 
@@ -150,7 +151,8 @@ def _request_background() -> None:
         .update(requested_at=now)
     )
     if asked:
-        transaction.on_commit(refresh_coverage.delay)
+        # A wake-up only: with the broker down it is skipped, and the next page asks again later.
+        transaction.on_commit(lambda: wake(refresh_coverage))
 
 
 def refresh_if_stale() -> bool:

@@ -13,10 +13,11 @@ import json
 
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
-from django.utils import translation
+from django.utils import timezone, translation
 from shapely.geometry import mapping
 
 from apps.accounts.models import User
+from apps.accounts.second_factor import add_demo_authenticator
 from apps.addresses.models import Address
 from apps.applications import services as applications
 from apps.applications.forms import ApplicationForm
@@ -147,6 +148,8 @@ def _users(world: DemoWorld) -> dict[str, User]:
         if person is not None:
             user.first_name, user.last_name, user.phone = person.first_name, person.last_name, person.phone
         user.save()
+        if login.second_factor:
+            add_demo_authenticator(user)
         users[login.username] = user
     return users
 
@@ -232,7 +235,8 @@ def _municipality(demo: DemoMunicipality, users: dict[str, User]) -> Municipalit
                 house_number=m.house.house_number,
                 postcode=m.house.postcode,
                 town=m.house.town,
-                birth_date=m.person.birth_date,
+                # Checked 18 or older when they joined; the date of birth is not kept.
+                age_checked_on=timezone.localtime(m.joined_at).date(),
                 phone=m.person.phone,
                 email=m.person.email,
                 house_rules_version=house_rules,

@@ -1,12 +1,16 @@
 """The demo's staff logins, as data: `load_demo` creates them, `make run` and the README print them.
 
 Every demo login has the same published password. They exist only in a database the demo was
-loaded into; ``load_demo --reset`` deletes and recreates them.
+loaded into; ``load_demo --reset`` deletes and recreates them. The superuser, coordinators and
+police log in with a second factor too: an authenticator app with the published
+``DEMO_TOTP_SECRET``, which is refused with ``DEBUG`` off (apps/accounts/second_factor.py).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+from apps.accounts.second_factor import DEMO_TOTP_SECRET
 
 # Published on purpose: it opens only the demo logins, in a database the demo was loaded into.
 DEMO_PASSWORD = "buurtwacht-demo"  # noqa: S105
@@ -20,6 +24,11 @@ class DemoLogin:
     # What the role applies to: a group slug (admin, co-admin), a municipality slug
     # (coordinator) or a police zone name (police); empty for the superuser.
     scope: str = ""
+
+    @property
+    def second_factor(self) -> bool:
+        """Roles that must log in with a second factor get the demo's authenticator app."""
+        return self.role in ("superuser", "coordinator", "police")
 
 
 LOGINS: tuple[DemoLogin, ...] = (
@@ -70,4 +79,9 @@ def format_table() -> str:
     lines = [f"{u:<{widths[0]}}  {r:<{widths[1]}}  {d}" for u, r, d in rows]
     lines.insert(1, "-" * max(len(line) for line in lines))
     lines.append(f"\nPassword for every demo login: {DEMO_PASSWORD}")
+    with_code = ", ".join(x.username for x in LOGINS if x.second_factor)
+    lines.append(
+        f"Second step for {with_code}: a code of an authenticator app to which you add the key\n"
+        f"{DEMO_TOTP_SECRET} (time-based, 6 digits, 30 seconds). Works only with DEBUG on."
+    )
     return "\n".join(lines)

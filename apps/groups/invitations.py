@@ -191,7 +191,7 @@ def _send(invitation: AdminInvitation, key: str, actor, *, new_account: bool) ->
             "%(inviter)s of the municipality of %(municipality)s invites you to become %(role)s of the "
             "neighbourhood-watch group %(group)s on Buurtwacht.\n\n"
             "As %(role)s you see the personal data of the group's members and of the residents who apply "
-            "(names, addresses, dates of birth, phone numbers and e-mail addresses), you approve applications "
+            "(names, addresses, phone numbers and e-mail addresses), you approve applications "
             "and remove members who break the house rules. You become %(role)s only if you accept.\n\n"
         )
         if new_account:

@@ -17,6 +17,7 @@ import io
 import logging
 import subprocess
 import tempfile
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -91,11 +92,32 @@ class Checked:
     sha256: str
 
 
+def _too_many_pixels(limit: int) -> ValidationError:
+    return ValidationError(
+        {
+            "file": [
+                _("This photo has more than %(max)s million pixels; send a smaller one.")
+                % {"max": f"{limit / 1_000_000:g}"}
+            ]
+        }
+    )
+
+
 def strip_image(data: bytes) -> bytes:
     from PIL import Image, ImageOps
 
+    limit = settings.BUURTWACHT_MAX_IMAGE_PIXELS
     try:
-        with Image.open(io.BytesIO(data)) as probe:
+        with warnings.catch_warnings():
+            # Pillow warns (and goes on) past its own count; here that is a refusal, like ours below.
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            probe = Image.open(io.BytesIO(data))
+        with probe:
+            # Opening reads the header only: the pixels it announces are counted before any is
+            # decoded (a few KB of PNG can announce 13,000 x 13,000 of them, gigabytes to decode).
+            width, height = probe.size
+            if width * height > limit:
+                raise _too_many_pixels(limit)
             probe.verify()
         with Image.open(io.BytesIO(data)) as image:
             image.load()
@@ -115,7 +137,10 @@ def strip_image(data: bytes) -> bytes:
             else:
                 clean.save(out, format="WEBP", quality=90)
             return out.getvalue()
-    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        # Pillow's own count (``Image.MAX_IMAGE_PIXELS``), for what has more than one frame.
+        raise _too_many_pixels(limit) from exc
+    except (OSError, SyntaxError, ValueError) as exc:
         raise ValidationError({"file": [_("This image is damaged or cannot be read.")]}) from exc
 
 

@@ -19,7 +19,7 @@ from apps.core.actors import is_system
 from apps.groups.models import Group
 from apps.municipalities.models import Municipality
 
-from . import places, profiling
+from . import places, profiling, reach
 from .models import Incident
 from .permissions import reporting_groups, reporting_municipality_ids
 from .plates import normalise_plate
@@ -177,6 +177,7 @@ class IncidentForm(forms.Form):
                 self.add_error("municipality", _("The group belongs to another municipality."))
             municipality = group.municipality
         address = self._place(data, group, municipality)
+        self._check_reach(data, address)
         fields_fine = not ({"group", "municipality"} & set(self.errors))
         if municipality is None and fields_fine:
             allowed = self.allowed_municipality_ids
@@ -246,6 +247,8 @@ class IncidentForm(forms.Form):
         )
         if far:
             point = (address.lat, address.lon)
+        # The field that gave the point: where a refusal of the place is shown.
+        self._point_field = "lat" if point is not None and not far else self._address_field(data)
         data["lat"], data["lon"] = point if point is not None else (None, None)
         if point is not None:
             hits = index.lookup(point[1], point[0])
@@ -257,6 +260,18 @@ class IncidentForm(forms.Form):
         elif not point_refused and not (set(ADDRESS_FIELDS) | {"address"}) & set(self.errors):
             self.add_error("address", _("Give the address, put the pin on the map, or choose your group."))
         return address
+
+    @staticmethod
+    def _address_field(data: dict) -> str:
+        return "street" if any(data.get(name) for name in ADDRESS_FIELDS) else "address"
+
+    def _check_reach(self, data: dict, address) -> None:
+        """The place must be one the sender looks after (``reach.place_refusal``, ADR 0027)."""
+        if data.get("lat") is None or data.get("lon") is None or is_system(self.user):
+            return
+        refusal = reach.place_refusal(self.user, lat=data["lat"], lon=data["lon"], address=address)
+        if refusal:
+            self.add_error(self._point_field, ValidationError(refusal, code="outside_reach"))
 
     def _resolve(self, typed: dict, where, field_for, description: str):
         """The register's address for ``typed``; its refusals go to ``field_for(field)``."""

@@ -19,6 +19,8 @@ from apps.audit.models import AuditEvent
 from apps.audit.services import record
 from apps.core.actors import account_of, is_person, is_system, require_actor
 from apps.messaging.services import queue_email
+from apps.municipalities.models import Municipality
+from apps.municipalities.permissions import require_municipality
 
 from .attachments import check
 from .forms import LINE_FIELDS, IncidentForm
@@ -29,10 +31,18 @@ from .profiling import clean_term
 REPORT_FIELDS = (*LINE_FIELDS, "text", "vehicle_plate", "vehicle_plate_country")
 
 
+# The distance a municipality may allow around its areas for incidents (apps/incidents/reach.py).
+MAX_TOLERANCE_M = 5000
+
+
 def save_incident(*, actor, form: IncidentForm) -> Incident:
     """Record the report ``form`` holds: bound to what was typed or sent, and built for ``actor``
     (its choices of group and municipality are the actor's). Refused input raises a
-    ValidationError per field and writes nothing."""
+    ValidationError per field and writes nothing.
+
+    The place must be one the actor looks after (``reach.place_refusal``, ADR 0027): a group
+    admin's own groups' areas, a coordinator's municipality, the municipalities of a police
+    zone, or at most the municipality's ``incident_tolerance_m`` outside their areas."""
     require_actor(actor)
     if form.user is not actor:
         raise PermissionDenied
@@ -188,3 +198,32 @@ def remove_profiling_term(*, actor, word: ProfilingTerm) -> None:
             term=word.term,
         )
         word.delete()
+
+
+@transaction.atomic
+def set_incident_tolerance(municipality: Municipality, *, metres, actor) -> bool:
+    """How far outside their areas (in metres, 0 to ``MAX_TOLERANCE_M``) the municipality's
+    admins, coordinators and police may place an incident. Only its coordinators (and operators)
+    may change it. True when this call changed it (and then recorded in the audit trail, like
+    the municipality's other settings); a refused value changes nothing."""
+    require_municipality(actor, municipality)
+    if not isinstance(metres, int) or isinstance(metres, bool) or not 0 <= metres <= MAX_TOLERANCE_M:
+        raise ValidationError(
+            {"incident_tolerance_m": [_("Give a distance between 0 and %(max)s metres.") % {"max": MAX_TOLERANCE_M}]}
+        )
+    locked = Municipality.objects.select_for_update().get(pk=municipality.pk)
+    municipality.incident_tolerance_m = metres
+    if locked.incident_tolerance_m == metres:
+        return False
+    previous = locked.incident_tolerance_m
+    locked.incident_tolerance_m = metres
+    locked.save(update_fields=["incident_tolerance_m"])
+    record(
+        actor,
+        AuditEvent.Action.MUNICIPALITY_SETTINGS_CHANGED,
+        locked,
+        municipality_id=locked.pk,
+        incident_tolerance_m=metres,
+        previous_incident_tolerance_m=previous,
+    )
+    return True

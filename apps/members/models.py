@@ -32,7 +32,9 @@ class Member(models.Model):
     house_number = models.CharField(_("house number"), max_length=16)
     postcode = models.CharField(_("postcode"), max_length=7)
     town = models.CharField(_("town"), max_length=120)
-    birth_date = models.DateField(_("date of birth"))
+    # The date of birth is not kept: only the day the member was found to be 18 or older
+    # (carried over from the application).
+    age_checked_on = models.DateField(_("18 or older, checked on"), null=True, blank=True)
     phone = models.CharField(_("mobile phone"), max_length=20, help_text=_("E.164"))
     email = models.EmailField(_("e-mail"))
     # Joined with the address of their workplace (carried over from the application).

@@ -156,8 +156,9 @@ DEFAULT_ROSTER_DELIMITER = ";"
 
 def roster_csv(group, *, actor, delimiter: str = DEFAULT_ROSTER_DELIMITER) -> str:
     """The current members as CSV for adding their numbers in WhatsApp. Recorded in the audit log.
-    Where the municipality accepts people who work in the area (or a member joined that way), the
-    last two columns say whether each member works at the address, and where.
+    The column "18+ checked on" holds the day the member was found to be of age (the date of birth
+    is not kept). Where the municipality accepts people who work in the area (or a member joined
+    that way), the last two columns say whether each member works at the address, and where.
 
     ``delimiter`` is ";" (what Dutch and Belgian Excel reads) or ","; anything else gives ";".
     """
@@ -170,6 +171,8 @@ def roster_csv(group, *, actor, delimiter: str = DEFAULT_ROSTER_DELIMITER) -> st
     out = io.StringIO()
     writer = csv.writer(out, delimiter=delimiter)
     header = [_("name"), _("phone"), _("street"), _("house number"), _("postcode"), _("town"), _("e-mail"), _("joined")]
+    # The age as checked when the member applied: the date of birth is not kept.
+    header += [_("18+ checked on")]
     if works_here:
         header += [_("works here"), _("workplace")]
     writer.writerow(header)
@@ -183,6 +186,7 @@ def roster_csv(group, *, actor, delimiter: str = DEFAULT_ROSTER_DELIMITER) -> st
             _csv_safe(m.town),
             _csv_safe(m.email),
             m.joined_at.date().isoformat(),
+            m.age_checked_on.isoformat() if m.age_checked_on else "",
         ]
         if works_here:
             row += [_("yes") if m.works_here else _("no"), _csv_safe(m.workplace_name)]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 from django.conf import settings
@@ -19,7 +19,8 @@ from apps.core.actors import is_system, require_actor
 from .hooks import may_act_on, member_contact
 from .models import OutgoingMessage
 from .queueing import _dispatch, fallback_to_next_channel
-from .transports import PermanentError, TransientError, UncertainError, transport_for
+from .sealing import UNREADABLE, links_removed
+from .transports import PermanentError, TransientError, UncertainError, transport_for, with_repeat_notice
 
 log = logging.getLogger(__name__)
 
@@ -68,6 +69,8 @@ class _Outcome:
     status: str
     provider_id: str = ""
     at: dt.datetime | None = None
+    # Once sent: the message's texts without their secret links (``sealing.links_removed``).
+    texts: dict = field(default_factory=dict)
 
 
 def _send(message: OutgoingMessage) -> _Outcome:
@@ -76,7 +79,11 @@ def _send(message: OutgoingMessage) -> _Outcome:
     pk = message.pk
     now = timezone.now()
     try:
-        provider_id = transport_for(message.channel).send(message)
+        if UNREADABLE in (message.body, message.short_body) or UNREADABLE in (message.template_params or []):
+            raise PermanentError("its text was sealed with a key that is no longer configured")
+        # A possible repeat tells its recipient so; the row keeps its own text for what follows.
+        outgoing = with_repeat_notice(message) if message.possible_repeat else message
+        provider_id = transport_for(message.channel).send(outgoing)
     except PermanentError as exc:
         _fail(message, str(exc))
         log.warning("message %s failed permanently: %s", pk, exc)
@@ -97,7 +104,25 @@ def _send(message: OutgoingMessage) -> _Outcome:
         )
         log.info("message %s: transient error, attempt %s: %s", pk, message.attempts, exc)
         return _Outcome(OutgoingMessage.Status.QUEUED)
-    return _Outcome(OutgoingMessage.Status.SENT, provider_id[:200], now)
+    return _Outcome(OutgoingMessage.Status.SENT, provider_id[:200], now, _texts_once_sent(message))
+
+
+# The sealed columns a send rewrites, in the order of ``_record_sent``'s statement.
+_TEXTS = ("body", "short_body", "template_params", "links_removed_at")
+
+
+def _texts_once_sent(message: OutgoingMessage) -> dict:
+    """The texts a sent message keeps: without their secret links, or (for the dev mailbox) as
+    they were."""
+    removed = links_removed(message)
+    if removed:
+        return removed
+    return {
+        "body": message.body,
+        "short_body": message.short_body,
+        "template_params": message.template_params,
+        "links_removed_at": None,
+    }
 
 
 # Added to the last error of a message whose transient errors ran out of attempts.
@@ -112,20 +137,35 @@ def _fail(message: OutgoingMessage, error: str, **extra) -> None:
         OutgoingMessage.objects.filter(pk=message.pk).update(
             status=OutgoingMessage.Status.FAILED, last_error=error, **extra
         )
-        fallback_to_next_channel(message, error)
+        if fallback_to_next_channel(message, error) is not None:
+            # The next channel's row carries the text (sealed) on; this one no longer needs its links.
+            OutgoingMessage.objects.filter(pk=message.pk).update(**links_removed(message))
 
 
 def _record_sent(sent: list[tuple[int, _Outcome]]) -> None:
-    """Record successful sends: one statement run for all of them, in one transaction."""
+    """Record successful sends, with their texts without secret links: one statement run for all
+    of them, in one transaction."""
     if not sent:
         return
-    table = connection.ops.quote_name(OutgoingMessage._meta.db_table)
+    meta = OutgoingMessage._meta
+    table = connection.ops.quote_name(meta.db_table)
     adapt = connection.ops.adapt_datetimefield_value  # raw SQL: store datetimes as the ORM does
-    params = [(OutgoingMessage.Status.SENT, adapt(outcome.at), outcome.provider_id, pk) for pk, outcome in sent]
+    fields = [meta.get_field(name) for name in _TEXTS]
+    params = [
+        (
+            OutgoingMessage.Status.SENT,
+            adapt(outcome.at),
+            outcome.provider_id,
+            *(f.get_db_prep_save(outcome.texts[f.name], connection) for f in fields),
+            pk,
+        )
+        for pk, outcome in sent
+    ]
+    texts = ", ".join(f"{connection.ops.quote_name(f.column)} = %s" for f in fields)
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.executemany(
-            f"UPDATE {table} SET status = %s, sent_at = %s, provider_message_id = %s, last_error = '' "  # noqa: S608
-            "WHERE id = %s",
+            f"UPDATE {table} SET status = %s, sent_at = %s, provider_message_id = %s, last_error = '', "  # noqa: S608
+            f"{texts} WHERE id = %s",
             params,
         )
 
@@ -141,6 +181,7 @@ def deliver(pk: int, worker: str = "inline") -> str | None:
             sent_at=outcome.at,
             provider_message_id=outcome.provider_id,
             last_error="",
+            **outcome.texts,
         )
     return outcome.status
 
@@ -192,9 +233,11 @@ def retry(message: OutgoingMessage, *, actor) -> bool:
     _require_message(actor, message)
     if message.member_id and member_contact(message.member_id) is None:
         return False  # the member left or stopped the alerts since
-    updated = OutgoingMessage.objects.filter(pk=message.pk, status=OutgoingMessage.Status.FAILED).update(
-        status=OutgoingMessage.Status.QUEUED, next_attempt_at=timezone.now(), last_error=""
-    )
+    if message.links_removed_at is not None:
+        return False  # its next channel's message carries it on; its own links are gone
+    updated = OutgoingMessage.objects.filter(
+        pk=message.pk, status=OutgoingMessage.Status.FAILED, links_removed_at__isnull=True
+    ).update(status=OutgoingMessage.Status.QUEUED, next_attempt_at=timezone.now(), last_error="")
     if updated:
         transaction.on_commit(lambda: _dispatch(message.pk))
     return bool(updated)

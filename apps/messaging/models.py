@@ -7,6 +7,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from .sealing import SealedJSONField, SealedTextField
+
 
 class OutgoingMessage(models.Model):
     class Channel(models.TextChoices):
@@ -29,7 +31,8 @@ class OutgoingMessage(models.Model):
     channel = models.CharField(max_length=10, choices=Channel.choices, default=Channel.EMAIL)
     recipient = models.CharField(_("recipient"), max_length=254)
     subject = models.CharField(_("subject"), max_length=200)
-    body = models.TextField(_("text"))
+    # The texts wait for their send encrypted (ADR 0022): no usable link in a dump or a backup.
+    body = SealedTextField(_("text"))
     topic = models.CharField(max_length=40, help_text="What caused the message, e.g. application.confirm")
     # One message per recipient per event: the key names both.
     dedupe_key = models.CharField(max_length=120, unique=True)
@@ -41,9 +44,9 @@ class OutgoingMessage(models.Model):
     provider_message_id = models.CharField(max_length=200, blank=True)
     urgency = models.CharField(max_length=5, choices=Urgency.choices, blank=True)
     # WhatsApp: business-initiated messages must use a template approved by Meta.
-    short_body = models.TextField(blank=True, help_text="The text for SMS, kept for a fallback to SMS")
+    short_body = SealedTextField(blank=True, help_text="The text for SMS, kept for a fallback to SMS")
     template = models.CharField(max_length=100, blank=True)
-    template_params = models.JSONField(default=list, blank=True)
+    template_params = SealedJSONField(default=list, blank=True)
     language = models.CharField(max_length=5, blank=True)
     user_id = models.BigIntegerField(null=True, blank=True, db_index=True)
     # A resident (a group member who agreed to alerts) instead of a staff user.
@@ -63,6 +66,9 @@ class OutgoingMessage(models.Model):
     # without it never left, and goes back to the queue unflagged; one with it may have reached
     # the provider, and goes back marked possible_repeat.
     send_started_at = models.DateTimeField(null=True, blank=True)
+    # When the secret links in its texts were replaced by "[link removed]": it was sent, cancelled
+    # or handed to the recipient's next channel (``sealing.links_removed``). It is not sent again.
+    links_removed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]

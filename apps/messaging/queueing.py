@@ -19,11 +19,12 @@ from django.conf import settings
 from django.db import IntegrityError, models, transaction
 from django.db.models import F, Value
 from django.db.models.functions import Greatest
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from .hooks import member_contact
 from .models import DeliveryPreference, OutgoingMessage
 from .preferences import channel_available, channels_for, default_quiet_until, preference_for, quiet_until
+from .sealing import links_removed
 
 log = logging.getLogger(__name__)
 
@@ -40,8 +41,11 @@ def queue_email(
     dedupe_key: str,
     group_id: int | None = None,
     municipality_id: int | None = None,
+    language: str = "",
 ) -> OutgoingMessage:
-    """Queue one e-mail. The same ``dedupe_key`` twice gives back the first row."""
+    """Queue one e-mail. The same ``dedupe_key`` twice gives back the first row. ``language``
+    (by default the active one, in which the caller wrote the text) is the one of the lines
+    added at its send, such as the notice of a possible repeat."""
     existing = OutgoingMessage.objects.filter(dedupe_key=dedupe_key).first()
     if existing:
         return existing
@@ -56,6 +60,7 @@ def queue_email(
                 dedupe_key=dedupe_key,
                 group_id=group_id,
                 municipality_id=municipality_id,
+                language=(language or translation.get_language() or "")[:5],
             )
     except IntegrityError:
         return OutgoingMessage.objects.get(dedupe_key=dedupe_key)
@@ -363,7 +368,13 @@ def _fallback_for_member(message: OutgoingMessage, error: str) -> OutgoingMessag
 
 def cancel_queued_for_member(member_id: int, *, topic_prefix: str, reason: str) -> int:
     """Messages to a member not yet sent (a green alert waiting for the morning) are not sent
-    after the member withdrew; returns how many were cancelled."""
-    return OutgoingMessage.objects.filter(
+    after the member withdrew, and lose their links; returns how many were cancelled."""
+    queued = OutgoingMessage.objects.filter(
         member_id=member_id, status=OutgoingMessage.Status.QUEUED, topic__startswith=topic_prefix
-    ).update(status=OutgoingMessage.Status.CANCELLED, last_error=reason[:2000])
+    )
+    cancelled = 0
+    for message in queued:
+        cancelled += OutgoingMessage.objects.filter(pk=message.pk, status=OutgoingMessage.Status.QUEUED).update(
+            status=OutgoingMessage.Status.CANCELLED, last_error=reason[:2000], **links_removed(message)
+        )
+    return cancelled

@@ -14,10 +14,16 @@ per message, with a kept-alive connection per worker thread and the provider's t
 limit per sending identity (``throttle``). Neither API has an idempotency key; each request
 carries our message id (WhatsApp ``biz_opaque_callback_data``, CM ``reference``), which the
 provider echoes in its status reports, so a repeat can be recognised there.
+
+A message sent again after a send that may have reached the provider (``possible_repeat``) tells
+its recipient so, in their language (:func:`with_repeat_notice`): a line before an e-mail's text,
+a few words before an SMS's while the SMS stays within its parts. A WhatsApp template message
+cannot: its text is the template Meta approved, and its parameters fill fixed places in it.
 """
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import http.client
 import json
@@ -32,8 +38,9 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.core.mail import EmailMessage
 from django.core.mail.utils import DNS_NAME
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.crypto import get_random_string
+from django.utils.translation import gettext as _
 
 from . import throttle
 
@@ -51,6 +58,45 @@ class PermanentError(Exception):
 
 class UncertainError(TransientError):
     """The request may have reached the provider: a retry may deliver a second copy."""
+
+
+# An SMS is sent in at most this many parts (CM's maximumNumberOfMessageParts), of 153 GSM-7
+# characters each (67 UCS-2 characters when the text has any other character).
+SMS_MAX_PARTS = 10
+SMS_MAX_CHARS = SMS_MAX_PARTS * 153
+_GSM7 = set(
+    "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿"
+    "abcdefghijklmnopqrstuvwxyzäöñüà"
+)
+_GSM7_EXTENSION = set("^{}\\[~]|€\f")  # two characters each
+
+
+def sms_parts(text: str) -> int:
+    """How many parts an SMS of ``text`` takes."""
+    if all(ch in _GSM7 or ch in _GSM7_EXTENSION for ch in text):
+        units = sum(2 if ch in _GSM7_EXTENSION else 1 for ch in text)
+        single, part = 160, 153
+    else:
+        units = len(text.encode("utf-16-le")) // 2
+        single, part = 70, 67
+    return 1 if units <= single else -(-units // part)
+
+
+def with_repeat_notice(message):
+    """A copy of ``message`` (not saved) whose text tells the recipient, in the message's
+    language, that it may arrive twice. An SMS gets it only while it stays within
+    ``SMS_MAX_PARTS`` (its own text, with its links, comes first); a WhatsApp template has no
+    place for it and goes as it is."""
+    outgoing = copy.copy(message)
+    with translation.override(message.language or settings.LANGUAGE_CODE):
+        if message.channel == EmailTransport.channel:
+            notice = _("You may receive this message twice: it was sent again after a delivery problem.")
+            outgoing.body = f"{notice}\n\n{message.body}"
+        elif message.channel == SmsTransport.channel:
+            text = f"{_('(May arrive twice)')} {message.body}"
+            if len(text) <= SMS_MAX_CHARS and sms_parts(text) <= SMS_MAX_PARTS:
+                outgoing.body = text
+    return outgoing
 
 
 class EmailTransport:
@@ -301,11 +347,11 @@ class SmsTransport:
                     {
                         "from": settings.SMS_SENDER,
                         "to": [{"number": self.number(message.recipient)}],
-                        "body": {"content": message.body[:1530], "type": "auto"},
+                        "body": {"content": message.body[:SMS_MAX_CHARS], "type": "auto"},
                         "reference": f"bw-{message.pk}",
                         "allowedChannels": ["SMS"],
                         "minimumNumberOfMessageParts": 1,
-                        "maximumNumberOfMessageParts": 10,
+                        "maximumNumberOfMessageParts": SMS_MAX_PARTS,
                     }
                 ]
             }

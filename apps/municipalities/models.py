@@ -23,6 +23,18 @@ POLICE_NUMBERS = {
 }
 
 
+# How long each kind of personal data is kept, in days, where a municipality chose nothing else
+# (and for what belongs to no municipality). Field name on ``Municipality``: ``retention_<kind>_days``.
+RETENTION_DEFAULTS = {
+    "applications": 30,
+    "members": 183,  # six months
+    "messages": 30,
+    "incidents": 365,
+    "audit": 730,  # two years
+}
+RETENTION_LIMITS = {"minimum": 1, "maximum": 3650}
+
+
 class Municipality(models.Model):
     name = models.CharField(_("name"), max_length=120)
     slug = models.SlugField(unique=True)
@@ -43,6 +55,30 @@ class Municipality(models.Model):
         _("accepts people who work in the area"),
         default=False,
         help_text=_("Residents can then also apply with the address where they work."),
+    )
+    # How long personal data is kept (days), enforced by ``apps.retention``; the defaults are
+    # ``RETENTION_DEFAULTS``.
+    retention_applications_days = models.PositiveIntegerField(
+        _("unconfirmed, rejected, withdrawn and expired applications (days)"),
+        default=RETENTION_DEFAULTS["applications"],
+    )
+    retention_members_days = models.PositiveIntegerField(
+        _("members who left or were removed (days)"), default=RETENTION_DEFAULTS["members"]
+    )
+    retention_messages_days = models.PositiveIntegerField(
+        _("texts of delivered messages (days)"), default=RETENTION_DEFAULTS["messages"]
+    )
+    retention_incidents_days = models.PositiveIntegerField(
+        _("incidents and their photos, videos and sound (days)"), default=RETENTION_DEFAULTS["incidents"]
+    )
+    retention_audit_days = models.PositiveIntegerField(_("audit trail (days)"), default=RETENTION_DEFAULTS["audit"])
+    # How far outside their own groups' areas an admin may place an incident (and a coordinator or
+    # the police outside the municipality's areas), in metres: a street just across the border of
+    # the area is still the admin's to report (apps/incidents/reach.py).
+    incident_tolerance_m = models.PositiveIntegerField(
+        _("distance around the areas for incidents (m)"),
+        default=500,
+        help_text=_("Admins record incidents in their own groups' areas or at most this many metres outside them."),
     )
 
     class Meta:

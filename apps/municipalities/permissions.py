@@ -47,6 +47,11 @@ def require_municipality(actor, municipality) -> None:
         raise PermissionDenied
 
 
+def needs_second_factor(user) -> bool:
+    """Coordinators and police officers log in with a second factor (``apps.accounts.second_factor``)."""
+    return is_person(user) and (user.coordinator_roles.exists() or user.police_roles.exists())
+
+
 def may_act_on_message(actor, message) -> bool:
     """A coordinator may retry the municipality's messages (``apps.messaging.hooks``)."""
     return bool(message.municipality_id) and municipalities_for(actor).filter(pk=message.municipality_id).exists()

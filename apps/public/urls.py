@@ -7,7 +7,7 @@ The site's pages are in the ``public`` namespace; the acknowledgement link keeps
 
 from django.urls import include, path
 
-from .views import acknowledge, alerts, applications, house_rules, search, start_group
+from .views import acknowledge, alerts, applications, house_rules, privacy, search, start_group
 
 public_patterns = [
     path("", search.home, name="home"),
@@ -22,6 +22,8 @@ public_patterns = [
     path("huisregels-aanvaarden/<str:token>/", house_rules.house_rules_accept, name="house_rules_accept"),
     path("groep-starten/", start_group.start_group, name="start_group"),
     path("groep-starten/verstuurd/", start_group.start_group_sent, name="start_group_sent"),
+    path("privacy/", privacy.privacy, name="privacy"),
+    path("privacy/<slug:slug>/", privacy.privacy, name="privacy_municipality"),
 ]
 
 urlpatterns = [

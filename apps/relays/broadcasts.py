@@ -12,22 +12,34 @@ counts: residents' names and numbers never reach the police or the coordinator t
 One message per person per broadcast: a member who is also an admin (same phone or e-mail) gets
 the admin's message only, and a phone or e-mail address shared by several members is written to
 once. Every message to a member carries a personal stop link (a secret of which only the SHA-256
-is stored, as in ADR 0006).
+is stored, as in ADR 0006). Every message names who sends it as Buurtwacht knows them: their name,
+their role and the police zone or municipality they send for, in the recipient's language.
+
+A broadcast is sent once (ADR 0025). The same sender asking for the same broadcast (urgency,
+audience, scope, subject and text) again within ``REPEAT_WINDOW`` (a double click, a form sent
+twice, a client retrying) gets the broadcast that already went out; a request key (the API's
+``Idempotency-Key`` header, the desk form's one-time key) answers the same for ``KEY_WINDOW``,
+and refuses the key with another request. The sender's own row is the lock, so two requests at
+once make one broadcast.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import secrets
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 import shapely
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from shapely.geometry import shape
 
@@ -42,7 +54,6 @@ from apps.messaging.services import (
     Contact,
     Content,
     contact_channels,
-    latest_attempt,
     queue_for_contact,
     queue_for_user,
 )
@@ -50,9 +61,12 @@ from apps.municipalities.models import Municipality, PoliceZone
 from apps.municipalities.permissions import coordinated_municipality_ids, police_municipality_ids
 
 from .models import Broadcast, BroadcastRecipient
-from .services import police_line, police_numbers
+from .services import REPEAT_WINDOW, police_line, police_numbers
 
 MAX_TEXT = 2000
+# A request key answers the broadcast it first made for this long (the common convention).
+KEY_WINDOW = timedelta(hours=24)
+MAX_KEY = 300  # Broadcast.request_key: the callers' own prefix ("api:", "desk:") and the key
 MEMBER_TEMPLATE = "buurtwacht_broadcast_member"
 # What the sender's view counts for members, in this order.
 NO_CHANNEL = "no_channel"
@@ -202,45 +216,99 @@ def _one_line(text: str) -> str:
     return " ".join(text.split())
 
 
-def _member_content(member: Member, *, sender: str, subject: str, text: str, key: str) -> Content:
+# --- who sends it -------------------------------------------------------------------------------
+
+
+def _origin(actor, scope: str, fields: dict) -> dict:
+    """The police zone or the municipality the sender sends this broadcast for: the zone of a
+    broadcast to a zone; for a municipality, the sender's coordination of it, else their zone
+    that covers it; for a drawn area, their zone, else their municipality. An operator without
+    either role sends for neither."""
+    zones = PoliceZone.objects.filter(officers__user=actor).order_by("name", "pk")
+    municipalities = Municipality.objects.filter(coordinators__user=actor).order_by("name", "pk")
+    if scope == Broadcast.Scope.ZONE and zones.filter(pk=fields["zone"].pk).exists():
+        return {"sender_zone": fields["zone"]}
+    if scope == Broadcast.Scope.MUNICIPALITY:
+        municipality = fields["municipality"]
+        if municipalities.filter(pk=municipality.pk).exists():
+            return {"sender_municipality": municipality}
+        zone = zones.filter(municipalities=municipality).first()
+        if zone is not None:
+            return {"sender_zone": zone}
+    zone = zones.first()
+    if zone is not None:
+        return {"sender_zone": zone}
+    municipality = municipalities.first()
+    return {"sender_municipality": municipality} if municipality is not None else {}
+
+
+def sender_role(broadcast: Broadcast) -> tuple[str, str]:
+    """(organisation, role) of the sender, in the active language: "PZ Kanton Heerlo", "police
+    officer"; "Municipality of Heers", "coordinator"."""
+    if broadcast.sender_zone_id:
+        return broadcast.sender_zone.name, _("police officer")
+    if broadcast.sender_municipality_id:
+        return _("Municipality of %(name)s") % {"name": broadcast.sender_municipality.name}, _("coordinator")
+    return "Buurtwacht", _("platform operator")
+
+
+def signature(broadcast: Broadcast) -> str:
+    """The sender on one line, in the active language: "Jan Peeters (PZ Kanton Heerlo — police
+    officer)"."""
+    organisation, role = sender_role(broadcast)
+    return f"{_one_line(broadcast.sender_name)} ({organisation} — {role})"
+
+
+def _signed(broadcast: Broadcast) -> str:
+    """The sender under the text of an e-mail: the name, then organisation and role."""
+    organisation, role = sender_role(broadcast)
+    return f"— {broadcast.sender_name}\n{organisation} — {role}"
+
+
+def _short(subject: str, text: str, *, after: str) -> str:
+    """The SMS: subject and text, cut to leave room for what comes after them."""
+    short = f"{subject}: {text}"
+    room = 600 - len(after) - 1
+    if len(short) > room:
+        short = short[: max(room - 1, 0)] + "…"
+    return f"{short}\n{after}"
+
+
+def _member_content(member: Member, *, broadcast: Broadcast, key: str) -> Content:
     """The message to one member, in the language they applied in, with their own stop link."""
     language = _member_language(member)
     url = stop_url(key)
+    subject, text = broadcast.subject, broadcast.text
     with translation.override(language):
         why = _(
             "You receive this because you asked for police and municipality alerts for %(group)s. "
             "To stop them, open this link: %(url)s"
         ) % {"group": member.group.name, "url": url}
         stop = _("Stop these alerts: %(url)s") % {"url": url}
-    sms_text = f"{subject}: {text}"
-    room = 600 - len(stop) - 1
-    if len(sms_text) > room:
-        sms_text = sms_text[: max(room - 1, 0)] + "…"
+        sender, signed = signature(broadcast), _signed(broadcast)
     return Content(
         subject=subject[:200],
-        body=f"{text}\n\n— {sender}\n\n{why}",
-        sms=f"{sms_text}\n{stop}",
+        body=f"{text}\n\n{signed}\n\n{why}",
+        sms=_short(subject, text, after=f"— {sender}\n{stop}"),
         template=MEMBER_TEMPLATE,
-        template_params=(_one_line(sender), _one_line(subject), _one_line(text)[:900], url),
+        template_params=(sender, _one_line(subject), _one_line(text)[:900], url),
         language=language,
     )
 
 
-def _admin_content(*, sender: str, subject: str, text: str, language: str, numbers: tuple[str, str]) -> Content:
+def _admin_content(broadcast: Broadcast, *, language: str, numbers: tuple[str, str]) -> Content:
     """The message to the admins of one language and country."""
+    subject, text = broadcast.subject, broadcast.text
     with translation.override(language):
         call = police_line(numbers)
-    sms_text = f"{subject}: {text}"
-    room = 600 - len(call) - 1
-    if len(sms_text) > room:
-        sms_text = sms_text[: max(room - 1, 0)] + "…"
+        sender, signed = signature(broadcast), _signed(broadcast)
     return Content(
         subject=subject[:200],
-        body=f"{text}\n\n— {sender}\n\n{call}",
-        sms=f"{sms_text}\n{call}",
+        body=f"{text}\n\n{signed}\n\n{call}",
+        sms=_short(subject, text, after=f"— {sender}\n{call}"),
         template="buurtwacht_broadcast",
         template_params=(
-            _one_line(sender),
+            sender,
             _one_line(subject),
             f"{_one_line(text)[: 900 - len(call) - 1]} {call}",
         ),
@@ -248,7 +316,66 @@ def _admin_content(*, sender: str, subject: str, text: str, language: str, numbe
     )
 
 
-def send_broadcast(
+# --- sent once ----------------------------------------------------------------------------------
+
+
+class RequestKeyReused(ValidationError):
+    """The request key already made a broadcast, of another request."""
+
+
+@dataclass(frozen=True)
+class Sent:
+    """What ``submit_broadcast`` did: ``repeat`` is empty for a new broadcast; ``"window"`` when
+    the same broadcast had gone out within ``REPEAT_WINDOW``, ``"key"`` when the request key had
+    made it; ``broadcast`` is then that earlier one, and nothing was sent again."""
+
+    broadcast: Broadcast
+    repeat: str = ""
+
+
+def request_hash(*, urgency, audience, subject, text, municipality_id, zone_id, geometry) -> str:
+    """The fingerprint of a broadcast request, after the service's own clean-up of its text."""
+    asked = {
+        "urgency": urgency,
+        "audience": audience,
+        "subject": subject,
+        "text": text,
+        "municipality_id": municipality_id,
+        "zone_id": zone_id,
+        "geometry": geometry,
+    }
+    return hashlib.sha256(json.dumps(asked, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
+
+
+def _earlier(actor, fingerprint: str, request_key: str, window: bool) -> Sent | None:
+    """The broadcast this request already made, if any. Raises ``RequestKeyReused`` for a key
+    that made another one."""
+    now = timezone.now()
+    mine = Broadcast.objects.filter(created_by=actor).order_by("-created_at", "-id")
+    if request_key:
+        earlier = mine.filter(request_key=request_key, created_at__range=(now - KEY_WINDOW, now + KEY_WINDOW)).first()
+        if earlier is not None:
+            if earlier.request_hash != fingerprint:
+                raise RequestKeyReused(
+                    _("This key was already used for another message. Use a new key for a new message.")
+                )
+            return Sent(earlier, repeat="key")
+    if window:
+        # Either side of now: the clocks of several web servers differ a little.
+        earlier = mine.filter(
+            request_hash=fingerprint, created_at__range=(now - REPEAT_WINDOW, now + REPEAT_WINDOW)
+        ).first()
+        if earlier is not None:
+            return Sent(earlier, repeat="window")
+    return None
+
+
+def send_broadcast(**arguments) -> Broadcast:
+    """``submit_broadcast``'s broadcast: the new one, or the one the same request already made."""
+    return submit_broadcast(**arguments).broadcast
+
+
+def submit_broadcast(
     *,
     actor,
     urgency: str,
@@ -258,7 +385,12 @@ def send_broadcast(
     zone_id: int | None = None,
     geometry: dict | None = None,
     audience: str = Broadcast.Audience.ADMINS,
-) -> Broadcast:
+    request_key: str = "",
+    window: bool = True,
+) -> Sent:
+    """Send the broadcast once. ``request_key`` (at most ``MAX_KEY`` characters) answers the
+    broadcast it made within ``KEY_WINDOW``; ``window`` answers the same request of the same
+    sender within ``REPEAT_WINDOW`` (the API turns it off when the client sends its own key)."""
     _require_sender(actor)
     errors = {}
     if urgency not in OutgoingMessage.Urgency.values:
@@ -275,12 +407,30 @@ def send_broadcast(
         errors["text"] = [_("Keep the text under %(n)s characters.") % {"n": MAX_TEXT}]
     if errors:
         raise ValidationError(errors)
-    plan = plan_broadcast(
-        actor, urgency=urgency, audience=audience, municipality_id=municipality_id, zone_id=zone_id, geometry=geometry
-    )
-    if not plan.admins:
-        raise ValidationError(_("No group admins in this scope."))
+    if len(request_key) > MAX_KEY:
+        raise ValueError("request_key is longer than MAX_KEY")
+    fingerprint = request_hash(
+        urgency=urgency, audience=audience, subject=subject[:200], text=text,
+        municipality_id=municipality_id, zone_id=zone_id, geometry=geometry,
+    )  # fmt: skip
     with transaction.atomic():
+        # The sender's row is the lock: two identical requests at once make one broadcast, the
+        # second finds the first. SQLite has no row locks: there the transaction itself begins by
+        # taking the database's one write lock (transaction_mode IMMEDIATE, ADR 0018).
+        list(get_user_model().objects.select_for_update().filter(pk=actor.pk).values_list("pk", flat=True))
+        earlier = _earlier(actor, fingerprint, request_key, window)
+        if earlier is not None:
+            return earlier
+        plan = plan_broadcast(
+            actor,
+            urgency=urgency,
+            audience=audience,
+            municipality_id=municipality_id,
+            zone_id=zone_id,
+            geometry=geometry,
+        )
+        if not plan.admins:
+            raise ValidationError(_("No group admins in this scope."))
         broadcast = Broadcast.objects.create(
             scope=plan.scope,
             audience=audience,
@@ -288,18 +438,19 @@ def send_broadcast(
             subject=subject[:200],
             text=text,
             created_by=account_of(actor),
+            sender_name=actor.display_name[:160],
+            request_hash=fingerprint,
+            request_key=request_key,
+            **_origin(actor, plan.scope, plan.fields),
             **plan.fields,
         )
-        sender = actor.display_name
         contents: dict = {}
         for user_id, role in plan.admins.items():
             # Each admin in their own language, with the police numbers of their group's country.
             language = language_of(role.user)
             numbers = police_numbers(role.group.municipality)
             if (language, numbers) not in contents:
-                contents[language, numbers] = _admin_content(
-                    sender=sender, subject=subject, text=text, language=language, numbers=numbers
-                )
+                contents[language, numbers] = _admin_content(broadcast, language=language, numbers=numbers)
             message = queue_for_user(
                 role.user,
                 contents[language, numbers],
@@ -323,7 +474,7 @@ def send_broadcast(
             key = secrets.token_urlsafe(32)
             message = queue_for_contact(
                 _contact(member),
-                _member_content(member, sender=sender, subject=subject, text=text, key=key),
+                _member_content(member, broadcast=broadcast, key=key),
                 urgency=urgency,
                 topic=f"broadcast.{urgency}",
                 dedupe_key=f"broadcast:{broadcast.pk}:member:{member.pk}",
@@ -354,7 +505,41 @@ def send_broadcast(
             admins=len(plan.admins),
             members=len(plan.members),
         )
-    return broadcast
+    return Sent(broadcast)
+
+
+# --- what the sender sees -----------------------------------------------------------------------
+
+
+def broadcasts_for(user) -> QuerySet:
+    """The broadcasts a user may look at: their own, and those to a scope they may send to
+    themselves (their zone, a municipality within their reach); an operator, all. A drawn area
+    is seen by its sender only. Group admins see none."""
+    found = Broadcast.objects.select_related("created_by", "sender_zone", "sender_municipality", "zone", "municipality")
+    if not getattr(user, "is_authenticated", False):
+        return found.none()
+    if user.is_superuser:
+        return found
+    reach = reach_municipality_ids(user) or set()
+    return found.filter(
+        Q(created_by=user)
+        | Q(scope=Broadcast.Scope.ZONE, zone__in=PoliceZone.objects.filter(officers__user=user))
+        | Q(scope=Broadcast.Scope.MUNICIPALITY, municipality_id__in=reach)
+    )
+
+
+def _latest(message: OutgoingMessage) -> tuple[OutgoingMessage, bool]:
+    """The last message of a fallback chain, and whether any message of it may have reached the
+    recipient twice (``possible_repeat``)."""
+    flagged = message.possible_repeat
+    seen = {message.pk}
+    while True:
+        nxt = message.fallbacks.order_by("id").first()
+        if nxt is None or nxt.pk in seen:
+            return message, flagged
+        seen.add(nxt.pk)
+        message = nxt
+        flagged = flagged or message.possible_repeat
 
 
 def admin_rows(broadcast: Broadcast) -> list[dict]:
@@ -362,33 +547,58 @@ def admin_rows(broadcast: Broadcast) -> list[dict]:
     rows = []
     recipients = broadcast.recipients.filter(kind=BroadcastRecipient.Kind.ADMIN).select_related("message")
     for r in recipients.order_by("name", "id"):
-        message = latest_attempt(r.message) if r.message else None
+        message, flagged = _latest(r.message) if r.message else (None, False)
         rows.append(
             {
                 "name": r.name,
                 "channel": message.channel if message else (r.channel or None),
                 "status": message.status if message else NO_CHANNEL,
                 "not_before": message.next_attempt_at if message else None,
+                "possible_repeat": flagged,
                 "message": message,
             }
         )
     return rows
 
 
-def member_counts(broadcast: Broadcast) -> dict[str, int]:
-    """How the members' messages stand, as counts per status (and "no_channel"); no names."""
+def member_states(broadcast: Broadcast) -> tuple[dict[str, int], int]:
+    """How the members' messages stand, as counts per status (and "no_channel"), and how many of
+    them may have arrived twice; no names."""
     message_ids = list(
         broadcast.recipients.filter(kind=BroadcastRecipient.Kind.MEMBER).values_list("message_id", flat=True)
     )
     counts: Counter = Counter(NO_CHANNEL for pk in message_ids if pk is None)
-    counts.update(_final_statuses([pk for pk in message_ids if pk is not None]).values())
-    return dict(counts)
+    states = _final_states([pk for pk in message_ids if pk is not None])
+    counts.update(status for status, _flagged in states.values())
+    return dict(counts), sum(1 for _status, flagged in states.values() if flagged)
 
 
-def _final_statuses(message_ids: list[int]) -> dict[int, str]:
-    """The status of the last message of each fallback chain, a few queries for any number of
-    messages (one per step of the longest chain)."""
-    status = dict(OutgoingMessage.objects.filter(pk__in=message_ids).values_list("pk", "status"))
+def member_counts(broadcast: Broadcast) -> dict[str, int]:
+    """How the members' messages stand, as counts per status (and "no_channel"); no names."""
+    return member_states(broadcast)[0]
+
+
+def delivery_summary(broadcast: Broadcast) -> dict:
+    """Every recipient's message of the broadcast, admins and members together: counts per status
+    (and "no_channel"), and how many may have arrived twice. A few queries per broadcast."""
+    message_ids = list(broadcast.recipients.values_list("message_id", flat=True))
+    counts: Counter = Counter(NO_CHANNEL for pk in message_ids if pk is None)
+    states = _final_states([pk for pk in message_ids if pk is not None])
+    counts.update(status for status, _flagged in states.values())
+    return {
+        "recipients": len(message_ids),
+        "counts": dict(counts),
+        "possible_repeats": sum(1 for _status, flagged in states.values() if flagged),
+    }
+
+
+def _final_states(message_ids: list[int]) -> dict[int, tuple[str, bool]]:
+    """The status of the last message of each fallback chain, and whether any message of the
+    chain may have arrived twice; a few queries for any number of messages (one per step of the
+    longest chain)."""
+    rows = list(OutgoingMessage.objects.filter(pk__in=message_ids).values_list("pk", "status", "possible_repeat"))
+    status = {pk: state for pk, state, _flag in rows}
+    flagged = {pk: flag for pk, _state, flag in rows}
     current = {pk: pk for pk in status}  # first message -> latest one
     frontier = set(status)
     seen = set(frontier)
@@ -396,20 +606,21 @@ def _final_statuses(message_ids: list[int]) -> dict[int, str]:
         later = (
             OutgoingMessage.objects.filter(replaces_id__in=frontier)
             .order_by("id")
-            .values_list("pk", "replaces_id", "status")
+            .values_list("pk", "replaces_id", "status", "possible_repeat")
         )
         step = {}
-        for pk, replaces, state in later:
+        for pk, replaces, state, flag in later:
             if replaces not in step and pk not in seen:
-                step[replaces] = (pk, state)
+                step[replaces] = (pk, state, flag)
         frontier = set()
         for root, latest in current.items():
             if latest in step:
-                pk, state = step[latest]
+                pk, state, flag = step[latest]
                 current[root], status[root] = pk, state
+                flagged[root] = flagged[root] or flag
                 frontier.add(pk)
                 seen.add(pk)
-    return {root: status[root] for root in current}
+    return {root: (status[root], flagged[root]) for root in current}
 
 
 def find_by_stop_key(key: str) -> BroadcastRecipient | None:

@@ -27,6 +27,18 @@ class RelayForm(forms.Form):
     )
     radius_m = forms.IntegerField(required=False, error_messages={"invalid": _("Enter a whole number.")})
     note = forms.CharField(required=False, max_length=1000)
+    # Red: WhatsApp or SMS at once, also at night; green: e-mail after the quiet hours. None chosen:
+    # the sender's own level (``services.default_urgency``). A group admin's red waits for approval.
+    urgency = forms.ChoiceField(
+        label=_("Kind"),
+        choices=[
+            ("green", _("Informational (green): e-mail, after each recipient's quiet hours")),
+            ("red", _("Urgent (red): WhatsApp or SMS now, also at night")),
+        ],
+        required=False,
+        widget=forms.RadioSelect,
+        error_messages={"invalid_choice": _("Choose red (urgent) or green (informational).")},
+    )
     # The sender keeps words for origin, ethnicity or religion in the note knowingly.
     note_confirmed = forms.BooleanField(label=_("I describe what I saw and keep these words"), required=False)
 
@@ -40,14 +52,15 @@ class RelayForm(forms.Form):
         if not data.get("scope") and data.get("radius_m") is not None:
             data["scope"] = Relay.Scope.RADIUS
         data["scope"] = data.get("scope") or ""
+        data["urgency"] = data.get("urgency") or None
         return data
 
     def service_arguments(self) -> dict:
-        """``scope``, ``radius_m``, ``note`` and ``note_confirmed`` for ``services.send``; raises the
-        form's errors as a ValidationError per field."""
+        """``scope``, ``radius_m``, ``note``, ``note_confirmed`` and ``urgency`` for ``services.send``;
+        raises the form's errors as a ValidationError per field."""
         if not self.is_valid():
             raise ValidationError(self.errors.as_data())
-        return {key: self.cleaned_data[key] for key in ("scope", "radius_m", "note", "note_confirmed")}
+        return {key: self.cleaned_data[key] for key in ("scope", "radius_m", "note", "note_confirmed", "urgency")}
 
 
 class BroadcastForm(forms.Form):
@@ -82,6 +95,13 @@ class BroadcastForm(forms.Form):
     )
     subject = forms.CharField(label=_("Subject"), max_length=200)
     text = forms.CharField(label=_("Message"), max_length=2000, widget=forms.Textarea(attrs={"rows": 5}))
+    # The one-time key the preview gives the form: the same form sent twice makes one broadcast.
+    request_key = forms.RegexField(
+        regex=r"^[A-Za-z0-9_-]{16,64}$",
+        required=False,
+        widget=forms.HiddenInput,
+        error_messages={"invalid": _("Check the message again before you send it.")},
+    )
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)

@@ -21,8 +21,28 @@ class Relay(models.Model):
         RADIUS = "radius", _("within a radius")
         NEIGHBOURS = "neighbours", _("neighbouring areas")
 
+    class Status(models.TextChoices):
+        SENT = "sent", _("sent")
+        HELD = "held", _("waiting for approval")
+        APPROVED = "approved", _("approved and sent")
+        LOWERED = "lowered", _("sent as green after review")
+        REFUSED = "refused", _("refused")
+
     incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="relays")
     scope = models.CharField(_("scope"), max_length=12, choices=Scope.choices)
+    # Red: WhatsApp or SMS at once, also at night; green: e-mail, after each recipient's quiet
+    # hours. An admin's red relay waits (HELD, nothing sent) for a coordinator or the police.
+    urgency = models.CharField(
+        _("urgency"), max_length=5, choices=OutgoingMessage.Urgency.choices, default=OutgoingMessage.Urgency.RED
+    )
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.SENT, db_index=True)
+    # Who it comes from as Buurtwacht knows them: {"role": "admin", "group": …, "municipality": …},
+    # {"role": "coordinator", "municipality": …}, {"role": "police", "zone": …} or {"role": "operator"}.
+    sender = models.JSONField(default=dict, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
     radius_m = models.PositiveIntegerField(_("radius (m)"), null=True, blank=True)
     note = models.TextField(_("note"), blank=True, max_length=1000)
     # Words for origin, ethnicity or religion the sender kept in the note after the reminder.
@@ -37,6 +57,13 @@ class Relay(models.Model):
 
     def __str__(self) -> str:
         return f"relay {self.pk} of incident {self.incident_id}"
+
+    @property
+    def sender_text(self) -> str:
+        """Who it comes from, in the active language ("Admin of group X, municipality Y")."""
+        from apps.incidents.reach import sender_label
+
+        return sender_label(self.sender) if self.sender else ""
 
 
 class RelayRecipient(models.Model):
@@ -102,9 +129,26 @@ class Broadcast(models.Model):
     text = models.TextField(_("text"), max_length=2000)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    # Who sent it, as Buurtwacht knows them when it went out: the sender's name, and the police
+    # zone (a police officer) or the municipality (a coordinator) they sent it for; neither for
+    # an operator of the installation. Every message names them.
+    sender_name = models.CharField(max_length=160, blank=True)
+    sender_zone = models.ForeignKey(PoliceZone, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    sender_municipality = models.ForeignKey(
+        "municipalities.Municipality", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # SHA-256 of what was asked (urgency, audience, scope, subject, text): the same request again
+    # within the repeat window, or with the same key, is answered with this broadcast.
+    request_hash = models.CharField(max_length=64, blank=True, editable=False)
+    # The client's Idempotency-Key (API) or the form's one-time key (desk), per sender.
+    request_key = models.CharField(max_length=300, blank=True, editable=False)
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["created_by", "request_hash", "created_at"], name="broadcast_repeat"),
+            models.Index(fields=["created_by", "request_key"], name="broadcast_request_key"),
+        ]
         verbose_name = _("broadcast")
         verbose_name_plural = _("broadcasts")
 

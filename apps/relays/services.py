@@ -3,6 +3,21 @@
 ``preview`` computes who would receive it, writing nothing; ``send`` writes the relay, one
 recipient row and one outgoing message per recipient in one transaction, so either all are
 queued or none. Each message carries a secret acknowledgement link ("posted in my group").
+
+Who may alert whom (ADR 0027, ``apps.incidents.reach``):
+
+- a relay reaches only the groups of the areas its sender looks after (an admin's own groups'
+  areas; a coordinator's municipality; the municipalities of a police zone) and of the areas
+  stored as their neighbours, within at most the radius of the sender's role
+  (``BUURTWACHT_RELAY_RADIUS_ADMIN_M``, ``_COORDINATOR_M``, ``_POLICE_M``); asking for more is
+  refused and writes nothing;
+- red (WhatsApp or SMS at once, also at night) goes out at once only from the coordinators of the
+  incident's municipality, the police of its zone and operators; anyone else's red relay is held
+  (stored, nothing sent) until one of them approves it, lowers it to green or refuses it
+  (``decide``); green goes by e-mail after each recipient's quiet hours;
+- a sender relays at most ``BUURTWACHT_RELAY_RATE`` (``limits``);
+- every message names the sender by role and organisation as Buurtwacht knows them ("Admin of
+  group X, municipality Y", "Police zone Z"), in the recipient's language, never by a display name.
 """
 
 from __future__ import annotations
@@ -28,7 +43,7 @@ from apps.audit.services import record
 from apps.core.actors import PUBLIC, account_of
 from apps.groups.languages import language_of
 from apps.groups.models import Group, GroupAdmin
-from apps.incidents import profiling
+from apps.incidents import profiling, reach
 from apps.incidents.models import Incident
 from apps.incidents.permissions import incidents_for
 from apps.messaging.models import OutgoingMessage
@@ -42,6 +57,7 @@ from apps.messaging.services import (
 )
 from apps.municipalities.models import Country, Municipality, PoliceZone
 
+from . import limits
 from .models import Relay, RelayRecipient
 
 MIN_RADIUS_M = 100
@@ -71,6 +87,9 @@ class Preview:
     radius_m: int | None
     groups: list[Group]
     recipients: list[Candidate]
+    urgency: str = OutgoingMessage.Urgency.RED
+    # Red from someone who may not send it at once: the relay waits for approval.
+    needs_approval: bool = False
 
 
 def _area_ids_within(lon: float, lat: float, radius_m: int) -> list[int]:
@@ -88,7 +107,7 @@ def _area_ids_within(lon: float, lat: float, radius_m: int) -> list[int]:
     return ids
 
 
-def _check_scope(incident: Incident, scope: str, radius_m) -> tuple[str, int | None]:
+def _check_scope(incident: Incident, scope: str, radius_m, sender=None) -> tuple[str, int | None]:
     if scope == Relay.Scope.RADIUS:
         if not isinstance(radius_m, int) or isinstance(radius_m, bool):
             raise ValidationError({"radius_m": [_("Enter a whole number.")]})
@@ -100,6 +119,12 @@ def _check_scope(incident: Incident, scope: str, radius_m) -> tuple[str, int | N
                         % {"min": MIN_RADIUS_M, "max": MAX_RADIUS_M}
                     ]
                 }
+            )
+        cap = reach.reach_of(sender).radius_m if sender is not None else MAX_RADIUS_M
+        if radius_m > cap:
+            raise ValidationError(
+                {"radius_m": [_("You may relay within at most %(max)s metres.") % {"max": cap}]},
+                code="above_cap",
             )
         if not incident.has_point:
             raise ValidationError(
@@ -115,15 +140,36 @@ def _check_scope(incident: Incident, scope: str, radius_m) -> tuple[str, int | N
     raise ValidationError({"scope": [_("Select a valid choice. That choice is not one of the available choices.")]})
 
 
-def preview(incident: Incident, *, scope: str, radius_m: int | None = None, sender=None) -> Preview:
-    """Who would receive the relay: the admins of the groups in the chosen areas (any
-    municipality, either country; not the group it was reported in) and the police zones of
-    those areas' municipalities."""
-    scope, radius_m = _check_scope(incident, scope, radius_m)
+def _check_urgency(urgency) -> str:
+    if urgency not in OutgoingMessage.Urgency.values:
+        raise ValidationError({"urgency": [_("Choose red (urgent) or green (informational).")]})
+    return urgency
+
+
+def default_urgency(sender, incident: Incident) -> str:
+    """Without a choice: red for those who send red at once (the incident's coordinators and
+    police, operators), green for everyone else, whose red would wait for approval."""
+    if sender is None or reach.may_decide(sender, incident.municipality_id):
+        return OutgoingMessage.Urgency.RED
+    return OutgoingMessage.Urgency.GREEN
+
+
+def preview(
+    incident: Incident, *, scope: str, radius_m: int | None = None, sender=None, urgency: str | None = None
+) -> Preview:
+    """Who would receive the relay: the admins of the groups in the chosen areas that ``sender``
+    may reach (the areas they look after and their neighbours, in either country; not the group
+    it was reported in) and the police zones of those areas' municipalities. A radius above the
+    sender's role's cap is refused. Writes nothing."""
+    scope, radius_m = _check_scope(incident, scope, radius_m, sender)
+    urgency = _check_urgency(urgency or default_urgency(sender, incident))
     if scope == Relay.Scope.RADIUS:
         area_ids = _area_ids_within(incident.lon, incident.lat, radius_m)
     else:
         area_ids = [incident.area_id, *neighbour_ids(incident.area_id)]
+    allowed = reach.relay_area_ids(sender) if sender is not None else None
+    if allowed is not None:
+        area_ids = [area_id for area_id in area_ids if area_id in allowed]
     groups = list(
         Group.objects.filter(area_id__in=area_ids)
         .exclude(status=Group.Status.CLOSED)
@@ -145,7 +191,7 @@ def preview(incident: Incident, *, scope: str, radius_m: int | None = None, send
         user = role.user
         candidate = by_user.get(user.pk)
         if candidate is None:
-            channels = channels_for(user, OutgoingMessage.Urgency.RED, preference=preferences[user.pk])
+            channels = channels_for(user, urgency, preference=preferences[user.pk])
             channel, address = channels[0] if channels else ("", "")
             candidate = by_user[user.pk] = Candidate(
                 kind=RelayRecipient.Kind.ADMIN,
@@ -167,7 +213,19 @@ def preview(incident: Incident, *, scope: str, radius_m: int | None = None, send
         )
         for zone in zones
     ]
-    return Preview(scope=scope, radius_m=radius_m, groups=groups, recipients=[*by_user.values(), *police])
+    needs_approval = (
+        urgency == OutgoingMessage.Urgency.RED
+        and sender is not None
+        and not reach.may_decide(sender, incident.municipality_id)
+    )
+    return Preview(
+        scope=scope,
+        radius_m=radius_m,
+        groups=groups,
+        recipients=[*by_user.values(), *police],
+        urgency=urgency,
+        needs_approval=needs_approval,
+    )
 
 
 def ack_url(key: str) -> str:
@@ -204,10 +262,9 @@ def _subject(incident: Incident) -> str:
     return _("Relayed incident: %(category)s") % {"category": incident.get_category_display()}
 
 
-def _body(incident: Incident, relay: Relay, sender, key: str, kind: str, numbers: tuple[str, str] | None = None) -> str:
+def _body(incident: Incident, relay: Relay, key: str, kind: str, numbers: tuple[str, str] | None = None) -> str:
     lines = [
-        _("%(sender)s passes on an incident from a neighbouring area.")
-        % {"sender": sender.display_name if sender is not None else "Buurtwacht"},
+        _("%(sender)s passes on an incident from a neighbouring area.") % {"sender": reach.sender_label(relay.sender)},
         "",
         *incident.summary_lines(),
     ]
@@ -233,14 +290,14 @@ def _one_line(text: str) -> str:
 
 
 def _content(
-    incident: Incident, relay: Relay, sender, key: str, *, language: str, numbers: tuple[str, str], cache: dict
+    incident: Incident, relay: Relay, key: str, *, language: str, numbers: tuple[str, str], cache: dict
 ) -> Content:
     """The message for one admin, in their language and with their country's police numbers;
     everything but the acknowledgement link is the same for all admins of one language and country."""
     cache_key = (language, numbers)
     if cache_key not in cache:
         with translation.override(language):
-            cache[cache_key] = _content_for_key(incident, relay, sender, "\x00KEY\x00", language, numbers)
+            cache[cache_key] = _content_for_key(incident, relay, "\x00KEY\x00", language, numbers)
     base = cache[cache_key]
     url, placeholder = ack_url(key), ack_url("\x00KEY\x00")
     return Content(
@@ -253,16 +310,15 @@ def _content(
     )
 
 
-def _content_for_key(
-    incident: Incident, relay: Relay, sender, key: str, language: str, numbers: tuple[str, str]
-) -> Content:
+def _content_for_key(incident: Incident, relay: Relay, key: str, language: str, numbers: tuple[str, str]) -> Content:
     when = timezone.localtime(incident.occurred_at).strftime("%d-%m %H:%M")
     where = incident.address or (f"{incident.lat:.5f}, {incident.lon:.5f}" if incident.has_point else "")
     description = _one_line(" ".join(line for line in incident.summary_lines()[3:] if line))
     call = police_line(numbers)
+    sender = _one_line(reach.sender_label(relay.sender))
     sms = "\n".join(
         [
-            f"{incident.get_category_display()} {when} {where}".strip(),
+            f"{sender}: {incident.get_category_display()} {when} {where}".strip(),
             description[:300],
             call,
             _("Posted it in your group? %(url)s") % {"url": ack_url(key)},
@@ -272,11 +328,11 @@ def _content_for_key(
     whatsapp_text = f"{description[:room]} {call}" if description else call
     return Content(
         subject=_subject(incident),
-        body=_body(incident, relay, sender, key, RelayRecipient.Kind.ADMIN, numbers),
+        body=_body(incident, relay, key, RelayRecipient.Kind.ADMIN, numbers),
         sms=sms,
         template=settings.WHATSAPP_ALERT_TEMPLATE,
         template_params=(
-            _one_line(sender.display_name if sender is not None else "Buurtwacht"),
+            sender,
             _one_line(str(incident.get_category_display())),
             _one_line(f"{when} {where}"),
             whatsapp_text,
@@ -294,12 +350,18 @@ def send(
     radius_m: int | None = None,
     note: str = "",
     note_confirmed: bool = False,
+    urgency: str | None = None,
 ) -> Relay:
-    """Relay the incident now. Returns the relay; its recipients and messages exist with it.
+    """Relay the incident. Returns the relay: sent, with its recipients and messages, or held for
+    approval (``Relay.Status.HELD``: nothing sent, no recipient rows) when the sender asked for red
+    without being one who sends red at once (``reach.may_decide``).
 
-    A note naming origin, ethnicity or religion (``profiling``, with the municipality's own
-    words) is refused until the sender confirms it (``note_confirmed``); the words kept are
-    stored with the relay and in its audit event."""
+    Refused, writing nothing: a sender who may not see the incident; a radius above the sender's
+    cap (``reach``); a scope in which the sender reaches nobody; more relays than
+    ``BUURTWACHT_RELAY_RATE``; a closed incident. A note naming origin, ethnicity or religion
+    (``profiling``, with the municipality's own words) is refused until the sender confirms it
+    (``note_confirmed``); the words kept are stored with the relay and in its audit event. The
+    same request repeated within a minute returns the same relay."""
     if actor is None or not getattr(actor, "is_authenticated", False):
         raise PermissionDenied
     if not incidents_for(actor).filter(pk=incident.pk).exists():
@@ -310,7 +372,7 @@ def send(
     kept = profiling.find_for(incident.municipality, [note]) if note else []
     if kept and not note_confirmed:
         raise ValidationError({"note": [profiling.reminder(kept)]})
-    plan = preview(incident, scope=scope, radius_m=radius_m, sender=actor)
+    plan = preview(incident, scope=scope, radius_m=radius_m, sender=actor, urgency=urgency)
     if not plan.recipients:
         raise ValidationError(_("Nobody to relay to: no groups or police in this scope. Try a larger radius."))
     with transaction.atomic():
@@ -326,95 +388,191 @@ def send(
             created_by=account_of(actor),
             scope=plan.scope,
             radius_m=plan.radius_m,
+            urgency=plan.urgency,
             created_at__gte=timezone.now() - REPEAT_WINDOW,
         ).first()
         if recent is not None:
             return recent
+        limited = limits.limited(actor)
+        if limited is not None:
+            raise ValidationError(
+                _("You have relayed many incidents in a short time. You can relay again from %(time)s.")
+                % {"time": f"{limited:%H:%M}"},
+                code="rate_limited",
+            )
         relay = Relay.objects.create(
             incident=incident,
             scope=plan.scope,
             radius_m=plan.radius_m,
             note=note,
             note_profiling_words=kept,
+            urgency=plan.urgency,
+            status=Relay.Status.HELD if plan.needs_approval else Relay.Status.SENT,
+            sender=reach.sender_of(actor, incident),
             created_by=account_of(actor),
         )
-        from django.contrib.auth import get_user_model
-
-        users = get_user_model().objects.in_bulk([c.user_id for c in plan.recipients if c.user_id])
-        preferences = preferences_for(list(users))
-        zones = PoliceZone.objects.in_bulk([c.zone_id for c in plan.recipients if c.zone_id])
-        groups_by_id = {g.pk: g for g in plan.groups}
-        group_links = []
-        content_cache: dict = {}
-        for candidate in plan.recipients:
-            key = secrets.token_urlsafe(32)
-            if candidate.user_id:
-                # The admin's own language; the police numbers of the country of their group.
-                language = language_of(users[candidate.user_id])
-                numbers = police_numbers(groups_by_id[candidate.group_ids[0]].municipality)
-            else:
-                language = zone_language(zones.get(candidate.zone_id))
-                numbers = None
-            recipient = RelayRecipient.objects.create(
-                relay=relay,
-                kind=candidate.kind,
-                user_id=candidate.user_id,
-                zone_id=candidate.zone_id,
-                name=candidate.name[:160],
-                channel=candidate.channel,
-                address=candidate.address,
-                ack_key_hash=RelayRecipient.hash_key(key),
-                language=language,
+        extra = {"profiling_words_kept": kept} if kept else {}
+        if plan.needs_approval:
+            record(
+                actor,
+                AuditEvent.Action.RELAY_HELD,
+                relay,
+                municipality_id=incident.municipality_id,
+                group_id=incident.group_id,
+                incident_id=incident.pk,
+                scope=plan.scope,
+                radius_m=plan.radius_m,
+                urgency=plan.urgency,
+                **extra,
             )
-            group_links += [
-                RelayRecipient.groups.through(relayrecipient_id=recipient.pk, group_id=gid)
-                for gid in candidate.group_ids
-            ]
-            group_id = candidate.group_ids[0] if candidate.group_ids else None
-            dedupe_key = f"relay:{relay.pk}:{candidate.key}"
-            if candidate.kind == RelayRecipient.Kind.ADMIN and candidate.channel:
-                recipient.message = queue_for_user(
-                    users[candidate.user_id],
-                    _content(incident, relay, actor, key, language=language, numbers=numbers, cache=content_cache),
-                    urgency=OutgoingMessage.Urgency.RED,
-                    topic="relay",
-                    dedupe_key=dedupe_key,
-                    group_id=group_id,
-                    municipality_id=incident.municipality_id,
-                    preference=preferences[candidate.user_id],
-                    fresh=True,
-                )
-            elif candidate.channel:
-                with translation.override(language):
-                    subject = _subject(incident)
-                    body = _body(incident, relay, actor, key, candidate.kind)
-                recipient.message = queue_email(
-                    to=candidate.address,
-                    subject=subject,
-                    body=body,
-                    topic="relay",
-                    dedupe_key=dedupe_key,
-                    municipality_id=incident.municipality_id,
-                )
-            if recipient.message is not None:
-                recipient.channel = recipient.message.channel
-                recipient.address = recipient.message.recipient
-                recipient.save(update_fields=["message", "channel", "address"])
-        RelayRecipient.groups.through.objects.bulk_create(group_links)
+        else:
+            _deliver(relay, plan, incident)
+            record(
+                actor,
+                AuditEvent.Action.RELAY_SENT,
+                relay,
+                municipality_id=incident.municipality_id,
+                group_id=incident.group_id,
+                incident_id=incident.pk,
+                scope=plan.scope,
+                radius_m=plan.radius_m,
+                urgency=plan.urgency,
+                recipients=len(plan.recipients),
+                groups=len(plan.groups),
+                **extra,
+            )
+        limits.count(actor)
+    return relay
+
+
+DECISIONS = {
+    "approve": (Relay.Status.APPROVED, OutgoingMessage.Urgency.RED, AuditEvent.Action.RELAY_APPROVED),
+    "lower": (Relay.Status.LOWERED, OutgoingMessage.Urgency.GREEN, AuditEvent.Action.RELAY_LOWERED),
+    "refuse": (Relay.Status.REFUSED, None, AuditEvent.Action.RELAY_REFUSED),
+}
+
+
+def held_relays_for(user):
+    """Red relays waiting for ``user``'s decision: of the municipalities they coordinate or police."""
+    municipality_ids = reach.deciders_municipality_ids(user)
+    held = Relay.objects.filter(status=Relay.Status.HELD)
+    if municipality_ids is not None:
+        held = held.filter(incident__municipality_id__in=municipality_ids)
+    return held
+
+
+def decide(*, actor, relay: Relay, decision: str) -> Relay:
+    """A coordinator of the incident's municipality, its police or an operator decides on a held
+    red relay: ``approve`` sends it red, ``lower`` sends it green, ``refuse`` sends nothing. The
+    recipients are those the original sender reaches now (their areas and neighbours, their cap).
+    Anyone else is refused (PermissionDenied); a relay no longer waiting, or one about a closed
+    incident (except to refuse it), is refused with a ValidationError; nothing changes then."""
+    if actor is None or not getattr(actor, "is_authenticated", False):
+        raise PermissionDenied
+    if decision not in DECISIONS:
+        raise ValidationError({"decision": [_("Choose: approve, lower to green or refuse.")]})
+    if not reach.may_decide(actor, relay.incident.municipality_id):
+        raise PermissionDenied
+    status, urgency, action = DECISIONS[decision]
+    with transaction.atomic():
+        incident = Incident.objects.select_for_update().get(pk=relay.incident_id)
+        locked = Relay.objects.select_for_update(of=("self",)).select_related("created_by").get(pk=relay.pk)
+        if locked.status != Relay.Status.HELD:
+            raise ValidationError(_("This relay is no longer waiting for a decision."), code="decided")
+        plan = None
+        if urgency is not None:
+            if incident.status == Incident.Status.CLOSED:
+                raise ValidationError(_("This incident is closed; it can no longer be relayed."))
+            sender = locked.created_by
+            if sender is None or not sender.is_active:
+                raise ValidationError(_("The sender's account no longer exists; refuse this relay."))
+            plan = preview(incident, scope=locked.scope, radius_m=locked.radius_m, sender=sender, urgency=urgency)
+            if not plan.recipients:
+                raise ValidationError(_("Nobody to relay to: no groups or police in this scope. Try a larger radius."))
+        locked.status = status
+        locked.urgency = urgency or locked.urgency
+        locked.decided_by = account_of(actor)
+        locked.decided_at = timezone.now()
+        locked.save(update_fields=["status", "urgency", "decided_by", "decided_at"])
+        if plan is not None:
+            _deliver(locked, plan, incident)
         record(
             actor,
-            AuditEvent.Action.RELAY_SENT,
-            relay,
+            action,
+            locked,
             municipality_id=incident.municipality_id,
             group_id=incident.group_id,
             incident_id=incident.pk,
-            scope=plan.scope,
-            radius_m=plan.radius_m,
-            recipients=len(plan.recipients),
-            groups=len(plan.groups),
-            **({"profiling_words_kept": kept} if kept else {}),
+            urgency=locked.urgency,
+            **({"recipients": len(plan.recipients), "groups": len(plan.groups)} if plan is not None else {}),
         )
-    return relay
+    return locked
+
+
+def _deliver(relay: Relay, plan: Preview, incident: Incident) -> None:
+    """One recipient row and one message per recipient of ``plan``, in the caller's transaction."""
+    from django.contrib.auth import get_user_model
+
+    users = get_user_model().objects.in_bulk([c.user_id for c in plan.recipients if c.user_id])
+    preferences = preferences_for(list(users))
+    zones = PoliceZone.objects.in_bulk([c.zone_id for c in plan.recipients if c.zone_id])
+    groups_by_id = {g.pk: g for g in plan.groups}
+    group_links = []
+    content_cache: dict = {}
+    for candidate in plan.recipients:
+        key = secrets.token_urlsafe(32)
+        if candidate.user_id:
+            # The admin's own language; the police numbers of the country of their group.
+            language = language_of(users[candidate.user_id])
+            numbers = police_numbers(groups_by_id[candidate.group_ids[0]].municipality)
+        else:
+            language = zone_language(zones.get(candidate.zone_id))
+            numbers = None
+        recipient = RelayRecipient.objects.create(
+            relay=relay,
+            kind=candidate.kind,
+            user_id=candidate.user_id,
+            zone_id=candidate.zone_id,
+            name=candidate.name[:160],
+            channel=candidate.channel,
+            address=candidate.address,
+            ack_key_hash=RelayRecipient.hash_key(key),
+            language=language,
+        )
+        group_links += [
+            RelayRecipient.groups.through(relayrecipient_id=recipient.pk, group_id=gid) for gid in candidate.group_ids
+        ]
+        group_id = candidate.group_ids[0] if candidate.group_ids else None
+        dedupe_key = f"relay:{relay.pk}:{candidate.key}"
+        if candidate.kind == RelayRecipient.Kind.ADMIN and candidate.channel:
+            recipient.message = queue_for_user(
+                users[candidate.user_id],
+                _content(incident, relay, key, language=language, numbers=numbers, cache=content_cache),
+                urgency=relay.urgency,
+                topic="relay",
+                dedupe_key=dedupe_key,
+                group_id=group_id,
+                municipality_id=incident.municipality_id,
+                preference=preferences[candidate.user_id],
+                fresh=True,
+            )
+        elif candidate.channel:
+            with translation.override(language):
+                subject = _subject(incident)
+                body = _body(incident, relay, key, candidate.kind)
+            recipient.message = queue_email(
+                to=candidate.address,
+                subject=subject,
+                body=body,
+                topic="relay",
+                dedupe_key=dedupe_key,
+                municipality_id=incident.municipality_id,
+            )
+        if recipient.message is not None:
+            recipient.channel = recipient.message.channel
+            recipient.address = recipient.message.recipient
+            recipient.save(update_fields=["message", "channel", "address"])
+    RelayRecipient.groups.through.objects.bulk_create(group_links)
 
 
 def find_by_key(key: str) -> RelayRecipient | None:

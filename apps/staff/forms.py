@@ -315,6 +315,24 @@ class MunicipalitySettingsForm(StaffForm):
             "there gives the address of their workplace. Admins see which it is."
         ),
     )
+    # apps/incidents/reach.py: how far outside the areas an incident may be recorded.
+    incident_tolerance_m = forms.IntegerField(
+        label=_("Distance around the areas for incidents (metres)"),
+        required=False,
+        min_value=0,
+        max_value=5000,
+        help_text=_(
+            "Admins record incidents in their own groups' areas or at most this far outside them; coordinators and "
+            "the police in the municipality's areas or at most this far outside them. From 0 to 5000."
+        ),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        from django.utils.translation import gettext
+
+        wrong = gettext("Give a distance between 0 and %(max)s metres.") % {"max": 5000}
+        self.fields["incident_tolerance_m"].error_messages.update(invalid=wrong, min_value=wrong, max_value=wrong)
 
 
 class GroupRequestDecisionForm(StaffForm):
@@ -358,8 +376,9 @@ class ImportForm(forms.Form):
     file = forms.FileField(
         label=_("File"),
         help_text=_(
-            "Areas: GeoJSON, a zipped Shapefile or a GeoPackage. Addresses: CSV with the columns "
-            "postcode,house_number,addition,street,town,lat,lon (or x,y with a coordinate system)."
+            "Areas and sub-municipalities: GeoJSON, a zipped Shapefile or a GeoPackage (a file of many "
+            "municipalities that names each feature's municipality gives only yours). Addresses: CSV with the "
+            "columns postcode,house_number,addition,street,town,lat,lon (or x,y with a coordinate system)."
         ),
     )
     crs = forms.TypedChoiceField(
@@ -369,5 +388,5 @@ class ImportForm(forms.Form):
         empty_value=None,
         choices=[("", _("as the file says (or WGS84)"))] + [(c, f"EPSG:{c} {CRS_NAMES[c]}") for c in SUPPORTED_CRS],
     )
-    name_field = forms.CharField(label=_("Field with the area names"), required=False, max_length=60)
-    dry_run = forms.BooleanField(label=_("Only check, write nothing (areas)"), required=False)
+    name_field = forms.CharField(label=_("Field with the names"), required=False, max_length=60)
+    dry_run = forms.BooleanField(label=_("Only check, write nothing (areas, sub-municipalities)"), required=False)

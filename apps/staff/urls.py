@@ -17,6 +17,7 @@ from .views import (
     members,
     messages,
     municipality,
+    network,
     police,
     relays,
 )
@@ -37,7 +38,10 @@ relay_patterns = [
     path("melding/<int:pk>/", relays.relay_preview, name="preview"),
     path("melding/<int:pk>/versturen/", relays.relay_send, name="send"),
     path("<int:pk>/", relays.relay_detail, name="detail"),
+    path("<int:pk>/beslissen/", relays.relay_decide, name="decide"),
+    path("goedkeuren/", relays.relay_waiting, name="waiting"),
     path("bericht/", broadcasts.broadcast_create, name="broadcast"),
+    path("bericht/<int:pk>/", broadcasts.broadcast_detail, name="broadcast_detail"),
 ]
 
 desk_patterns = [
@@ -63,10 +67,14 @@ desk_patterns = [
     # the person invited to become a group's admin, through the secret link of the e-mail
     path("uitnodiging/<str:key>/", admin_invitations.admin_invitation, name="admin_invitation"),
     path("gemeente/<int:pk>/huisregels/", municipality.house_rules_publish, name="house_rules_publish"),
+    path("gemeente/<int:pk>/bewaartermijnen/", municipality.retention_settings, name="retention_settings"),
     path("aanvragen/", municipality.group_request_list, name="group_request_list"),
     path("aanvragen/<int:pk>/", municipality.group_request_detail, name="group_request_detail"),
     # police
     path("politie/", police.police_overview, name="police_overview"),
+    path("netwerk/", network.network_directory, name="network_directory"),
+    path("netwerk/mijn-gegevens/", network.network_contacts, name="network_contacts"),
+    path("netwerk/gemeente/<int:pk>/", network.network_settings, name="network_settings"),
     # geography (coverage, imports)
     path("gemeente/<int:pk>/dekking/", areas.coverage_page, name="coverage"),
     path("gemeente/<int:pk>/dekking/kaartlaag.json", areas.coverage_layer, name="coverage_layer"),
@@ -76,6 +84,7 @@ desk_patterns = [
     path("gemeente/<int:pk>/importeren/", areas.import_upload, name="import_upload"),
     path("importeren/<int:pk>/", areas.import_job, name="import_job"),
     path("importeren/<int:pk>/status.json", areas.import_job_status, name="import_job_status"),
+    path("importeren/<int:pk>/annuleren/", areas.import_job_cancel, name="import_job_cancel"),
 ]
 
 urlpatterns = [

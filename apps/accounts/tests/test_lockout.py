@@ -98,10 +98,10 @@ def test_other_connections_and_other_user_names_are_not_affected(client, world):
     assert response.status_code == 302 and logged_in(elsewhere)
     # A colleague behind the same address logs in.
     colleague = Client()
-    response = attempt(colleague, "coordinator", PASSWORD, "192.0.2.10")
+    response = attempt(colleague, "admin_b", PASSWORD, "192.0.2.10")
     assert response.status_code == 302 and logged_in(colleague)
     # And the colleague's own wrong passwords are counted apart.
-    response = attempt(Client(), "coordinator", WRONG, "192.0.2.10")
+    response = attempt(Client(), "admin_b", WRONG, "192.0.2.10")
     assert response.status_code == 200
 
 

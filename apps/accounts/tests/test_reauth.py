@@ -18,6 +18,7 @@ from apps.accounts.decorators import recent_login_required
 from apps.audit.models import AuditEvent
 from apps.groups.models import GroupAdmin
 from apps.members.models import Member
+from testkit.second_factor import unused_code
 from testkit.world import PASSWORD, add_member
 
 CONFIRM = "/account/wachtwoord-bevestigen/"
@@ -149,7 +150,9 @@ def test_the_page_of_a_groups_admins_shows_but_changes_ask_for_the_password(clie
             assert response.status_code == 302 and query(response.url) == {"next": url, "redo": "1"}, data
         assert sorted(world.group_a.admin_roles.values_list("user__username", "role")) == before
 
-        response = client.post(CONFIRM, {"password": PASSWORD, "next": url, "redo": "1"})
+        # A coordinator has an authenticator app: its code is asked with the password.
+        code = unused_code(world.coordinator.totpdevice_set.get())
+        response = client.post(CONFIRM, {"password": PASSWORD, "otp_token": code, "next": url, "redo": "1"})
         assert response.url == url
         response = client.post(url, {"action": "appoint", "user": "admin_b@example.org", "role": "co_admin"})
         assert response.status_code == 302

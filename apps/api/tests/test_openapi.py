@@ -16,6 +16,7 @@ EXPECTED = {
     ("post", "/api/v1/incidents/{incident_id}/relays"): True,
     ("post", "/api/v1/incidents/{incident_id}/attachments"): True,
     ("get", "/api/v1/relays/{relay_id}"): True,
+    ("post", "/api/v1/relays/{relay_id}/decision"): True,
     ("post", "/api/v1/broadcasts"): True,
     ("get", "/api/v1/areas.geojson"): False,
     ("get", "/api/v1/opendata/groups.json"): False,

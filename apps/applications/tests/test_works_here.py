@@ -199,7 +199,17 @@ def test_without_the_setting_or_workers_the_export_keeps_its_columns(client, wor
     client.force_login(world.admin_a)
     export = client.get(reverse("staff:member_export", args=[world.group_a.pk]))
     rows = list(csv.reader(io.StringIO(export.content.decode("utf-8-sig")), delimiter=";"))
-    assert rows[0] == ["name", "phone", "street", "house number", "postcode", "town", "e-mail", "joined"]
+    assert rows[0] == [
+        "name",
+        "phone",
+        "street",
+        "house number",
+        "postcode",
+        "town",
+        "e-mail",
+        "joined",
+        "18+ checked on",
+    ]
 
 
 # --- bad input ---------------------------------------------------------------------------------
@@ -265,6 +275,7 @@ def test_api_on_stores_works_here_and_the_private_api_shows_it(client, world: Wo
     assert response.status_code == 201, response.content
     application = Application.objects.get(pk=response.json()["id"])
     assert (application.works_here, application.workplace_name) == (True, BAKERY)
+    services.confirm(services.confirmation_token(application))  # admins see confirmed applications only
 
     _token, key = ApiToken.issue(world.admin_a)
     detail = client.get(f"{API_URL}/{application.pk}", headers={"Authorization": f"Bearer {key}"}).json()

@@ -56,11 +56,11 @@ def test_with_celery_a_queued_job_is_sent_to_its_task(
     settings.BUURTWACHT_WORKER = "celery"
     assert tasks.run_import_job is jobs.run_import_job  # the name Celery's autodiscovery finds
     sent = []
-    monkeypatch.setattr(jobs.run_import_job, "delay", sent.append)
+    monkeypatch.setattr(jobs, "wake", lambda task, *args: sent.append((task, *args)))
     upload = SimpleUploadedFile("adressen.csv", b"postcode,house_number,addition,street,town,lat,lon\n")
     with django_capture_on_commit_callbacks(execute=True):
         job = jobs.queue_import(actor=world.coordinator, municipality=world.testdorp, kind="addresses", upload=upload)
-    assert sent == [job.pk]
+    assert sent == [(jobs.run_import_job, job.pk)]
     tasks.run_import_job(job.pk)  # what the Celery worker runs
     job.refresh_from_db()
     assert job.status == "failed" and "no addresses" in job.summary

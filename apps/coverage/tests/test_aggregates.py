@@ -184,7 +184,9 @@ def test_with_celery_a_stale_request_queues_one_computation(
     settings.BUURTWACHT_WORKER = "celery"
     monkeypatch.setattr(aggregates, "INLINE_MAX_ADDRESSES", 0)
     queued = []
-    monkeypatch.setattr(tasks.refresh_coverage, "delay", lambda: queued.append(1))
+    monkeypatch.setattr(
+        aggregates, "wake", lambda task, *args: queued.append(1) if task is tasks.refresh_coverage else None
+    )
     client.login(username="root", password=PASSWORD)
     with django_capture_on_commit_callbacks(execute=True):
         client.get(PAGE)

@@ -13,6 +13,7 @@ from django.contrib.auth import authenticate
 from django.core.management import CommandError, call_command
 from django.db import transaction
 from django.test import override_settings
+from django.utils import timezone
 from shapely.geometry import shape
 from shapely.ops import polylabel
 
@@ -22,7 +23,6 @@ from apps.addresses.normalize import normalize_postcode
 from apps.applications.models import Application
 from apps.areas.geometry import parse_area_geometry
 from apps.areas.models import Area
-from apps.core.ages import age_on
 from apps.core.phones import normalize_mobile
 from apps.demo import figures, load
 from apps.demo.generate import HEERLO_GROUPS, HEERLO_SUBS, MAASVELD_WIJKEN, REFERENCE_DATE, UNCOVERED
@@ -65,7 +65,7 @@ def digest() -> str:
             "street",
             "house_number",
             "postcode",
-            "birth_date",
+            "age_checked_on",
             "joined_at",
         ),
         Address.objects.order_by("postcode", "house_number", "addition").values_list(
@@ -148,7 +148,7 @@ def test_every_member_lives_in_their_groups_area_and_is_an_adult(demo):
         assert found.address.street == member.street, member
         assert found.group == member.group, member
         assert not found.on_border
-        assert age_on(member.birth_date, REFERENCE_DATE) >= 18
+        assert member.age_checked_on == timezone.localtime(member.joined_at).date()
         assert member.joined_at.date() <= REFERENCE_DATE
         assert member.house_rules_accepted_at >= member.house_rules_version.published_at
 

@@ -58,8 +58,17 @@ def test_an_address_typed_on_the_desk_leads_to_the_relay_step_with_its_recipient
 
 
 def test_an_incident_outside_every_area_offers_a_radius(client, world: World):
+    # Outside every area, at an address the register gives to the officer's municipality.
     incident = report(
-        world, actor=world.police, lat=50.70, lon=5.40, address="Veldweg 5", municipality=world.testdorp.pk
+        world,
+        actor=world.police,
+        lat=None,
+        lon=None,
+        address="",
+        street="Veldweg",
+        house_number="5",
+        postcode="3871",
+        municipality=world.testdorp.pk,
     )
     assert incident.area is None
     client.force_login(world.police)

@@ -63,7 +63,7 @@ def test_street_and_number_are_enough_within_the_groups_municipality(world: Worl
 
 def test_a_one_line_address_without_a_point_is_looked_up(world: World):
     """The issue: 'Meidoornstraat 5' typed as the place gave an incident in no area."""
-    incident = record(world, address="Zuidstraat 2")
+    incident = record(world, actor=world.admin_b, address="Zuidstraat 2")
     assert incident.area == world.group_b.area and (incident.lat, incident.lon) == (50.745, 5.31)
     assert incident.address == "Zuidstraat 2, 3870 Testdorp"
 
@@ -123,7 +123,8 @@ def test_which_street_when_the_number_is_in_several_streets_of_the_postcode(worl
 
 
 def test_which_postcode_when_the_street_is_in_two(world: World):
-    add_address(world, "Noordstraat", 1, postcode="3871", lon=5.40, lat=50.70)
+    # Just east of Testdorp Noord, in no area: within the admin's 500 m.
+    add_address(world, "Noordstraat", 1, postcode="3871", lon=5.3225, lat=50.758)
     errors = refused(world, street="Noordstraat", house_number="1")
     assert "3870, 3871" in " ".join(errors["postcode"])
     assert record(world, street="Noordstraat", house_number="1", postcode="3871").area is None
@@ -149,12 +150,12 @@ def test_a_pin_near_the_address_marks_the_exact_spot(world: World):
 
 def test_a_pin_far_from_the_address_gives_way_to_the_address(world: World):
     """A pin left at one's own location does not move an incident reported at another address."""
-    incident = record(world, street="Zuidstraat", house_number="2", lat=50.755, lon=5.31)
+    incident = record(world, actor=world.admin_b, street="Zuidstraat", house_number="2", lat=50.755, lon=5.31)
     assert (incident.lat, incident.lon) == (50.745, 5.31) and incident.area == world.group_b.area
 
 
 def test_a_pin_alone_still_places_the_incident(world: World):
-    incident = record(world, lat=50.745, lon=5.31, address="bij het speelplein")
+    incident = record(world, actor=world.admin_b, lat=50.745, lon=5.31, address="bij het speelplein")
     assert incident.area == world.group_b.area and incident.address == "bij het speelplein"
 
 

@@ -14,7 +14,7 @@ from apps.members.models import Member
 from apps.members.services import roster_csv
 from testkit.world import add_member
 
-HEADER = ["name", "phone", "street", "house number", "postcode", "town", "e-mail", "joined"]
+HEADER = ["name", "phone", "street", "house number", "postcode", "town", "e-mail", "joined", "18+ checked on"]
 
 
 @pytest.fixture(autouse=True)
@@ -33,7 +33,7 @@ def test_semicolons_by_default(world):
     assert text.splitlines()[0] == ";".join(HEADER)
     rows = parse(text, ";")
     assert rows[1][:2] == ["Peeters; Jan", "+32478000001"]  # the delimiter inside a name is quoted
-    assert all(len(row) == 8 for row in rows)
+    assert all(len(row) == 9 for row in rows)
 
 
 def test_commas_on_request(world):

@@ -13,7 +13,7 @@ from apps.members.models import Member
 from apps.messaging.models import OutgoingMessage
 from apps.municipalities.models import HouseRulesVersion, SubMunicipality
 from apps.municipalities.services import publish_house_rules
-from testkit.browser import assert_usable, open_page, outside_the_browser_loop, running_chromium
+from testkit.browser import assert_usable, enter_code, open_page, outside_the_browser_loop, running_chromium
 from testkit.world import PASSWORD, add_member, box, build_world
 
 pytestmark = pytest.mark.browser
@@ -50,6 +50,7 @@ def test_coordinator_reads_one_coverage_figure_and_publishes_house_rules(browser
     page.fill("input[name=username]", world.coordinator.username)
     page.fill("input[name=password]", PASSWORD)
     page.locator("main form button[type=submit]").click()
+    enter_code(page, world.coordinator.username)
     page.wait_for_url(re.compile(r"/beheer/$"))
 
     # The municipality page: "2 van 3" sub-municipalities covered, and two "gedekt" in its list.

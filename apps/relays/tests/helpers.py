@@ -41,10 +41,11 @@ def opted_in(group, n: int, **extra) -> Member:
     return add_member(group, n, alerts_opt_in_at=timezone.now(), alerts_consent_text="Ja.", **extra)
 
 
-def send(world: World, urgency="red", audience=BOTH, actor=None, **scope) -> Broadcast:
+def send(world: World, urgency="red", audience=BOTH, actor=None, text="Sluit ramen en deuren.", **scope) -> Broadcast:
+    """A broadcast; the same one again within a minute is not sent twice: give another ``text``."""
     scope = scope or {"zone_id": world.zone.pk}
     return send_broadcast(
-        actor=actor or world.police, urgency=urgency, subject="Inbraken", text="Sluit ramen en deuren.",
+        actor=actor or world.police, urgency=urgency, subject="Inbraken", text=text,
         audience=audience, **scope,
     )  # fmt: skip
 

@@ -38,7 +38,7 @@ def relay_to_admin_b(world, language: str):
     incidents.add_attachment(
         actor=world.admin_a, incident=incident, upload=SimpleUploadedFile("IMG_0001.jpg", jpeg_with_gps())
     )
-    return services.send(actor=world.admin_a, incident=incident, scope="radius", radius_m=3000)
+    return services.send(actor=world.admin_a, incident=incident, scope="radius", radius_m=2000)
 
 
 @pytest.mark.parametrize(

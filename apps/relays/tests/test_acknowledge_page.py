@@ -52,7 +52,7 @@ def relay_with_photo(world: World, language: str = "en"):
     photo = incidents.add_attachment(
         actor=world.admin_a, incident=incident, upload=SimpleUploadedFile("IMG_0001.jpg", jpeg_with_gps())
     )
-    relay = services.send(actor=world.admin_a, incident=incident, scope="radius", radius_m=3000)
+    relay = services.send(actor=world.admin_a, incident=incident, scope="radius", radius_m=2000)
     message = RelayRecipient.objects.select_related("message").get(relay=relay, user=world.admin_b).message
     return relay, photo, link_of(message)
 
@@ -128,7 +128,7 @@ def test_a_video_plays_in_the_page(client, world: World, border, settings, tmp_p
     attachment = incidents.add_attachment(
         actor=world.admin_a, incident=incident, upload=SimpleUploadedFile("VID.mp4", video.data)
     )
-    relay = services.send(actor=world.admin_a, incident=incident, scope="radius", radius_m=3000)
+    relay = services.send(actor=world.admin_a, incident=incident, scope="radius", radius_m=2000)
     path = link_of(RelayRecipient.objects.get(relay=relay, user=world.admin_b).message)
     html = client.get(path).content.decode()
     assert f'<video controls preload="metadata" src="{path}bijlagen/{attachment.pk}/"' in html

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from testkit.browser import draw_rectangle, open_page, outside_the_browser_loop, running_chromium
+from testkit.browser import draw_rectangle, enter_code, open_page, outside_the_browser_loop, running_chromium
 from testkit.world import PASSWORD, build_world
 
 pytestmark = pytest.mark.browser
@@ -24,6 +24,7 @@ def test_coordinator_draws_an_area_and_sends_to_its_admins(browser_page, live_se
     page.fill("#id_username", "coordinator")
     page.fill("#id_password", PASSWORD)
     page.click("button[type=submit].primary")
+    enter_code(page, "coordinator")
     page.wait_for_url(live_server.url + "/beheer/")
     page.goto(live_server.url + "/beheer/doorgeven/bericht/")
     page.wait_for_selector(".map.leaflet-container")

@@ -202,7 +202,7 @@ def test_member_message_is_in_the_language_of_the_application(world: World):
     member = opted_in(world.group_a, 11)
     app = Application.objects.create(
         group=world.group_a, status="approved", full_name=member.full_name, street="Noordstraat", house_number="11",
-        postcode="3870", town="Testdorp", birth_date=member.birth_date, phone=member.phone, email=member.email,
+        postcode="3870", town="Testdorp", age_checked_on=member.age_checked_on, phone=member.phone, email=member.email,
         language="en", lat=50.755, lon=5.31, house_rules_version=member.house_rules_version,
         house_rules_accepted_at=timezone.now(), access_key_hash="x" * 64, member=member,
     )  # fmt: skip

@@ -35,12 +35,12 @@ def test_a_note_naming_origin_comes_back_with_the_reminder_and_what_was_typed(
     incident = report(world)
     client.force_login(world.admin_a)
     client.cookies["django_language"] = language
-    response = client.post(reverse("relays:send", args=[incident.pk]), {"radius_m": "3000", "note": note})
+    response = client.post(reverse("relays:send", args=[incident.pk]), {"radius_m": "2000", "note": note})
     assert response.status_code == 400
     page = response.content.decode()
     assert expected in page and word in page
     assert f">{note}</textarea>" in page  # nothing typed is lost
-    assert 'name="note_confirmed"' in page and 'name="radius_m" value="3000"' in page
+    assert 'name="note_confirmed"' in page and 'name="radius_m" value="2000"' in page
     assert nothing_relayed()
 
 
@@ -50,7 +50,7 @@ def test_the_sender_keeps_the_words_knowingly_and_they_are_recorded(client, worl
     client.force_login(world.admin_a)
     note = "Marokkaanse man met een zwarte jas"
     response = client.post(
-        reverse("relays:send", args=[incident.pk]), {"radius_m": "3000", "note": note, "note_confirmed": "on"}
+        reverse("relays:send", args=[incident.pk]), {"radius_m": "2000", "note": note, "note_confirmed": "on"}
     )
     relay = Relay.objects.get()
     assert response.status_code == 302 and response["Location"] == reverse("relays:detail", args=[relay.pk])
@@ -64,7 +64,7 @@ def test_a_note_that_describes_what_was_seen_needs_no_confirmation(client, world
     incident = report(world)
     client.force_login(world.admin_a)
     note = "Man van ongeveer 1m80, zwarte jas, grijze rugzak, liep naar de Kerkstraat"
-    client.post(reverse("relays:send", args=[incident.pk]), {"radius_m": "3000", "note": note})
+    client.post(reverse("relays:send", args=[incident.pk]), {"radius_m": "2000", "note": note})
     relay = Relay.objects.get()
     assert relay.note_profiling_words == []
     assert "profiling_words_kept" not in AuditEvent.objects.get(action=AuditEvent.Action.RELAY_SENT).data
@@ -76,7 +76,7 @@ def test_the_municipality_s_own_words_count_too(client, world: World):
     ProfilingTerm.objects.create(municipality=world.testdorp, term="woonwagen*")
     client.force_login(world.admin_a)
     response = client.post(
-        reverse("relays:send", args=[incident.pk]), {"radius_m": "3000", "note": "Iemand van het woonwagenkamp"}
+        reverse("relays:send", args=[incident.pk]), {"radius_m": "2000", "note": "Iemand van het woonwagenkamp"}
     )
     assert response.status_code == 400 and "woonwagenkamp" in response.content.decode()
     assert nothing_relayed()
@@ -89,7 +89,7 @@ def test_the_api_refuses_the_same_note_until_it_is_confirmed(client, world: Worl
     incident = report(world)
     url = f"/api/v1/incidents/{incident.pk}/relays"
     headers = {**bearer(world.admin_a), "Accept-Language": "nl"}
-    body = {"radius_m": 3000, "note": "Een zigeuner bij de garage"}
+    body = {"radius_m": 2000, "note": "Een zigeuner bij de garage"}
     response = client.post(url, body, content_type="application/json", headers=headers)
     assert response.status_code == 400
     assert "zigeuner" in " ".join(response.json()["errors"]["note"])

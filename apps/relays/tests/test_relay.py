@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import override
 
 from apps.groups.models import Group
+from apps.incidents import reach
 from apps.incidents.models import Incident
 from apps.incidents.tests.helpers import report
 from apps.messaging.models import OutgoingMessage
@@ -31,7 +32,7 @@ def names(plan) -> set[str]:
 
 def test_radius_reaches_nearby_groups_across_the_border_and_the_police(world: World, border):
     incident = report(world)  # in Testdorp Noord, reported in group A
-    plan = services.preview(incident, scope="radius", radius_m=3000, sender=world.admin_a)
+    plan = services.preview(incident, scope="radius", radius_m=2000, sender=world.admin_a)
     assert {g.name for g in plan.groups} == {"Testdorp Zuid", "Grensstrook"}  # not the reporter's own group
     # The police of every municipality reached: the Belgian zone and, across the border, the Dutch unit.
     assert names(plan) == {"Admin_B", "Admin_Nl", "PZ Testzone", "Basisteam Grensstad"}
@@ -67,7 +68,7 @@ def test_send_writes_one_message_per_recipient_with_an_ack_link(world: World, bo
     world.zone_nl.email = "basisteam@politie-grensstad.example"
     world.zone_nl.save()
     incident = report(world)
-    relay = services.send(actor=world.admin_a, incident=incident, scope="radius", radius_m=3000)
+    relay = services.send(actor=world.admin_a, incident=incident, scope="radius", radius_m=2000)
     recipients = list(relay.recipients.select_related("message"))
     # Admin_B, Admin_Nl, and the police of both sides of the border.
     assert len(recipients) == 4 and all(r.message for r in recipients)
@@ -80,14 +81,14 @@ def test_send_writes_one_message_per_recipient_with_an_ack_link(world: World, bo
     for r in police.values():
         assert "1-ABC-123" in r.message.body and "/doorgegeven/" in r.message.body
     # Asked again within a minute (double click, client retry): the same relay, no new messages.
-    again = services.send(actor=world.admin_a, incident=incident, scope="radius", radius_m=3000)
+    again = services.send(actor=world.admin_a, incident=incident, scope="radius", radius_m=2000)
     assert again.pk == relay.pk and OutgoingMessage.objects.filter(topic="relay").count() == 4
 
 
 def test_a_recipient_without_channel_is_shown_not_skipped(world: World, border):
     world.admin_b.email = ""
     world.admin_b.save()
-    relay = services.send(actor=world.admin_a, incident=report(world), scope="radius", radius_m=3000)
+    relay = services.send(actor=world.admin_a, incident=report(world), scope="radius", radius_m=2000)
     rows = {r["name"]: r for r in services.status_rows(relay)}
     assert rows["Admin_B"]["status"] == "no_channel" and rows["Admin_B"]["channel"] is None
     assert rows["Admin_Nl"]["status"] == "queued"
@@ -114,7 +115,9 @@ def test_relay_goes_by_whatsapp_template_to_an_opted_in_admin(world: World, bord
         settings.WHATSAPP_PHONE_NUMBER_ID = "1065"
         settings.WHATSAPP_TOKEN = "t"  # noqa: S105 (fake)
         DeliveryPreference.objects.create(user=world.admin_b, whatsapp_opt_in=True)
-        relay = services.send(actor=world.admin_a, incident=report(world), scope="radius", radius_m=3000)
+        # Red, which an admin's relay is only once the coordinator approved it.
+        relay = services.send(actor=world.admin_a, incident=report(world), scope="radius", radius_m=2000, urgency="red")
+        relay = services.decide(actor=world.coordinator, relay=relay, decision="approve")
         recipient = relay.recipients.select_related("message").get(user=world.admin_b)
         assert recipient.channel == "whatsapp" and recipient.message.recipient == "+32470000002"
         assert messaging.deliver(recipient.message.pk, "w") == "sent"
@@ -123,7 +126,11 @@ def test_relay_goes_by_whatsapp_template_to_an_opted_in_admin(world: World, bord
         # In the recipient's language: Admin_B chose none, so Testdorp's (Dutch).
         with override("nl"):
             category = str(Incident.Category.SUSPICIOUS_VEHICLE.label)
-        assert params[0] == "Admin_A" and params[1] == category and "/doorgegeven/" in params[4]
+        with override("nl"):
+            sender = reach.sender_label(relay.sender)
+        # The sender by role and group, never by the name they chose for their account.
+        assert params[0] == sender and "Testdorp Noord" in sender and "Admin_A" not in sender
+        assert params[1] == category and "/doorgegeven/" in params[4]
         assert seen.body["template"]["language"] == {"code": "nl"}
         assert all("\n" not in p for p in params)
         row = next(r for r in services.status_rows(relay) if r["name"] == "Admin_B")

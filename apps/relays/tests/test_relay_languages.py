@@ -34,7 +34,7 @@ def admin_message(relay, user) -> OutgoingMessage:
 
 def test_dutch_admin_gets_dutch_police_numbers_and_belgian_admin_belgian_ones(world: World, border):
     incident = report(world)  # in Testdorp (BE)
-    relay = services.send(actor=world.admin_a, incident=incident, scope="radius", radius_m=3000)
+    relay = services.send(actor=world.admin_a, incident=incident, scope="radius", radius_m=2000)
     dutch = admin_message(relay, border.admins.get())
     for text in (dutch.body, dutch.short_body):
         text = without_links(text)
@@ -50,7 +50,9 @@ def test_whatsapp_parameters_name_the_recipients_numbers(world: World, border, s
     settings.WHATSAPP_PHONE_NUMBER_ID = "1065"
     settings.WHATSAPP_TOKEN = "t"  # noqa: S105 (fake)
     DeliveryPreference.objects.create(user=border.admins.get(), whatsapp_opt_in=True)
-    relay = services.send(actor=world.admin_a, incident=report(world), scope="radius", radius_m=3000)
+    # Red, which an admin's relay is only once the coordinator approved it.
+    relay = services.send(actor=world.admin_a, incident=report(world), scope="radius", radius_m=2000, urgency="red")
+    relay = services.decide(actor=world.coordinator, relay=relay, decision="approve")
     message = admin_message(relay, border.admins.get())
     assert message.channel == "whatsapp"
     description = message.template_params[3]
@@ -61,7 +63,7 @@ def test_whatsapp_parameters_name_the_recipients_numbers(world: World, border, s
 def test_a_french_speaking_admin_gets_the_relay_in_french(world: World, border):
     world.admin_b.language = "fr"
     world.admin_b.save()
-    relay = services.send(actor=world.admin_a, incident=report(world), scope="radius", radius_m=3000)
+    relay = services.send(actor=world.admin_a, incident=report(world), scope="radius", radius_m=2000)
     french = admin_message(relay, world.admin_b)
     dutch = admin_message(relay, border.admins.get())
     assert french.language == "fr" and dutch.language == "nl"
@@ -75,7 +77,7 @@ def test_the_new_police_line_is_translated(world: World, border):
     """Fails until the catalogue holds the new sentence in Dutch and French."""
     world.admin_b.language = "fr"
     world.admin_b.save()
-    relay = services.send(actor=world.admin_a, incident=report(world), scope="radius", radius_m=3000)
+    relay = services.send(actor=world.admin_a, incident=report(world), scope="radius", radius_m=2000)
     french = admin_message(relay, world.admin_b)
     dutch = admin_message(relay, border.admins.get())
     assert "Appelez d'abord la police : 101, ou le 112 en cas de danger." in french.body
@@ -89,7 +91,7 @@ def test_police_zones_are_written_to_in_their_countrys_language(world: World, bo
     world.zone_nl.save()
     world.testdorp.language = "fr"
     world.testdorp.save()
-    relay = services.send(actor=world.admin_a, incident=report(world), scope="radius", radius_m=3000)
+    relay = services.send(actor=world.admin_a, incident=report(world), scope="radius", radius_m=2000)
     nl_zone = RelayRecipient.objects.select_related("message").get(relay=relay, zone=world.zone_nl)
     be_zone = RelayRecipient.objects.select_related("message").get(relay=relay, zone=world.zone)
     assert nl_zone.language == "nl" and "verdacht voertuig" in nl_zone.message.body

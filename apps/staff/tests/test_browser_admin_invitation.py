@@ -12,7 +12,7 @@ import pytest
 from apps.accounts.models import User
 from apps.groups.models import AdminInvitation, GroupAdmin
 from apps.messaging.models import OutgoingMessage
-from testkit.browser import assert_usable, log_in, open_page, outside_the_browser_loop, running_chromium
+from testkit.browser import assert_usable, enter_code, log_in, open_page, outside_the_browser_loop, running_chromium
 from testkit.world import PASSWORD, build_world
 
 pytestmark = pytest.mark.browser
@@ -64,8 +64,9 @@ def test_the_police_officer_is_invited_and_accepts(browser, live_server, world):
     officer.click("main a.button")
     officer.fill("#id_username", world.police.username)
     officer.fill("#id_password", PASSWORD)
-    with officer.expect_navigation(url=re.compile(re.escape(path) + "$")):
-        officer.click("main button[type=submit]")
+    officer.click("main button[type=submit]")
+    enter_code(officer, world.police.username)
+    officer.wait_for_url(re.compile(re.escape(path) + "$"))
     assert_usable(officer, "the invitation of the officer")
     with officer.expect_navigation(url=re.compile(rf"/beheer/groepen/{world.group_a.pk}/$")):
         officer.locator("button[name=answer][value=accept]").click()

@@ -244,3 +244,22 @@ def test_visitors_are_sent_to_the_login_page(client, world):
     response = invite(client, world.group_a)
     assert response.status_code == 302 and response.url.startswith(reverse("accounts:login"))
     assert everything() == before
+
+
+def test_an_invitee_whose_role_needs_a_second_factor_logs_in_through_both_steps(client, world):
+    """Accepting sets the password but logs in only an account that needs no second factor: one
+    given a coordinator's role meanwhile goes through the login page and its code step."""
+    from apps.municipalities.models import Coordinator
+
+    client.force_login(world.coordinator)
+    invite(client, world.group_a)
+    client.logout()
+    path = invitation_path(OutgoingMessage.objects.get(topic="account.invited").body)
+    Coordinator.objects.create(user=User.objects.get(username="els.vdb"), municipality=world.grensstad)
+    response = client.post(
+        path,
+        {"answer": "accept", "new_password1": "lantaarnpaal-bij-de-kerk", "new_password2": "lantaarnpaal-bij-de-kerk"},
+    )
+    assert response.status_code == 302 and response.url.startswith(reverse("accounts:login"))
+    assert "_auth_user_id" not in client.session
+    assert GroupAdmin.objects.filter(group=world.group_a, user__username="els.vdb").exists()

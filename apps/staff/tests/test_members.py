@@ -98,7 +98,17 @@ def test_export_is_a_csv_attachment_named_after_the_group(client, world, desk):
     assert response["Content-Disposition"].endswith('.csv"')
     assert response.content.startswith("\ufeff".encode())  # Excel reads the file as UTF-8
     rows = read_csv(response)
-    assert rows[0] == ["name", "phone", "street", "house number", "postcode", "town", "e-mail", "joined"]
+    assert rows[0] == [
+        "name",
+        "phone",
+        "street",
+        "house number",
+        "postcode",
+        "town",
+        "e-mail",
+        "joined",
+        "18+ checked on",
+    ]
     assert sorted(r[:3] for r in rows[1:]) == [
         ["Marc Noord", "+32478000001", "Noordstraat"],
         ["Émile Noël", "+32478000072", "Kerkstraat"],
@@ -114,10 +124,10 @@ def test_export_uses_semicolons_for_excel_by_default(client, world, desk):
         response = client.get(url, query)
         assert response.content.startswith("\ufeff".encode())
         text = response.content.decode("utf-8-sig")
-        assert text.splitlines()[0] == "name;phone;street;house number;postcode;town;e-mail;joined"
+        assert text.splitlines()[0] == "name;phone;street;house number;postcode;town;e-mail;joined;18+ checked on"
         rows = read_csv(response)
         assert ["Peeters; Jan", "+32478000074", "Kerkstraat"] in [r[:3] for r in rows]  # quoted, not split
-        assert all(len(r) == 8 for r in rows)
+        assert all(len(r) == 9 for r in rows)
 
 
 def test_export_with_commas_on_request(client, world, desk):
@@ -127,7 +137,7 @@ def test_export_with_commas_on_request(client, world, desk):
     assert response.status_code == 200 and response.content.startswith("\ufeff".encode())
     assert response["Content-Disposition"].startswith('attachment; filename="testdorp-noord-')
     text = response.content.decode("utf-8-sig")
-    assert text.splitlines()[0] == "name,phone,street,house number,postcode,town,e-mail,joined"
+    assert text.splitlines()[0] == "name,phone,street,house number,postcode,town,e-mail,joined,18+ checked on"
     rows = read_csv(response, delimiter=",")
     assert sorted(r[:3] for r in rows[1:]) == [
         ["Janssens, Els", "+32478000075", "Kerkstraat"],

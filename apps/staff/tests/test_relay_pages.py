@@ -22,7 +22,7 @@ def border(world: World) -> Group:
 
 def test_acknowledgement_link_needs_a_post_and_the_sender_sees_it(client, world: World, border):
     incident = report(world)
-    relay = services.send(actor=world.admin_a, incident=incident, scope="radius", radius_m=3000)
+    relay = services.send(actor=world.admin_a, incident=incident, scope="radius", radius_m=2000)
     message = OutgoingMessage.objects.get(topic="relay", recipient=world.admin_b.email)
     url = next(w for w in message.body.split() if "/doorgegeven/" in w)
     path = url.split("127.0.0.1:8000", 1)[1] if "127.0.0.1:8000" in url else url
@@ -42,11 +42,11 @@ def test_acknowledgement_link_needs_a_post_and_the_sender_sees_it(client, world:
 def test_preview_page_lists_recipients_and_map_then_sends(client, world: World, border):
     incident = report(world)
     client.force_login(world.admin_a)
-    page = client.get(reverse("relays:preview", args=[incident.pk]), {"scope": "radius", "radius_m": "3000"})
+    page = client.get(reverse("relays:preview", args=[incident.pk]), {"scope": "radius", "radius_m": "2000"})
     text = page.content.decode()
     assert page.status_code == 200 and "Grensstrook" in text and "map-data" in text
     assert not Relay.objects.exists()  # the preview writes nothing
-    response = client.post(reverse("relays:send", args=[incident.pk]), {"scope": "radius", "radius_m": "3000"})
+    response = client.post(reverse("relays:send", args=[incident.pk]), {"scope": "radius", "radius_m": "2000"})
     relay = Relay.objects.get()
     assert response.status_code == 302 and response["Location"] == reverse("relays:detail", args=[relay.pk])
 
@@ -54,7 +54,7 @@ def test_preview_page_lists_recipients_and_map_then_sends(client, world: World, 
 @pytest.mark.parametrize("who", ["admin_b", "coordinator_nl"])
 def test_others_cannot_preview_send_or_see_relays(client, world: World, border, who):
     incident = report(world)
-    relay = services.send(actor=world.admin_a, incident=incident, scope="radius", radius_m=3000)
+    relay = services.send(actor=world.admin_a, incident=incident, scope="radius", radius_m=2000)
     client.force_login(getattr(world, who))
     assert client.get(reverse("relays:preview", args=[incident.pk]), {"scope": "neighbours"}).status_code == 404
     assert client.post(reverse("relays:send", args=[incident.pk]), {"scope": "neighbours"}).status_code == 404

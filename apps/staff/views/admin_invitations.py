@@ -17,6 +17,7 @@ from urllib.parse import quote
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
+from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect
 from django.shortcuts import render as render_template
@@ -26,6 +27,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
+from apps.accounts import second_factor
 from apps.accounts.forms import ChoosePasswordForm
 from apps.core.actors import PUBLIC, is_person
 from apps.groups.invitations import (
@@ -106,6 +108,14 @@ def admin_invitation(request, key: str):
                         password = form.cleaned_data["new_password1"]
                     admin = accept_invitation(actor=actor, key=key, password=password)
                     if mode == "choose_password":
+                        if second_factor.required_for(admin.user) or second_factor.authenticator_of(admin.user):
+                            # A role that logs in with a second factor goes through both steps.
+                            messages.success(
+                                request,
+                                _("You are now %(role)s of %(group)s.")
+                                % {"role": invitation.get_role_display(), "group": invitation.group.name},
+                            )
+                            return redirect_to_login(reverse("staff:group_detail", args=[invitation.group_id]))
                         # The account as saved with its new password (the session keeps its hash).
                         login(request, admin.user, backend="django.contrib.auth.backends.ModelBackend")
                     messages.success(

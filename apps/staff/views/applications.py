@@ -10,7 +10,6 @@ from django.core.exceptions import ValidationError
 from django.db.models import Case, F, IntegerField, Value, When
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -21,7 +20,6 @@ from apps.applications.permissions import applications_for
 from apps.applications.places import position_on_waiting_list
 from apps.audit.models import AuditEvent
 from apps.audit.services import record
-from apps.core.ages import age_on
 from apps.groups.permissions import managed_groups
 
 from .. import forms, maps
@@ -101,7 +99,6 @@ def _application_page(request, application: Application, reject_form=None) -> Ht
         {
             "application": application,
             "group": group,
-            "age": age_on(application.birth_date, timezone.localdate()),
             "checks": application_checks(application) if application.is_open else [],
             "can_approve": application.status == Application.Status.CONFIRMED,
             "waiting_position": position_on_waiting_list(application),

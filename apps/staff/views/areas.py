@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 
 from django.conf import settings
+from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Max, Min
 from django.http import Http404, HttpRequest, JsonResponse
@@ -15,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 from shapely.geometry import shape
 
-from apps.areas.jobs import queue_import
+from apps.areas.jobs import cancel_job, may_cancel, queue_import
 from apps.areas.models import ImportJob
 from apps.coverage import aggregates, hexbins, national
 from apps.coverage.services import address_points, coverage_for, covered_mask
@@ -25,7 +26,7 @@ from apps.municipalities.permissions import municipalities_for, police_municipal
 
 from .. import maps
 from ..forms import ImportForm
-from .common import render, staff_view
+from .common import error_text, render, staff_view
 
 STREET_ZOOM = 16
 
@@ -286,8 +287,27 @@ def import_job(request: HttpRequest, pk: int):
     return render(
         request,
         "staff/geo/import_job.html",
-        {"job": job, "municipality": job.municipality, "status_url": reverse("staff:import_job_status", args=[job.pk])},
+        {
+            "job": job,
+            "municipality": job.municipality,
+            "status_url": reverse("staff:import_job_status", args=[job.pk]),
+            "may_cancel": may_cancel(job),
+        },
     )
+
+
+@staff_view
+@require_http_methods(["POST"])
+def import_job_cancel(request: HttpRequest, pk: int):
+    """Cancel a waiting or running import of one's own municipality (``areas.jobs.cancel_job``)."""
+    job = _job(request, pk)
+    try:
+        cancel_job(job, actor=request.user)
+    except ValidationError as exc:
+        messages.error(request, error_text(exc))
+    else:
+        messages.success(request, _("The import was cancelled; nothing was imported."))
+    return redirect("staff:import_job", job.pk)
 
 
 @staff_view
@@ -298,7 +318,7 @@ def import_job_status(request: HttpRequest, pk: int):
             "status": job.status,
             "status_label": job.get_status_display(),
             "progress": job.progress,
-            "finished": job.status in (ImportJob.Status.DONE, ImportJob.Status.FAILED),
+            "finished": job.finished,
             "summary": job.summary,
             "details": job.details[:100],
         }

@@ -69,6 +69,8 @@ def _navigation(request) -> list[dict]:
         items.append(item("staff:group_request_list", _("Requests for a group"), "group_request_detail"))
     if user_roles["police"] or user_roles["superuser"]:
         items.append(item("staff:police_overview", _("Police overview")))
+    if any(user_roles.values()):
+        items.append(item("staff:network_directory", _("Admins' network"), "network_contacts", "network_settings"))
     return items
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from apps.groups.permissions import managed_groups, visible_groups
 from apps.municipalities.permissions import municipalities_for, police_municipality_ids
+from apps.relays.services import held_relays_for
 
 from ..figures import attach_fill, municipality_figures, with_counts
 from ..flags import flagged_groups, wait_days
@@ -26,10 +27,17 @@ def dashboard(request):
     police_groups = (
         visible_groups(user).filter(municipality_id__in=police_municipality_ids(user)).count() if police_zones else 0
     )
+    # Red relays of group admins that wait for this coordinator's or officer's decision.
+    held_relays = list(
+        held_relays_for(user).select_related("incident", "incident__municipality").order_by("created_at")[:20]
+        if municipalities or police_zones or user.is_superuser
+        else []
+    )
     return render(
         request,
         "staff/dashboard.html",
         {
+            "held_relays": held_relays,
             "admin_groups": admin_groups,
             "municipalities": municipalities,
             "municipality_sections": sections,

@@ -28,6 +28,7 @@ from apps.incidents.permissions import (
     reporting_municipality_ids,
     word_list_municipalities,
 )
+from apps.incidents.reach import reach_of
 from apps.messaging.models import DeliveryPreference
 from apps.municipalities.models import Municipality
 from apps.relays import services as relay_services
@@ -113,7 +114,7 @@ def _relay_step(request, incident: Incident) -> dict | None:
     if incident.area_id:
         query = {"scope": Relay.Scope.NEIGHBOURS}
     elif incident.has_point:
-        query = {"scope": Relay.Scope.RADIUS, "radius_m": DEFAULT_RADIUS_M}
+        query = {"scope": Relay.Scope.RADIUS, "radius_m": min(DEFAULT_RADIUS_M, reach_of(request.user).radius_m)}
     else:
         return {"error": _("This incident has no place: it cannot be relayed.")}
     try:
@@ -146,6 +147,8 @@ def _detail(request, incident: Incident, feedback_form=None, status: int = 200):
             "feedback_form": feedback_form or FeedbackForm(),
             "relay_url": reverse("relays:preview", args=[incident.pk]),
             "relay_step": _relay_step(request, incident),
+            "radius_cap": reach_of(request.user).radius_m,
+            "radius_default": min(DEFAULT_RADIUS_M, reach_of(request.user).radius_m),
             "attachments": incident.attachments.order_by("created_at", "id"),
         },
         status=status,

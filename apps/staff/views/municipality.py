@@ -25,9 +25,12 @@ from apps.groups.invitations import appoint_or_invite, invitation_days, invite_a
 from apps.groups.models import AdminInvitation, Group, GroupRequest
 from apps.groups.permissions import group_requests_for, managed_groups
 from apps.groups.services import decide_group_request, leaves_without_admin, remove_admin
+from apps.incidents.services import set_incident_tolerance
 from apps.members.models import Member
 from apps.municipalities.permissions import municipalities_for
 from apps.municipalities.services import publish_house_rules
+from apps.retention.forms import RetentionForm
+from apps.retention.services import save_policy
 from apps.signs.models import StreetSign
 
 from .. import forms, maps
@@ -58,13 +61,21 @@ def municipality_detail(request, pk):
             changed = set_works_here_allowed(
                 municipality, allowed=settings_form.cleaned_data["allows_works_here"], actor=request.user
             )
+            tolerance = settings_form.cleaned_data.get("incident_tolerance_m")
+            if tolerance is not None:
+                changed = set_incident_tolerance(municipality, metres=tolerance, actor=request.user) or changed
             if changed:
                 messages.success(request, _("The settings are saved."))
             else:
                 messages.info(request, _("Nothing changed."))
             return redirect("staff:municipality_detail", pk=municipality.pk)
     else:
-        settings_form = forms.MunicipalitySettingsForm(initial={"allows_works_here": municipality.allows_works_here})
+        settings_form = forms.MunicipalitySettingsForm(
+            initial={
+                "allows_works_here": municipality.allows_works_here,
+                "incident_tolerance_m": municipality.incident_tolerance_m,
+            }
+        )
     groups = attach_flags(
         attach_fill(
             with_flag_counts(with_counts(managed_groups(request.user).filter(municipality=municipality)))
@@ -93,6 +104,29 @@ def municipality_detail(request, pk):
             "settings_form": settings_form,
         },
     )
+
+
+@staff_view
+@require_http_methods(["GET", "HEAD", "POST"])
+@recent_login_required(methods=["POST"])
+def retention_settings(request, pk):
+    """How long the municipality keeps each kind of personal data (its privacy page says so)."""
+    municipality = get_object_or_404(municipalities_for(request.user), pk=pk)
+    form = RetentionForm(request.POST or None, initial=RetentionForm.initial_for(municipality))
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                changed = save_policy(municipality, actor=request.user, **form.days())
+            except ValidationError as exc:
+                add_errors(form, exc)
+            else:
+                if changed:
+                    messages.success(request, _("The settings are saved."))
+                else:
+                    messages.info(request, _("Nothing changed."))
+                return redirect("staff:retention_settings", pk=municipality.pk)
+        messages.error(request, _("Nothing was saved. Correct what is marked below."))
+    return render(request, "staff/retention_settings.html", {"municipality": municipality, "form": form})
 
 
 @staff_view

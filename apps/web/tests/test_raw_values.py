@@ -226,8 +226,10 @@ def fill_every_status(world: World, settings, attachment_dir) -> dict[str, str]:
         attachment = IncidentAttachment(incident=found[0], kind=kind, content_type=f"{kind}/mp4", size=3, sha256="0")
         attachment.file.save(f"sample.{kind}", ContentFile(b"..."))
     for n, incident in enumerate(found[:5]):
-        scope = {"scope": "neighbours"} if n % 2 else {"scope": "radius", "radius_m": 3000}
-        relays.send(actor=world.admin_a, incident=incident, **scope)
+        scope = {"scope": "neighbours"} if n % 2 else {"scope": "radius", "radius_m": 2000}
+        # Red at once: the coordinator's; an admin's red waits for approval (the sixth).
+        relays.send(actor=world.coordinator, incident=incident, **scope)
+    relays.send(actor=world.admin_a, incident=found[5], scope="neighbours", urgency="red")
 
     # Broadcasts: the police's red one to admins and members, the coordinator's green one.
     send_broadcast(
@@ -273,6 +275,10 @@ def fill_every_status(world: World, settings, attachment_dir) -> dict[str, str]:
 
 @pytest.fixture
 def busy_world(world: World, settings, tmp_path) -> tuple[World, dict[str, str]]:
+    # People's names, as pages show them: the test world's "Police" would read as a stored value.
+    for user, (first, last) in ((world.police, ("Inge", "Peeters")), (world.coordinator, ("Carla", "Janssens"))):
+        user.first_name, user.last_name = first, last
+        user.save(update_fields=["first_name", "last_name"])
     return world, fill_every_status(world, settings, tmp_path)
 
 
@@ -316,7 +322,7 @@ def pages_no_link_leads_to(role: str) -> list[str]:
         pages += [f"{reverse('staff:group_request_list')}?status={s}" for s in GroupRequest.Status.values]
     first = Incident.objects.order_by("pk").first()
     preview = reverse("relays:preview", args=[first.pk])
-    return [*pages, f"{preview}?scope=radius&radius_m=3000", f"{preview}?scope=neighbours"]
+    return [*pages, f"{preview}?scope=radius&radius_m=2000", f"{preview}?scope=neighbours"]
 
 
 def sent_broadcast_page(client, world: World) -> str:

@@ -2,6 +2,8 @@
 
 Used by ``make run``. Prints the address and the demo logins, starts ``run_worker`` as a child
 process under a supervisor, serves the site with waitress and stops the worker when it stops.
+In production (``--no-worker`` with Celery workers beside it) it serves behind the TLS proxy of
+BUURTWACHT_TRUSTED_PROXY (``proxy_options``) and prints no demo logins.
 
 The supervisor (a thread of this process) waits on the child. When the child exits while the site
 is being served, however it ended (an error, ``kill -9``, the out-of-memory killer), it marks the
@@ -111,8 +113,28 @@ class WorkerSupervisor:
         self._thread.join(timeout=timeout)
 
 
+def proxy_options() -> dict:
+    """waitress's options for the reverse proxy of BUURTWACHT_TRUSTED_PROXY.
+
+    Without one, waitress removes every forwarded header (X-Forwarded-Proto, X-Forwarded-For...)
+    it receives, so nobody can pass a request off as HTTPS or as coming from another address.
+    With one, it believes the named headers from that address only, and still removes them from
+    anyone else: the scheme becomes the proxy's (Django then sends HSTS and accepts forms posted
+    over HTTPS) and REMOTE_ADDR the resident's address (rate limits and login pauses per person).
+    """
+    if not settings.BUURTWACHT_TRUSTED_PROXY:
+        return {"clear_untrusted_proxy_headers": True}
+    return {
+        "trusted_proxy": settings.BUURTWACHT_TRUSTED_PROXY,
+        "trusted_proxy_headers": set(settings.BUURTWACHT_TRUSTED_PROXY_HEADERS),
+        "trusted_proxy_count": settings.BUURTWACHT_TRUSTED_PROXY_COUNT,
+        "clear_untrusted_proxy_headers": True,
+        "log_untrusted_proxy_headers": True,
+    }
+
+
 class Command(BaseCommand):
-    help = "Serve the site and run the embedded worker (demo and laptop use)."
+    help = "Serve the site with waitress and run the embedded worker (production: --no-worker, behind a TLS proxy)."
 
     def add_arguments(self, parser):
         parser.add_argument("--host", default="127.0.0.1")
@@ -143,10 +165,13 @@ class Command(BaseCommand):
         if settings.BUURTWACHT_DEV_MAILBOX:
             self.stdout.write(f"  mailbox:     {url}dev/mailbox/   (every e-mail the demo sends)")
         self.stdout.write(f"  health:      {url}healthz")
-        self.stdout.write("\nDemo logins:\n" + format_table())
+        if settings.BUURTWACHT_TRUSTED_PROXY:
+            self.stdout.write(f"  behind the proxy at {settings.BUURTWACHT_TRUSTED_PROXY}")
+        if not settings.PRODUCTION:
+            self.stdout.write("\nDemo logins:\n" + format_table())
         self.stdout.write("\nStop with Ctrl+C.\n")
         try:
-            serve(application, host=host, port=port, threads=8, _quiet=True)
+            serve(application, host=host, port=port, threads=8, _quiet=True, **proxy_options())
         finally:
             if worker is not None:
                 worker.stop()
