@@ -34,31 +34,15 @@ RESULTS = HERE / "results" / "import-latest.json"
 
 def _child(database_url: str, csv_path: str, var: str) -> None:
     """Runs in its own process: migrate, import, import again; prints one JSON line."""
-    os.environ.update(
-        {
-            "DJANGO_SETTINGS_MODULE": "buurtwacht.settings",
-            "BUURTWACHT_ENV": "development",
-            "BUURTWACHT_VAR_DIR": var,
-            "DATABASE_URL": database_url,
-            "REDIS_URL": "",
-            "CELERY_BROKER_URL": "memory://",
-            "BUURTWACHT_WORKER": "embedded",
-            "DEBUG": "false",
-            "LOG_LEVEL": "WARNING",
-        }
-    )
-    sys.path.insert(0, str(ROOT))
+    from child import start_django
+
+    start_django(database_url, var)
     import resource
 
-    import django
-
-    django.setup()
-    from django.core.management import call_command
     from django.db import connection
 
     from apps.addresses.importer import import_addresses
 
-    call_command("migrate", verbosity=0, interactive=False)
     first = import_addresses(csv_path, report_path=Path(var) / "report.csv")
     second = import_addresses(csv_path, report_path=Path(var) / "report2.csv")
     print(

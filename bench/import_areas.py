@@ -37,32 +37,15 @@ RESULTS = HERE / "results" / "import-areas-latest.json"
 
 
 def _child(database_url: str, geojson: str, var: str) -> None:
-    os.environ.update(
-        {
-            "DJANGO_SETTINGS_MODULE": "buurtwacht.settings",
-            "BUURTWACHT_ENV": "development",
-            "BUURTWACHT_VAR_DIR": var,
-            "DATABASE_URL": database_url,
-            "REDIS_URL": "",
-            "CELERY_BROKER_URL": "memory://",
-            "BUURTWACHT_WORKER": "embedded",
-            "DEBUG": "false",
-            "LOG_LEVEL": "WARNING",
-        }
-    )
-    sys.path.insert(0, str(ROOT))
-    import django
+    from child import start_django
 
-    django.setup()
-    from django.core.management import call_command
+    start_django(database_url, var)
     from django.db import connection, transaction
 
     from apps.areas.importer import import_areas
     from apps.areas.models import Area, AreaNeighbour
     from apps.areas.services import save_area
     from apps.core.actors import SYSTEM
-
-    call_command("migrate", verbosity=0, interactive=False)
 
     # The outermost atomic blocks of this connection, from their start to their COMMIT: how long
     # each held its transaction (on SQLite the one write lock, which IMMEDIATE transactions take at
