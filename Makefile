@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: run test lint fix messages check-messages check-pins bench bench-geo bench-coverage bench-delivery bench-faults worker clean
+.PHONY: run test lint fix messages check-messages check-pins bench bench-geo bench-coverage bench-delivery bench-faults bench-start worker clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -67,6 +67,10 @@ bench-delivery: $(VENV)/.installed
 	$(BIN)/python bench/delivery.py
 
 ## bench-faults: a broadcast to 200 admins while the worker is killed and the gateway fails, hangs up or is slow (about 3 minutes)
+## bench-start: what a process pays at start (Django set-up, URL modules, map modules), over 9 starts
+bench-start: $(VENV)/.installed
+	$(BIN)/python bench/start.py
+
 bench-faults: $(VENV)/.installed
 	$(BIN)/python bench/faults.py
 

@@ -26,20 +26,18 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
-from pyproj import Transformer
 from shapely import STRtree
 from shapely.geometry import shape
 
 from .models import Area, AreaNeighbour, NeighbourBasis
+from .projections import wgs84_to_laea
 
 log = logging.getLogger(__name__)
-
-_TO_METRES = Transformer.from_crs("EPSG:4326", "EPSG:3035", always_xy=True)
 
 
 def to_metres(geom):
     def project(coords: np.ndarray) -> np.ndarray:
-        x, y = _TO_METRES.transform(coords[:, 0], coords[:, 1])
+        x, y = wgs84_to_laea().transform(coords[:, 0], coords[:, 1])
         return np.column_stack([x, y])
 
     return shapely.transform(geom, project)

@@ -9,10 +9,9 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from pyproj import Transformer
 
-_TO_M = Transformer.from_crs("EPSG:4326", "EPSG:3035", always_xy=True)
-_TO_DEG = Transformer.from_crs("EPSG:3035", "EPSG:4326", always_xy=True)
+from apps.areas.projections import laea_to_wgs84, wgs84_to_laea
+
 SQRT3 = math.sqrt(3)
 
 
@@ -22,7 +21,7 @@ def hex_size_for_zoom(zoom: int) -> float:
 
 
 def to_metres(lons, lats) -> tuple[np.ndarray, np.ndarray]:
-    x, y = _TO_M.transform(np.asarray(lons, dtype=float), np.asarray(lats, dtype=float))
+    x, y = wgs84_to_laea().transform(np.asarray(lons, dtype=float), np.asarray(lats, dtype=float))
     return np.asarray(x), np.asarray(y)
 
 
@@ -47,7 +46,7 @@ def centres(q: np.ndarray, r: np.ndarray, size_m: float) -> tuple[np.ndarray, np
     """(lon, lat) of the hexagons' centres."""
     x = size_m * (SQRT3 * q + SQRT3 / 2 * r)
     y = size_m * (1.5 * r)
-    lon, lat = _TO_DEG.transform(x, y)
+    lon, lat = laea_to_wgs84().transform(x, y)
     return np.asarray(lon), np.asarray(lat)
 
 
@@ -62,7 +61,7 @@ def cell_features(q, r, totals, covered, size_m: float) -> list[dict]:
     angles = np.radians(np.arange(6) * 60 + 30)
     corner_x = centre_x[:, None] + size_m * np.cos(angles)[None, :]
     corner_y = centre_y[:, None] + size_m * np.sin(angles)[None, :]
-    lon, lat = _TO_DEG.transform(corner_x.ravel(), corner_y.ravel())
+    lon, lat = laea_to_wgs84().transform(corner_x.ravel(), corner_y.ravel())
     lon = np.round(np.asarray(lon).reshape(-1, 6), 6).tolist()
     lat = np.round(np.asarray(lat).reshape(-1, 6), 6).tolist()
     features = []
