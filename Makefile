@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: run test lint fix messages check-messages check-pins bench bench-geo bench-coverage bench-delivery bench-faults bench-start worker clean
+.PHONY: run test lint fix messages check-messages check-pins bench bench-geo bench-coverage bench-delivery bench-faults bench-start bench-neighbours worker clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -70,6 +70,10 @@ bench-delivery: $(VENV)/.installed
 ## bench-start: what a process pays at start (Django set-up, URL modules, map modules), over 9 starts
 bench-start: $(VENV)/.installed
 	$(BIN)/python bench/start.py
+
+## bench-neighbours: neighbours of 10,000 real-shaped areas (plus the real boundaries in ../shared/data/geo when there), and of one area after a change (about 2 minutes)
+bench-neighbours: $(VENV)/.installed
+	$(BIN)/python bench/neighbours.py
 
 bench-faults: $(VENV)/.installed
 	$(BIN)/python bench/faults.py

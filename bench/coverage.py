@@ -37,13 +37,14 @@ import tempfile
 import time
 from pathlib import Path
 
-from apps.core.actors import SYSTEM
-
 HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE))
+# bench/ for its sibling scripts, the project for its apps (run as `python bench/<name>.py`).
+sys.path[:0] = [str(HERE), str(HERE.parent)]
 
 import run as base  # noqa: E402  (bench/run.py: configure, machine, finish)
 from geo import grid, write_addresses, write_areas  # noqa: E402
+
+from apps.core.actors import SYSTEM  # noqa: E402
 
 RESULTS = HERE / "results" / "coverage-latest.json"
 # Areas per municipality: a block of this many grid columns by rows.

@@ -37,11 +37,13 @@ import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-from apps.core.actors import SYSTEM
-
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
-sys.path.insert(0, str(HERE))
+# bench/ for its sibling scripts, the project for its apps (run as `python bench/delivery.py`).
+sys.path[:0] = [str(HERE), str(ROOT)]
+
+from apps.core.actors import SYSTEM  # noqa: E402
+
 RESULTS = HERE / "results" / "delivery-latest.json"
 PHONE_ID = "106540352242922"
 BATCH = 100

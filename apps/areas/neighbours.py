@@ -23,11 +23,11 @@ from dataclasses import dataclass, field
 import numpy as np
 import shapely
 from django.conf import settings
-from django.db import transaction
-from django.db.models import Q
+from django.db import connection, transaction
+from django.db.models import Q, TextField
+from django.db.models.functions import Cast
 from django.utils import timezone
 from shapely import STRtree
-from shapely.geometry import shape
 
 from .models import Area, AreaNeighbour, NeighbourBasis
 from .projections import wgs84_to_laea
@@ -44,27 +44,54 @@ def to_metres(geom):
 
 
 def compute_pairs(
-    ids: list[int], geoms: list, distance_m: float, only: set[int] | None = None
+    ids: list[int], geoms, distance_m: float, only: set[int] | None = None
 ) -> list[tuple[int, int, float]]:
-    """(area, neighbour, distance) for every pair within ``distance_m``; with ``only``, just
-    the pairs that involve those areas."""
+    """(area, neighbour, distance) for every pair within ``distance_m``, both ways round; with
+    ``only``, just the pairs that involve those areas.
+
+    Most neighbours share a boundary, and on real boundaries (hundreds of vertices each) the
+    exact distance is the costly part. So: candidates from the bounding boxes grown by the
+    distance (cheap), each unordered pair tested once; pairs that touch have distance 0 (a
+    prepared ``intersects``); only the few that do not are tested for ``dwithin`` and measured.
+    """
     # One pyproj call for all coordinates of all areas.
     projected = to_metres(np.asarray(geoms, dtype=object))
+    if not len(projected):
+        return []
     tree = STRtree(projected)
+    bounds = shapely.bounds(projected)
+    grown = shapely.box(
+        bounds[:, 0] - distance_m, bounds[:, 1] - distance_m, bounds[:, 2] + distance_m, bounds[:, 3] + distance_m
+    )
     if only is None:
-        left, right = tree.query(projected, predicate="dwithin", distance=distance_m)
+        left, right = tree.query(grown)
     else:
-        positions = [i for i, area_id in enumerate(ids) if area_id in only]
-        if not positions:
+        positions = np.asarray([i for i, area_id in enumerate(ids) if area_id in only], dtype=np.int64)
+        if not len(positions):
             return []
-        found_left, right = tree.query(projected[positions], predicate="dwithin", distance=distance_m)
-        left = np.asarray(positions, dtype=np.int64)[found_left]
-    keep = left != right
-    left, right = left[keep], right[keep]
-    distances = shapely.distance(projected[left], projected[right])
-    return [
-        (ids[a], ids[b], float(d)) for a, b, d in zip(left.tolist(), right.tolist(), distances.tolist(), strict=True)
-    ]
+        found_left, right = tree.query(grown[positions])
+        left = positions[found_left]
+    # Each unordered pair once: (a, b) with a < b, also when only one of them was asked about.
+    low, high = np.minimum(left, right), np.maximum(left, right)
+    keep = low != high
+    pairs = np.unique(np.column_stack([low[keep], high[keep]]), axis=0)
+    if not len(pairs):
+        return []
+    left, right = pairs[:, 0], pairs[:, 1]
+    shapely.prepare(projected)
+    distances = np.zeros(len(left))
+    touching = shapely.intersects(projected[left], projected[right])
+    apart = np.flatnonzero(~touching)
+    near = apart[shapely.dwithin(projected[left[apart]], projected[right[apart]], distance_m)]
+    distances[near] = shapely.distance(projected[left[near]], projected[right[near]])
+    found = touching
+    found[near] = True
+    a, b, d = ids_of(ids, left[found]), ids_of(ids, right[found]), distances[found].tolist()
+    return [*zip(a, b, d, strict=True), *zip(b, a, d, strict=True)]
+
+
+def ids_of(ids: list[int], positions: np.ndarray) -> list[int]:
+    return np.asarray(ids, dtype=np.int64)[positions].tolist()
 
 
 @dataclass
@@ -103,7 +130,10 @@ def _candidates(only: set[int] | None, distance_m: float) -> tuple[list[int], li
     An edit of one area reads its surroundings, not the whole country."""
     areas = Area.objects.order_by("id")
     if only is not None:
-        boxes = [b for b in Area.objects.values_list("id", "min_lon", "min_lat", "max_lon", "max_lat") if b[0] in only]
+        box_rows = Area.objects.values_list("id", "min_lon", "min_lat", "max_lon", "max_lat")
+        if len(only) <= _CHUNK:
+            box_rows = box_rows.filter(id__in=sorted(only))
+        boxes = [b for b in box_rows if b[0] in only]
         if not boxes:
             return [], []
         west, south = min(b[1] for b in boxes), min(b[2] for b in boxes)
@@ -114,8 +144,15 @@ def _candidates(only: set[int] | None, distance_m: float) -> tuple[list[int], li
         areas = areas.filter(
             min_lon__lte=east + dlon, max_lon__gte=west - dlon, min_lat__lte=north + dlat, max_lat__gte=south - dlat
         )
-    rows = list(areas.values_list("id", "geometry"))
-    return [r[0] for r in rows], [shape(r[1]) for r in rows]
+    return read_geometries(areas)
+
+
+def read_geometries(areas) -> tuple[list[int], np.ndarray]:
+    """The ids and shapely geometries of ``areas`` (a queryset). The GeoJSON is read as the text
+    the database holds and parsed by GEOS in one call: about a third of the time of decoding it
+    to Python lists first and building each geometry from them (docs/benchmarks.md)."""
+    rows = list(areas.annotate(geojson=Cast("geometry", output_field=TextField())).values_list("id", "geojson"))
+    return [r[0] for r in rows], shapely.from_geojson([r[1] for r in rows])
 
 
 def _stored(only: set[int] | None) -> list[tuple[int, int, int, float]]:
@@ -156,6 +193,16 @@ def plan(area_ids: list[int] | None = None, distance_m: float | None = None) -> 
     return changes
 
 
+_INSERT_SQL = "INSERT INTO {table} ({area}, {neighbour}, {distance}) VALUES (%s, %s, %s)".format(  # noqa: S608
+    # Only the model's own table and column names go into the text; the values are parameters.
+    table=AreaNeighbour._meta.db_table,
+    area=AreaNeighbour._meta.get_field("area").column,
+    neighbour=AreaNeighbour._meta.get_field("neighbour").column,
+    distance=AreaNeighbour._meta.get_field("distance_m").column,
+)
+_INSERT_BATCH = 10_000
+
+
 def write(changes: NeighbourChanges) -> None:
     """Store what :func:`plan` found, in one transaction (the caller's, when it has one)."""
     if not changes:
@@ -164,9 +211,12 @@ def write(changes: NeighbourChanges) -> None:
         removed = [pk for pk, _a, _b in changes.removed]
         for i in range(0, len(removed), _CHUNK):
             AreaNeighbour.objects.filter(pk__in=removed[i : i + _CHUNK]).delete()
-        AreaNeighbour.objects.bulk_create(
-            [AreaNeighbour(area_id=a, neighbour_id=b, distance_m=d) for a, b, d in changes.added], batch_size=5000
-        )
+        # Plain parameterised INSERTs: the rows need nothing from the model (no defaults, no
+        # signals), and building 80,000 model objects for ``bulk_create`` cost more than
+        # writing them (docs/benchmarks.md).
+        with connection.cursor() as cursor:
+            for i in range(0, len(changes.added), _INSERT_BATCH):
+                cursor.executemany(_INSERT_SQL, changes.added[i : i + _INSERT_BATCH])
 
 
 def refresh(area_ids: list[int] | None = None, distance_m: float | None = None) -> NeighbourChanges:
