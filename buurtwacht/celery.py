@@ -24,6 +24,7 @@ app.conf.beat_schedule = {
     "expire-applications": {"task": "apps.applications.tasks.expire_stale", "schedule": 3600.0},
     "coordinator-digest": {"task": "apps.staff.tasks.coordinator_digest", "schedule": 3600.0},
     "apply-retention": {"task": "apps.retention.tasks.apply_retention", "schedule": 6 * 3600.0},
+    "meeting-reminders": {"task": "apps.meetings.tasks.send_reminders", "schedule": 900.0},
 }
 
 

@@ -90,12 +90,16 @@ INSTALLED_APPS = [
     "apps.groups",
     "apps.members",
     "apps.applications",
+    "apps.enrolments",
     "apps.messaging",
     "apps.incidents",
     "apps.relays",
     "apps.retention",
+    "apps.rights",
+    "apps.figures",
     "apps.signs",
     "apps.network",
+    "apps.meetings",
     "apps.public",
     "apps.staff",
     "apps.api",
@@ -336,6 +340,12 @@ BUURTWACHT_APPLICATION_EXPIRY_DAYS = env_int("BUURTWACHT_APPLICATION_EXPIRY_DAYS
 # Applications waiting this long for the admins go to the municipality's coordinators, once, and
 # flag their group on the coordinator's desk and in the weekly digest.
 BUURTWACHT_APPLICATION_ESCALATION_DAYS = env_int("BUURTWACHT_APPLICATION_ESCALATION_DAYS", 7, minimum=1)
+# Member imports (apps/enrolments): the largest file and the most rows an admin may upload; days
+# an imported person has to confirm before their data is erased, and after which they are reminded.
+BUURTWACHT_ENROLMENT_MAX_FILE = env_int("BUURTWACHT_ENROLMENT_MAX_FILE", 10 * 1024 * 1024, minimum=1024)
+BUURTWACHT_ENROLMENT_MAX_ROWS = env_int("BUURTWACHT_ENROLMENT_MAX_ROWS", 10_000, minimum=1)
+BUURTWACHT_ENROLMENT_EXPIRY_DAYS = env_int("BUURTWACHT_ENROLMENT_EXPIRY_DAYS", 30, minimum=2)
+BUURTWACHT_ENROLMENT_REMINDER_DAYS = env_int("BUURTWACHT_ENROLMENT_REMINDER_DAYS", 7, minimum=1)
 # Public forms (apps/core/form_limits.py): accepted sends per connection and per phone number,
 # refused sends (a form with errors) per connection, far more loosely.
 BUURTWACHT_APPLICATION_RATE = env_rate("BUURTWACHT_APPLICATION_RATE", "30/h")

@@ -24,6 +24,8 @@ from ninja.parser import Parser
 
 from . import applications, broadcasts, groups, incidents, lookup, opendata, relays
 from . import areas as areas_api
+from . import figures as figures_api
+from . import setup as setup_api
 from .auth import ApiTokenAuth
 from .errors import errors_from_django, errors_from_schema
 from .schemas import DetailOut, ErrorOut
@@ -101,6 +103,8 @@ api.add_router("", relays.router)
 api.add_router("", broadcasts.router)
 api.add_router("", areas_api.router)
 api.add_router("", opendata.router)
+api.add_router("", figures_api.router)
+api.add_router("", setup_api.router)
 
 
 def _errors(request: HttpRequest, errors: dict[str, list[str]]) -> HttpResponse:

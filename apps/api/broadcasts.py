@@ -27,7 +27,7 @@ from apps.relays.broadcasts import (
     submit_broadcast,
 )
 
-from .schemas import DetailOut, ErrorOut
+from .schemas import DetailOut, ErrorOut, object_id, text_field
 
 router = Router(tags=["broadcasts"])
 
@@ -39,10 +39,10 @@ _KEY = re.compile(rf"[!#-\[\]-~]{{1,{MAX_KEY}}}")
 
 class BroadcastIn(Schema):
     urgency: Literal["red", "green"]
-    subject: str = Field(max_length=200)
-    text: str = Field(max_length=2000)
-    municipality_id: int | None = None
-    zone_id: int | None = None
+    subject: str = text_field(200, required=True)
+    text: str = text_field(2000, required=True)
+    municipality_id: int | None = object_id()
+    zone_id: int | None = object_id()
     area: dict | None = Field(None, description="A GeoJSON Polygon (WGS84): the groups whose areas it touches.")
     audience: Literal["admins", "admins_and_members"] = Field(
         "admins",

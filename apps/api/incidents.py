@@ -14,25 +14,26 @@ from ninja.files import UploadedFile
 from apps.incidents import services
 from apps.incidents.models import Incident
 from apps.incidents.permissions import incidents_for
+from apps.incidents.viewed import incident_viewed
 
-from .schemas import DetailOut, ErrorOut
+from .schemas import DetailOut, ErrorOut, object_id, text_field
 
 router = Router(tags=["incidents"])
 
 
 class PersonIn(Schema):
-    sex: str = Field("", max_length=20)
-    height: str = Field("", max_length=40)
-    build: str = Field("", max_length=60)
-    clothing: str = Field("", max_length=200)
-    face: str = Field("", max_length=200)
+    sex: str = text_field(20)
+    height: str = text_field(40)
+    build: str = text_field(60)
+    clothing: str = text_field(200)
+    face: str = text_field(200)
 
 
 class VehicleIn(Schema):
-    colour: str = Field("", max_length=40)
-    make: str = Field("", max_length=60)
-    type: str = Field("", max_length=60)
-    plate: str = Field("", max_length=20, description="As seen; BE and NL plates are written out in their format.")
+    colour: str = text_field(40)
+    make: str = text_field(60)
+    type: str = text_field(60)
+    plate: str = text_field(20, description="As seen; BE and NL plates are written out in their format.")
 
 
 class IncidentIn(Schema):
@@ -41,24 +42,23 @@ class IncidentIn(Schema):
     police_called: bool = Field(
         description="Required true (SAAR: the police is called first); false answers 400 with the numbers to call."
     )
-    police_reference: str = Field("", max_length=60)
-    group_id: int | None = Field(None, description="The group it was reported in (one you can see).")
-    municipality_id: int | None = Field(None, description="Needed only when neither group nor place tells it.")
-    lat: float | None = None
-    lon: float | None = None
-    street: str = Field("", max_length=160, description="With house_number: the address, found in the register.")
-    house_number: str = Field("", max_length=10)
-    postcode: str = Field(
-        "", max_length=10, description="Needed when the street is outside the group's municipality or ambiguous."
+    police_reference: str = text_field(60)
+    group_id: int | None = object_id("The group it was reported in (one you can see).")
+    municipality_id: int | None = object_id("Needed only when neither group nor place tells it.")
+    lat: float | None = Field(None, ge=-90, le=90, description="With `lon`: the point (WGS84); both or neither.")
+    lon: float | None = Field(None, ge=-180, le=180)
+    street: str = text_field(160, description="With house_number: the address, found in the register.")
+    house_number: str = text_field(10)
+    postcode: str = text_field(
+        10, description="Needed when the street is outside the group's municipality or ambiguous."
     )
-    address: str = Field(
-        "",
-        max_length=200,
+    address: str = text_field(
+        200,
         description="Text about the place. Without a point or street and number it is read as an address "
         "('Noordstraat 1, 3870') and must be found in the register. With none of these and a group, the "
         "incident lies in the group's area.",
     )
-    text: str = Field(max_length=4000)
+    text: str = text_field(4000, required=True, description="What happened.")
     person: PersonIn | None = None
     vehicle: VehicleIn | None = None
     profiling_confirmed: bool = Field(
@@ -187,7 +187,9 @@ def create_incident(request: HttpRequest, payload: IncidentIn) -> tuple[int, dic
     summary="One incident",
 )
 def get_incident(request: HttpRequest, incident_id: int) -> dict:
-    return incident_out(get_object_or_404(incidents_for(request.auth), pk=incident_id))
+    incident = get_object_or_404(incidents_for(request.auth), pk=incident_id)
+    incident_viewed(request.auth, incident, via="api")
+    return incident_out(incident)
 
 
 @router.post(

@@ -10,21 +10,36 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Field, Router, Schema
+from pydantic import ConfigDict
 
 from apps.incidents.permissions import incidents_for
+from apps.incidents.viewed import relay_viewed
 from apps.relays import services
 from apps.relays.forms import RelayForm
 from apps.relays.models import Relay
 from apps.relays.permissions import relays_for
+from apps.relays.services import MAX_RADIUS_M, MIN_RADIUS_M
 
-from .schemas import DetailOut, ErrorOut
+from .schemas import NO_NUL, DetailOut, ErrorOut
 
 router = Router(tags=["relays"])
 
 
 class RelayIn(Schema):
+    # Either a radius (with or without `"scope": "radius"`) or the neighbouring areas.
+    model_config = ConfigDict(
+        json_schema_extra={
+            "anyOf": [
+                {"required": ["radius_m"], "properties": {"radius_m": {"type": "integer"}}},
+                {"required": ["scope"], "properties": {"scope": {"const": "neighbours"}}},
+            ]
+        }
+    )
+
     radius_m: int | None = Field(
         None,
+        ge=MIN_RADIUS_M,
+        le=MAX_RADIUS_M,
         description="Groups whose area lies within this many metres of the point: at most 2000 for a group admin, "
         "10000 for a coordinator, 25000 for the police (`BUURTWACHT_RELAY_RADIUS_*_M`); more answers 400 on "
         "`radius_m`.",
@@ -32,8 +47,8 @@ class RelayIn(Schema):
     scope: Literal["radius", "neighbours"] | None = Field(
         None, description='"neighbours": the groups of the areas next to the incident\'s area.'
     )
-    # Its length is checked by the desk's relay form, which says so in the user's language.
-    note: str = Field("", description="At most 1000 characters.")
+    # Its length is checked by the desk's relay form too, which says so in the user's language.
+    note: str = Field("", max_length=1000, pattern=NO_NUL, description="At most 1000 characters.")
     urgency: Literal["red", "green"] | None = Field(
         None,
         description='"red": WhatsApp or SMS at once, also at night; "green": e-mail after each recipient\'s quiet '
@@ -147,4 +162,6 @@ def decide_relay(request: HttpRequest, relay_id: int, payload: DecisionIn) -> di
     summary="A relay: each recipient with channel, delivery status, attempts and acknowledgement",
 )
 def get_relay(request: HttpRequest, relay_id: int) -> dict:
-    return relay_out(get_object_or_404(relays_for(request.auth), pk=relay_id))
+    relay = get_object_or_404(relays_for(request.auth).select_related("incident"), pk=relay_id)
+    relay_viewed(request.auth, relay, via="api")
+    return relay_out(relay)

@@ -27,6 +27,24 @@ OptionalFloat = Annotated[float | None, BeforeValidator(_blank_to_none)]
 # The largest id or count the database keeps (a 32-bit signed integer on every backend we run).
 MAX_INT = 2_147_483_647
 
+# Text as the forms read it: never a NUL character (Django's forms refuse it); a required text must
+# hold more than white space (the forms strip it before they check that something was given).
+NO_NUL = r"^[^\x00]*$"
+SOME_TEXT = r"^[^\x00]*\S[^\x00]*$"
+
+
+def text_field(max_length: int, *, required: bool = False, default: str = "", description: str | None = None):
+    """A string field with the limits its form checks: at most ``max_length`` characters, no NUL,
+    and when ``required`` more than white space."""
+    if required:
+        return Field(min_length=1, max_length=max_length, pattern=SOME_TEXT, description=description)
+    return Field(default, max_length=max_length, pattern=NO_NUL, description=description)
+
+
+def object_id(description: str | None = None):
+    """An optional id of a stored object: 1 up to the largest the database keeps."""
+    return Field(None, ge=1, le=MAX_INT, description=description)
+
 
 def _choices(enum, name: str):
     """A model's choices as an enum written in place, under a name of its own: two enums of the

@@ -8,6 +8,7 @@ trail and queued e-mails included. Addresses, members and signs are bulk-created
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 
@@ -29,6 +30,8 @@ from apps.audit.models import AuditEvent
 from apps.core.actors import SYSTEM
 from apps.groups.models import Group, GroupAdmin
 from apps.groups.services import appoint_admin, save_group, submit_group_request
+from apps.meetings import services as meetings
+from apps.meetings.models import Meeting
 from apps.members.alerts import ALERTS_CONSENT, ALERTS_CONSENT_VERSION
 from apps.members.models import Member
 from apps.messaging.models import OutgoingMessage
@@ -107,6 +110,7 @@ def load(seed: int = DEFAULT_SEED) -> DemoWorld:
             PoliceOfficer.objects.create(user=users[login.username], zone=zone)
     for municipality in world.municipalities:
         _pending(municipality)
+    _meetings(Municipality.objects.get(slug="heerlo"))
     return world
 
 
@@ -245,6 +249,8 @@ def _municipality(demo: DemoMunicipality, users: dict[str, User]) -> Municipalit
                 # They ticked the box on the application form when they joined.
                 alerts_opt_in_at=m.joined_at if wants_alerts(m.person.phone) else None,
                 alerts_consent_text=consent if wants_alerts(m.person.phone) else "",
+                # The demo's numbers count as confirmed, so its alerts go out by SMS and WhatsApp.
+                phone_confirmed_at=m.joined_at,
             )
             for m in plan.members
         ]
@@ -259,6 +265,7 @@ def _municipality(demo: DemoMunicipality, users: dict[str, User]) -> Municipalit
                 lon=s.lon,
                 lat=s.lat,
                 placed_on=s.placed_on,
+                state=StreetSign.State.PLACED if s.placed_on else StreetSign.State.APPROVED,
             )
             for s in demo.signs
         ]
@@ -347,6 +354,72 @@ def _pending(demo: DemoMunicipality) -> None:
             wants_to_be_admin=True,
             message=request.message,
         )
+
+
+def _meetings(municipality: Municipality) -> None:
+    """A coming information evening, open to residents, and last autumn's admins' meeting with its
+    attendance and minutes; planned, invited and answered through the meetings' services. The
+    past meeting is planned ahead as any meeting is, then dated back (as the groups are)."""
+    today = timezone.localdate()
+
+    def at(day, hour: int, minute: int = 0):
+        return timezone.make_aware(dt.datetime.combine(day, dt.time(hour, minute)))
+
+    evening_day = today + dt.timedelta(days=21)
+    evening = meetings.save_meeting(
+        actor=SYSTEM,
+        municipality=municipality,
+        data={
+            "kind": Meeting.Kind.INFORMATION_EVENING,
+            "title": "Infoavond WhatsApp-buurtpreventie",
+            "place": "Gemeentehuis Heerlo, raadzaal, Markt 1",
+            "lat": None,
+            "lon": None,
+            "starts_at": at(evening_day, 19, 30),
+            "ends_at": at(evening_day, 21, 30),
+            "description": (
+                "Hoe werkt WhatsApp-buurtpreventie? De gemeente, de wijkagent en de beheerders leggen het uit "
+                "en beantwoorden uw vragen."
+            ),
+            "capacity": 60,
+        },
+    )
+    meetings.invite(actor=SYSTEM, meeting=evening, roles=["admins", "police"])
+    soon = today + dt.timedelta(days=2)
+    past = meetings.save_meeting(
+        actor=SYSTEM,
+        municipality=municipality,
+        data={
+            "kind": Meeting.Kind.ADMINS_MEETING,
+            "title": "Overleg van de beheerders",
+            "place": "Gemeentehuis Heerlo, vergaderzaal 2",
+            "lat": None,
+            "lon": None,
+            "starts_at": at(soon, 20),
+            "ends_at": at(soon, 21, 30),
+            "description": "Afspraken over het doorgeven van meldingen tussen de groepen.",
+            "capacity": None,
+        },
+    )
+    meetings.invite(actor=SYSTEM, meeting=past, roles=["admins", "coordinators", "police"])
+    for participant in past.participants.select_related("user").order_by("pk"):
+        meetings.change_answer(actor=participant.user, participant=participant, answer="yes", people=1)
+    held = today - dt.timedelta(days=60)
+    Meeting.objects.filter(pk=past.pk).update(starts_at=at(held, 20), ends_at=at(held, 21, 30))
+    past.refresh_from_db()
+    meetings.record_attendance(
+        actor=SYSTEM, meeting=past, count=None, present=list(past.participants.values_list("pk", flat=True))
+    )
+    meetings.save_minutes(
+        actor=SYSTEM,
+        meeting=past,
+        text=(
+            "Aanwezig: de beheerders, de coördinator en de wijkagent.\n"
+            "1. Meldingen die ook de buurgroepen aangaan, worden doorgegeven via Buurtwacht.\n"
+            "2. De beheerders houden een eigen overkoepelende appgroep.\n"
+            "3. Volgend overleg in het voorjaar; de uitnodiging volgt via Buurtwacht."
+        ),
+    )
 
 
 def _geojson(polygon) -> dict:

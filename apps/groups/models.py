@@ -169,3 +169,66 @@ class GroupRequest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.municipality} {self.postcode} {self.house_number} ({self.get_status_display()})"
+
+
+class GroupRegistration(models.Model):
+    """The admin of a WhatsApp group the municipality does not know yet registers it: its area,
+    name, size and age, and their own contact details (``apps.groups.registrations``). The
+    municipality's coordinator accepts it (an area, an active group and an admin account are
+    made) or declines it with a reason. Of the registrant's status link only the SHA-256 is
+    stored (ADR 0006)."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("waiting for the municipality")
+        ACCEPTED = "accepted", _("accepted")
+        DECLINED = "declined", _("declined")
+
+    municipality = models.ForeignKey(Municipality, on_delete=models.CASCADE, related_name="group_registrations")
+    group_name = models.CharField(_("name of the WhatsApp group"), max_length=160)
+    approximate_size = models.PositiveIntegerField(_("approximate number of members"))
+    running_since = models.DateField(_("running since"))
+    geometry = models.JSONField(_("area (GeoJSON, WGS84)"))
+    area_m2 = models.FloatField(_("surface (m²)"), default=0)
+    # The streets chosen on the page without a map, when the area was made from them.
+    streets = models.JSONField(default=list, blank=True)
+    full_name = models.CharField(_("full name"), max_length=160)
+    email = models.EmailField(_("e-mail"))
+    phone = models.CharField(_("mobile phone"), max_length=20)
+    language = models.CharField(max_length=5, blank=True)
+    house_rules_accepted_at = models.DateTimeField()
+    house_rules_version = models.PositiveIntegerField(null=True, blank=True)
+    key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    # The same form sent twice (a double tap, a reload) makes one registration.
+    fingerprint = models.CharField(max_length=64, editable=False)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.OPEN)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_reason = models.TextField(_("reason"), blank=True)
+    group = models.ForeignKey(Group, null=True, blank=True, on_delete=models.SET_NULL, related_name="registrations")
+    admin_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["fingerprint"], condition=models.Q(status="open"), name="one_open_group_registration"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(approximate_size__gte=2) & models.Q(approximate_size__lte=1024),
+                name="group_registration_size_range",
+            ),
+        ]
+        verbose_name = _("registration of an existing group")
+        verbose_name_plural = _("registrations of existing groups")
+
+    def __str__(self) -> str:
+        return f"{self.group_name} ({self.municipality}, {self.get_status_display()})"
+
+    @staticmethod
+    def hash_key(key: str) -> str:
+        return hashlib.sha256(key.encode()).hexdigest()

@@ -145,17 +145,62 @@ def appoint_admin(*, actor, group: Group, user, role: str = GroupAdmin.Role.ADMI
             status=AdminInvitation.Status.WITHDRAWN, answered_at=timezone.now()
         )
     extra = {"invitations_closed": closed} if closed else {}
-    record(
+    event = record(
         actor, AuditEvent.Action.GROUP_ADMIN_APPOINTED, group, group_id=group.pk, user_id=user.pk, role=role, **extra
     )
+    _tell_role_change(actor, group, user, event, role=role)
     return admin
 
 
 @transaction.atomic
 def remove_admin(*, actor, group: Group, user) -> None:
     require_municipality(actor, group.municipality)
-    GroupAdmin.objects.filter(group=group, user=user).delete()
-    record(actor, AuditEvent.Action.GROUP_ADMIN_REMOVED, group, group_id=group.pk, user_id=user.pk)
+    removed = GroupAdmin.objects.filter(group=group, user=user).delete()[0]
+    event = record(actor, AuditEvent.Action.GROUP_ADMIN_REMOVED, group, group_id=group.pk, user_id=user.pk)
+    if removed:
+        _tell_role_change(actor, group, user, event, role=None)
+
+
+def _tell_role_change(actor, group: Group, user, event: AuditEvent, *, role: str | None) -> None:
+    """Tell the person whose role a coordinator changed (appointed, role changed, removed), and
+    the group's other admins, in each one's language. Not for changes by the system (data loads,
+    an accepted registration tells its own people) or by the person themselves."""
+    if not is_person(actor) or account_of(actor) == user:
+        return
+    others = [ga.user for ga in GroupAdmin.objects.filter(group=group).exclude(user=user).select_related("user")]
+    values = {"group": group.name, "name": user.display_name, "by": actor.display_name}
+    for person in [user, *others]:
+        if not (person.is_active and person.email):
+            continue
+        with translation.override(language_of(person)):
+            if person == user and role is None:
+                subject = _("You are no longer an admin of %(group)s") % values
+                body = _("%(by)s, coordinator, took away your role in %(group)s.") % values
+            elif person == user:
+                subject = _("You are now %(role)s of %(group)s") % {**values, "role": GroupAdmin.Role(role).label}
+                body = _("%(by)s, coordinator, made you %(role)s of %(group)s.") % {
+                    **values,
+                    "role": GroupAdmin.Role(role).label,
+                }
+                body += "\n\n" + _("The group on the desk:") + "\n" + _desk_url("staff:group_detail", group.pk)
+            elif role is None:
+                subject = _("%(group)s: an admin was removed") % values
+                body = _("%(by)s, coordinator, took away the role of %(name)s in %(group)s.") % values
+            else:
+                subject = _("%(group)s: %(name)s is now %(role)s") % {**values, "role": GroupAdmin.Role(role).label}
+                body = _("%(by)s, coordinator, made %(name)s %(role)s of %(group)s.") % {
+                    **values,
+                    "role": GroupAdmin.Role(role).label,
+                }
+            queue_email(
+                to=person.email,
+                subject=subject,
+                body=_("Dear %(person)s,") % {"person": person.display_name} + "\n\n" + body,
+                topic="group.admin_changed",
+                dedupe_key=f"group:{group.pk}:admin_changed:{event.pk}:to:{person.pk}",
+                group_id=group.pk,
+                municipality_id=group.municipality_id,
+            )
 
 
 def leaves_without_admin(group: Group, user) -> bool:

@@ -13,17 +13,17 @@ read cleanly is refused. See docs/adr/0012-attachment-metadata.md.
 from __future__ import annotations
 
 import hashlib
-import io
 import logging
 import subprocess
 import tempfile
-import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
+
+from apps.core.images import strip_image
 
 HEAD = 64
 CHUNK = 1024 * 1024
@@ -92,56 +92,7 @@ class Checked:
     sha256: str
 
 
-def _too_many_pixels(limit: int) -> ValidationError:
-    return ValidationError(
-        {
-            "file": [
-                _("This photo has more than %(max)s million pixels; send a smaller one.")
-                % {"max": f"{limit / 1_000_000:g}"}
-            ]
-        }
-    )
-
-
-def strip_image(data: bytes) -> bytes:
-    from PIL import Image, ImageOps
-
-    limit = settings.BUURTWACHT_MAX_IMAGE_PIXELS
-    try:
-        with warnings.catch_warnings():
-            # Pillow warns (and goes on) past its own count; here that is a refusal, like ours below.
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            probe = Image.open(io.BytesIO(data))
-        with probe:
-            # Opening reads the header only: the pixels it announces are counted before any is
-            # decoded (a few KB of PNG can announce 13,000 x 13,000 of them, gigabytes to decode).
-            width, height = probe.size
-            if width * height > limit:
-                raise _too_many_pixels(limit)
-            probe.verify()
-        with Image.open(io.BytesIO(data)) as image:
-            image.load()
-            upright = ImageOps.exif_transpose(image)
-            fmt = image.format
-            if upright.mode not in ("RGB", "RGBA", "L", "LA"):
-                upright = upright.convert("RGBA" if "transparency" in upright.info else "RGB")
-            if fmt == "JPEG" and upright.mode not in ("RGB", "L"):
-                upright = upright.convert("RGB")
-            # A new image from the pixels alone: no EXIF (GPS, camera, time), XMP, ICC or text.
-            clean = Image.frombytes(upright.mode, upright.size, upright.tobytes())
-            out = io.BytesIO()
-            if fmt == "JPEG":
-                clean.save(out, format="JPEG", quality=90)
-            elif fmt == "PNG":
-                clean.save(out, format="PNG")
-            else:
-                clean.save(out, format="WEBP", quality=90)
-            return out.getvalue()
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-        # Pillow's own count (``Image.MAX_IMAGE_PIXELS``), for what has more than one frame.
-        raise _too_many_pixels(limit) from exc
-    except (OSError, SyntaxError, ValueError) as exc:
-        raise ValidationError({"file": [_("This image is damaged or cannot be read.")]}) from exc
+# Photos are checked and cleaned by apps.core.images (shared with street-sign photos).
 
 
 def check(upload) -> Checked:

@@ -58,6 +58,11 @@ class Member(models.Model):
     alerts_opt_out_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # When the member typed the code sent to ``phone`` by SMS: only then do alerts go to the phone
+    # (SMS, WhatsApp); until then they go by e-mail (ADR 0029).
+    phone_confirmed_at = models.DateTimeField(_("phone number confirmed on"), null=True, blank=True)
+    # When the member's personal data was erased at their request (the row stays, without it).
+    erased_at = models.DateTimeField(_("erased on"), null=True, blank=True)
 
     objects = MemberQuerySet.as_manager()
 
@@ -77,3 +82,36 @@ class Member(models.Model):
     @property
     def receives_alerts(self) -> bool:
         return self.left_at is None and self.alerts_opt_in_at is not None and self.alerts_opt_out_at is None
+
+    @property
+    def alert_phone(self) -> str:
+        """The number alerts may go to by SMS or WhatsApp: only one the member confirmed."""
+        return self.phone if self.phone_confirmed_at is not None else ""
+
+
+class PhoneConfirmation(models.Model):
+    """The member's confirmation of their phone number: a secret link (sent by e-mail, only its
+    SHA-256 kept) to the page where they type a six-digit code sent by SMS (only an HMAC of it
+    kept, keyed with the site's secret: a six-digit code's plain hash would be guessed)."""
+
+    member = models.OneToOneField(Member, on_delete=models.CASCADE, related_name="phone_confirmation")
+    # The number the code went to: a code confirms this number only.
+    phone = models.CharField(max_length=20)
+    link_key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    link_expires_at = models.DateTimeField()
+    code_hash = models.CharField(max_length=64, blank=True, editable=False)
+    code_sent_at = models.DateTimeField(null=True, blank=True)
+    code_expires_at = models.DateTimeField(null=True, blank=True)
+    # Wrong codes typed for the current code; at the limit a new code is needed.
+    tries = models.PositiveSmallIntegerField(default=0)
+    # Codes sent since ``codes_since`` (a day's window), to limit new codes.
+    codes_sent = models.PositiveSmallIntegerField(default=0)
+    codes_since = models.DateTimeField(null=True, blank=True)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("phone number confirmation")
+        verbose_name_plural = _("phone number confirmations")
+
+    def __str__(self) -> str:
+        return f"phone confirmation of member {self.member_id}"

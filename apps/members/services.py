@@ -14,11 +14,12 @@ from django.utils.translation import gettext as _
 
 from apps.audit.models import AuditEvent
 from apps.audit.services import record
-from apps.core.actors import PUBLIC, account_of
+from apps.core.actors import PUBLIC, account_of, require_actor
 from apps.groups.permissions import require_group, require_group_admin
 from apps.messaging.services import Contact, cancel_queued_for_member
 
 from .alerts import ALERTS_CONSENT, ALERTS_CONSENT_VERSION
+from .confirmation import ask_to_confirm
 from .models import Member
 
 # Messages a member stops receiving with their consent: the broadcasts' topics start with this.
@@ -41,6 +42,23 @@ def remove(member: Member, *, actor, reason: str) -> Member:
     locked.save(update_fields=["left_at", "leave_reason", "removal_note", "removed_by"])
     record(actor, AuditEvent.Action.MEMBER_REMOVED, locked, municipality_id=locked.group.municipality_id)
     cancel_queued_for_member(locked.pk, topic_prefix=ALERT_TOPICS, reason="no longer a member")
+    return locked
+
+
+def leave(member: Member, *, actor, via: str) -> Member:
+    """The member leaves the group themselves (``actor`` is ``PUBLIC``: through their secret link,
+    ``via`` names which). Alerts still waiting for them are cancelled; the place it frees goes to
+    the waiting list (``apps.applications.signals``). A member who left already raises."""
+    require_actor(actor)
+    with transaction.atomic():
+        locked = Member.objects.select_for_update().select_related("group").get(pk=member.pk)
+        if locked.left_at is not None:
+            raise ValidationError(_("This person is no longer a member."), code="left")
+        locked.left_at = timezone.now()
+        locked.leave_reason = Member.LeaveReason.LEFT
+        locked.save(update_fields=["left_at", "leave_reason"])
+        record(actor, AuditEvent.Action.MEMBER_LEFT, locked, municipality_id=locked.group.municipality_id, via=via)
+        cancel_queued_for_member(locked.pk, topic_prefix=ALERT_TOPICS, reason="no longer a member")
     return locked
 
 
@@ -70,6 +88,8 @@ def record_consent_on_join(member: Member, *, application_id: int) -> None:
         consented_at=member.alerts_opt_in_at.isoformat(),
         wording=ALERTS_CONSENT_VERSION,
     )
+    # Alerts go to the phone only once the member confirmed the number.
+    ask_to_confirm(member, actor=PUBLIC)
 
 
 def stop_alerts(member: Member, *, actor, via: str = Via.LINK) -> bool:
@@ -136,16 +156,21 @@ def start_alerts(member: Member, *, actor, member_asked: bool) -> Member:
             consented_at=now.isoformat(),
             wording=ALERTS_CONSENT_VERSION,
         )
-    member.refresh_from_db()
+        member.refresh_from_db()
+        ask_to_confirm(member, actor=actor)
     return member
 
 
 def alert_contact(member_id: int) -> Contact | None:
-    """Where to reach a member with an alert; None when they left or stopped the alerts."""
-    found = Member.objects.receiving_alerts().filter(pk=member_id).values("phone", "email").first()
+    """Where to reach a member with an alert; None when they left or stopped the alerts. The
+    phone only once the member confirmed it (``confirmation``): until then, e-mail only."""
+    found = (
+        Member.objects.receiving_alerts().filter(pk=member_id).values("phone", "email", "phone_confirmed_at").first()
+    )
     if found is None:
         return None
-    return Contact(phone=found["phone"], email=found["email"], member_id=member_id)
+    phone = found["phone"] if found["phone_confirmed_at"] is not None else ""
+    return Contact(phone=phone, email=found["email"], member_id=member_id)
 
 
 # Excel in Belgium and the Netherlands splits CSV on semicolons (the comma is the decimal sign

@@ -68,6 +68,35 @@ def queue_email(
     return message
 
 
+def queue_sms(
+    *,
+    to: str,
+    text: str,
+    topic: str,
+    dedupe_key: str,
+    group_id: int | None = None,
+    municipality_id: int | None = None,
+    language: str = "",
+) -> OutgoingMessage | None:
+    """Queue one SMS to a number, on that channel only (a code that proves the number must not
+    fall back to another channel); None when SMS is not configured. Red: it goes now."""
+    if not channel_available(OutgoingMessage.Channel.SMS):
+        return None
+    return _queue(
+        channel=OutgoingMessage.Channel.SMS,
+        to=to,
+        content=Content(
+            subject=text[:200], body=text, sms=text, language=(language or translation.get_language() or "")[:5]
+        ),
+        urgency=OutgoingMessage.Urgency.RED,
+        topic=topic,
+        dedupe_key=dedupe_key,
+        group_id=group_id,
+        municipality_id=municipality_id,
+        user_id=None,
+    )
+
+
 # How a committed message reaches a Celery worker: ``tasks.deliver_message.delay``, set by
 # ``MessagingConfig.ready()`` (the tasks module imports the services, which import this one).
 _celery_handoff: Callable[[int], object] | None = None

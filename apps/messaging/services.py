@@ -63,6 +63,7 @@ from .queueing import (
     queue_email,
     queue_for_contact,
     queue_for_user,
+    queue_sms,
 )
 from .transports import PermanentError, TransientError, UncertainError
 from .workers import beat, worker_name, worker_status
@@ -112,6 +113,7 @@ __all__ = [
     "queue_email",
     "queue_for_contact",
     "queue_for_user",
+    "queue_sms",
     "quiet_until",
     "release_abandoned",
     "retry",

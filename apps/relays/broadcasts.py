@@ -126,7 +126,8 @@ def _require_sender(actor) -> None:
 
 
 def _contact(member: Member) -> Contact:
-    return Contact(phone=member.phone, email=member.email, member_id=member.pk)
+    # The phone only once the member confirmed it: until then, alerts go by e-mail.
+    return Contact(phone=member.alert_phone, email=member.email, member_id=member.pk)
 
 
 @dataclass

@@ -31,6 +31,7 @@ import shapely
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -413,6 +414,7 @@ def send(
         )
         extra = {"profiling_words_kept": kept} if kept else {}
         if plan.needs_approval:
+            approvers = _ask_for_decision(relay, incident)
             record(
                 actor,
                 AuditEvent.Action.RELAY_HELD,
@@ -423,6 +425,7 @@ def send(
                 scope=plan.scope,
                 radius_m=plan.radius_m,
                 urgency=plan.urgency,
+                approvers_told=[user.pk for user in approvers],
                 **extra,
             )
         else:
@@ -443,6 +446,63 @@ def send(
             )
         limits.count(actor)
     return relay
+
+
+def approvers_of(incident: Incident) -> list:
+    """Who decides on a held red relay about ``incident`` and is told it waits: the active
+    coordinators of its municipality and police officers of its zone (ADR 0027), each once."""
+    from django.contrib.auth import get_user_model
+
+    User = get_user_model()
+    return list(
+        User.objects.filter(is_active=True)
+        .filter(
+            Q(coordinator_roles__municipality_id=incident.municipality_id)
+            | Q(police_roles__zone__municipalities=incident.municipality_id)
+        )
+        .distinct()
+        .order_by("pk")
+    )
+
+
+def _ask_for_decision(relay: Relay, incident: Incident) -> list:
+    """An e-mail to each approver with an address, in their own language, with the link to the
+    desk page where they approve, lower or refuse the relay; in the caller's transaction. Sent at
+    once, whatever the quiet hours: the relay was meant to be urgent. Returns those told."""
+    url = settings.BUURTWACHT_SITE_URL + reverse("relays:detail", args=[relay.pk])
+    told = []
+    for user in approvers_of(incident):
+        if not user.email or user.pk == relay.created_by_id:
+            continue
+        language = language_of(user)
+        with translation.override(language):
+            subject = _("A red relay waits for your decision: %(category)s") % {
+                "category": incident.get_category_display()
+            }
+            body = "\n".join(
+                [
+                    _("%(sender)s asks to relay an incident in %(municipality)s as red (urgent).")
+                    % {"sender": reach.sender_label(relay.sender), "municipality": incident.municipality.name},
+                    _("Nothing is sent until a coordinator of the municipality or the police of the zone decides."),
+                    "",
+                    *incident.summary_lines(),
+                    *(["", relay.note] if relay.note else []),
+                    "",
+                    _("Approve it, send it green or refuse it on the desk: %(url)s") % {"url": url},
+                ]
+            )
+        queue_email(
+            to=user.email,
+            subject=subject,
+            body=body,
+            topic="relay.held",
+            dedupe_key=f"relay:{relay.pk}:held:{user.pk}",
+            group_id=incident.group_id,
+            municipality_id=incident.municipality_id,
+            language=language,
+        )
+        told.append(user)
+    return told
 
 
 DECISIONS = {

@@ -27,7 +27,7 @@
     current: { color: "#0b5394", weight: 3, fillOpacity: 0.2 },
     area: { color: "#0b5394", weight: 2, fillOpacity: 0.15 }
   };
-  var POINT_COLOURS = { applicant: "#a61b1b", request: "#a61b1b", sign: "#1e6b35", point: "#1b1f24" };
+  var POINT_COLOURS = { applicant: "#a61b1b", request: "#a61b1b", sign: "#1e6b35", "sign-stopped": "#b34700", point: "#1b1f24" };
   // Belgium and the Netherlands, for a map with nothing on it yet.
   var HOME = { center: [51.0, 4.9], zoom: 7 };
   var LANGUAGE = (document.documentElement.lang || "en").slice(0, 2).toLowerCase();

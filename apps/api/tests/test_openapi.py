@@ -18,8 +18,18 @@ EXPECTED = {
     ("get", "/api/v1/relays/{relay_id}"): True,
     ("post", "/api/v1/relays/{relay_id}/decision"): True,
     ("post", "/api/v1/broadcasts"): True,
+    ("post", "/api/v1/groups"): True,
+    ("patch", "/api/v1/groups/{group_id}"): True,
+    ("get", "/api/v1/groups/{group_id}/admins"): True,
+    ("post", "/api/v1/groups/{group_id}/admins"): True,
+    ("delete", "/api/v1/groups/{group_id}/admins/{user_id}"): True,
+    ("get", "/api/v1/police-zones"): True,
+    ("post", "/api/v1/police-zones"): True,
+    ("patch", "/api/v1/police-zones/{zone_id}"): True,
     ("get", "/api/v1/areas.geojson"): False,
     ("get", "/api/v1/opendata/groups.json"): False,
+    ("get", "/api/v1/municipalities/{municipality_id}/figures"): True,
+    ("get", "/api/v1/police-zones/{zone_id}/figures"): True,
 }
 
 

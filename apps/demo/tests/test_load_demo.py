@@ -255,3 +255,8 @@ def test_about_a_third_of_the_members_asked_for_alerts(demo):
     ids = {str(pk) for pk in members.receiving_alerts().values_list("pk", flat=True)}
     events = AuditEvent.objects.filter(action=AuditEvent.Action.MEMBER_ALERTS_OPTED_IN, target_type="members.member")
     assert set(events.values_list("target_id", flat=True)) == ids
+
+
+def test_the_demo_members_phones_count_as_confirmed_so_its_alerts_reach_phones(demo):
+    assert not Member.objects.filter(phone_confirmed_at__isnull=True).exists()
+    assert all(m.alert_phone == m.phone for m in Member.objects.receiving_alerts())

@@ -170,7 +170,9 @@ def test_a_member_out_of_attempts_in_a_batch_falls_back_too(world: World, sms, s
     """Residents (no account) follow their own channel order; the batch loop sends like deliver()."""
     settings.BUURTWACHT_DELIVERY_MAX_ATTEMPTS = 2
     sms.answer = cm_error(502, "Bad Gateway")
-    member = add_member(world.group_a, 21, alerts_opt_in_at=timezone.now(), alerts_consent_text="Ja.")
+    member = add_member(
+        world.group_a, 21, alerts_opt_in_at=timezone.now(), alerts_consent_text="Ja.", phone_confirmed_at=timezone.now()
+    )
     contact = Contact(phone=member.phone, email=member.email, member_id=member.pk)
     content = Content(subject="Inbraken", body="Sluit ramen en deuren.", sms="Sluit ramen en deuren. Stop: x")
     message = services.queue_for_contact(contact, content, urgency="red", topic="test", dedupe_key="m1")

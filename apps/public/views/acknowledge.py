@@ -21,7 +21,9 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods
 
+from apps.core.actors import PUBLIC
 from apps.incidents.models import Incident, IncidentAttachment
+from apps.incidents.viewed import attachment_viewed, incident_viewed
 from apps.municipalities.models import Country
 from apps.relays import services as relays
 
@@ -80,6 +82,7 @@ def relay_acknowledge(request, key: str):
                 return _headers(render(request, "relays/acknowledge_gone.html", context, status=410))
             done = True
         incident = recipient.relay.incident
+        incident_viewed(PUBLIC, incident, via="relay_link", recipient_id=recipient.pk, relay_id=recipient.relay_id)
         attachments = [
             {"kind": a.kind, "content_type": a.content_type, "url": reverse("relay_attachment", args=[key, a.pk])}
             for a in incident.attachments.order_by("created_at", "id")
@@ -107,6 +110,7 @@ def relay_attachment(request, key: str, pk: int):
     attachment: IncidentAttachment | None = relays.attachment_for_key(key, pk)
     if attachment is None:
         raise Http404
+    attachment_viewed(PUBLIC, attachment, via="relay_link", recipient_id=relays.find_by_key(key).pk)
     response = FileResponse(attachment.file.open("rb"), content_type=attachment.content_type)
     extension = attachment.file.name.rsplit(".", 1)[-1]
     response["Content-Disposition"] = f'inline; filename="attachment-{attachment.pk}.{extension}"'

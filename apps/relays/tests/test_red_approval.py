@@ -34,7 +34,7 @@ def held(world, **extra) -> Relay:
 def test_an_admins_red_relay_is_held_and_sends_nothing(world, border):
     relay = held(world)
     assert relay.status == Relay.Status.HELD and relay.urgency == "red"
-    assert not relay.recipients.exists() and not OutgoingMessage.objects.exists()
+    assert not relay.recipients.exists() and not OutgoingMessage.objects.filter(topic="relay").exists()
     assert AuditEvent.objects.filter(action=AuditEvent.Action.RELAY_HELD, target_id=str(relay.pk)).exists()
     assert not AuditEvent.objects.filter(action=AuditEvent.Action.RELAY_SENT).exists()
 
@@ -78,7 +78,7 @@ def test_refused_sends_nothing(world, border):
     relay = held(world)
     decided = services.decide(actor=world.coordinator, relay=relay, decision="refuse")
     assert decided.status == Relay.Status.REFUSED and not decided.recipients.exists()
-    assert not OutgoingMessage.objects.exists()
+    assert not OutgoingMessage.objects.filter(topic="relay").exists()
     assert AuditEvent.objects.filter(action=AuditEvent.Action.RELAY_REFUSED).exists()
 
 
@@ -99,7 +99,7 @@ def test_no_one_else_decides(client, world, border, who):
     assert response.status_code == 404
     relay.refresh_from_db()
     assert relay.status == Relay.Status.HELD and relay.decided_by is None
-    assert not OutgoingMessage.objects.exists() and not relay.recipients.exists()
+    assert not OutgoingMessage.objects.filter(topic="relay").exists() and not relay.recipients.exists()
     assert not AuditEvent.objects.filter(action__in=["relay.approved", "relay.lowered", "relay.refused"]).exists()
 
 
@@ -109,7 +109,7 @@ def test_a_decision_is_taken_once(world, border):
     with pytest.raises(ValidationError):
         services.decide(actor=world.police, relay=relay, decision="approve")
     relay.refresh_from_db()
-    assert relay.status == Relay.Status.REFUSED and not OutgoingMessage.objects.exists()
+    assert relay.status == Relay.Status.REFUSED and not OutgoingMessage.objects.filter(topic="relay").exists()
 
 
 def test_an_unknown_decision_is_refused(world, border):
@@ -166,7 +166,7 @@ def test_the_api_holds_and_decides_the_same_way(client, world, border):
     relay = response.json()
     assert (relay["status"], relay["urgency"], relay["recipients"]) == ("held", "red", [])
     assert "Testdorp Noord" in relay["sender"]
-    assert not OutgoingMessage.objects.exists()
+    assert not OutgoingMessage.objects.filter(topic="relay").exists()
     response = client.post(
         f"/api/v1/relays/{relay['id']}/decision",
         {"decision": "lower"},

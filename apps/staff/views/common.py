@@ -67,10 +67,27 @@ def _navigation(request) -> list[dict]:
             items.append({"url": url, "label": municipality.name, "current": url == request.path})
     if user_roles["coordinator"] or user_roles["superuser"]:
         items.append(item("staff:group_request_list", _("Requests for a group"), "group_request_detail"))
+        items.append(item("staff:group_registration_list", _("Registered groups"), "group_registration_detail"))
+    if any(user_roles.values()):
+        items.append(item("staff:sign_list", _("Street signs"), "sign_detail", "sign_request"))
     if user_roles["police"] or user_roles["superuser"]:
         items.append(item("staff:police_overview", _("Police overview")))
+    if user_roles["coordinator"] or user_roles["police"] or user_roles["superuser"]:
+        items.append(item("staff:figures_home", _("Figures"), "figures_dashboard", "figures_report"))
     if any(user_roles.values()):
-        items.append(item("staff:network_directory", _("Admins' network"), "network_contacts", "network_settings"))
+        items.append(item("staff:meeting_list", _("Meetings"), "meeting_create", "meeting_detail", "meeting_edit"))
+    if any(user_roles.values()):
+        items.append(
+            item(
+                "staff:network_directory",
+                _("Admins' network"),
+                "network_contacts",
+                "network_settings",
+                "network_messages",
+                "network_message_create",
+                "network_message_detail",
+            )
+        )
     return items
 
 

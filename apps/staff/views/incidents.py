@@ -29,6 +29,7 @@ from apps.incidents.permissions import (
     word_list_municipalities,
 )
 from apps.incidents.reach import reach_of
+from apps.incidents.viewed import attachment_viewed, incident_viewed, incidents_listed
 from apps.messaging.models import DeliveryPreference
 from apps.municipalities.models import Municipality
 from apps.relays import services as relay_services
@@ -60,11 +61,13 @@ def incident_list(request):
     status = request.GET.get("status")
     if status in Incident.Status.values:
         incidents = incidents.filter(status=status)
+    page = paginate(request, incidents)
+    incidents_listed(request.user, page.object_list, via="desk")
     return render(
         request,
         "incidents/incident_list.html",
         {
-            "page": paginate(request, incidents),
+            "page": page,
             "may_report": _may_report(request.user),
             "status": status,
             "keeps_word_list": word_list_municipalities(request.user).exists(),
@@ -130,6 +133,7 @@ def _relay_step(request, incident: Incident) -> dict | None:
 
 
 def _detail(request, incident: Incident, feedback_form=None, status: int = 200):
+    incident_viewed(request.user, incident, via="desk")
     features = []
     if incident.area_id:
         features.append(maps.area_feature(incident.area.geometry, incident.area.name, "group"))
@@ -207,7 +211,10 @@ def attachment_upload(request, pk: int):
 
 @staff_view
 def attachment_file(request, pk: int):
-    attachment = get_object_or_404(IncidentAttachment.objects.filter(incident__in=incidents_for(request.user)), pk=pk)
+    attachment = get_object_or_404(
+        IncidentAttachment.objects.filter(incident__in=incidents_for(request.user)).select_related("incident"), pk=pk
+    )
+    attachment_viewed(request.user, attachment, via="desk")
     response = FileResponse(attachment.file.open("rb"), content_type=attachment.content_type)
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Disposition"] = (

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 
 from apps.incidents import profiling, reach
 from apps.incidents.permissions import incidents_for
+from apps.incidents.viewed import incident_viewed, relay_viewed
 from apps.relays import services
 from apps.relays.forms import RelayForm
 from apps.relays.models import Relay
@@ -27,6 +28,7 @@ def _incident(request, pk):
 
 
 def _preview_page(request, incident, plan, *, note: str = "", note_errors=(), note_words=(), status: int = 200):
+    incident_viewed(request.user, incident, via="relay_preview")
     form = RelayForm(initial={"urgency": plan.urgency})
     features = [maps.area_feature(g.area.geometry, f"{g.name} ({g.municipality.name})", "group") for g in plan.groups]
     if incident.has_point:
@@ -116,6 +118,7 @@ def relay_send(request, pk: int):
 def relay_detail(request, pk: int):
     relay = get_object_or_404(relays_for(request.user).select_related("incident", "created_by"), pk=pk)
     rows = services.status_rows(relay)
+    relay_viewed(request.user, relay, via="desk")
     return render(
         request,
         "relays/relay_detail.html",

@@ -1,0 +1,112 @@
+"""The forms of the street-sign workflow, one per step, shared by every page that takes it."""
+
+from __future__ import annotations
+
+from django import forms
+from django.conf import settings
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from .models import StreetSign
+from .permissions import requesting_groups
+
+
+class SignRequestForm(forms.Form):
+    """Where a sign should stand and which group it announces. The map puts the pin into
+    ``lat`` and ``lon``; without JavaScript they are typed."""
+
+    group = forms.ModelChoiceField(label=_("Group the sign announces"), queryset=None)
+    road = forms.CharField(
+        label=_("Road"),
+        max_length=160,
+        help_text=_("The street or entry road where the sign should stand."),
+    )
+    lat = forms.FloatField(
+        label=_("Latitude"),
+        min_value=-90,
+        max_value=90,
+        help_text=_("For example 50.7512. The map fills it in when you tap it."),
+        widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
+    )
+    lon = forms.FloatField(
+        label=_("Longitude"),
+        min_value=-180,
+        max_value=180,
+        help_text=_("For example 5.3104."),
+        widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
+    )
+    note = forms.CharField(
+        label=_("Note for the municipality"),
+        max_length=500,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["group"].queryset = requesting_groups(user).select_related("municipality").order_by("name")
+        self.fields["group"].error_messages["invalid_choice"] = _("Choose one of your own groups.")
+        for name in ("lat", "lon"):
+            self.fields[name].error_messages["invalid"] = _("Enter a number such as 50.7512.")
+        self.fields["lat"].error_messages["required"] = _("Tap the spot on the map or type its latitude.")
+        self.fields["lon"].error_messages["required"] = _("Tap the spot on the map or type its longitude.")
+
+    def clean_road(self) -> str:
+        return " ".join(self.cleaned_data["road"].split())
+
+
+class DeclineForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason"),
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": _("Say why the sign is declined; the admin who asked reads it.")},
+    )
+
+
+class PlacementForm(forms.Form):
+    placed_on = forms.DateField(label=_("Placed on"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    photo = forms.FileField(
+        label=_("Photo of the sign"),
+        required=False,
+        help_text=_("JPEG, PNG or WebP. Its location and camera data are removed."),
+        widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}),
+    )
+
+    def clean_placed_on(self):
+        day = self.cleaned_data["placed_on"]
+        if day > timezone.localdate():
+            raise forms.ValidationError(_("The placement date cannot be in the future."))
+        return day
+
+
+class StateNoteForm(forms.Form):
+    """Damaged or removed, with what the coordinator wants to say about it."""
+
+    note = forms.CharField(label=_("Note"), max_length=500, required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class PrintForm(forms.Form):
+    """Which printable: the A4 poster or the A5 flyer, in which language, for the group or one
+    of its signs."""
+
+    FORMATS = (("poster", _("Poster (A4)")), ("flyer", _("Flyer (A5)")))
+
+    format = forms.ChoiceField(label=_("Format"), choices=FORMATS, initial="poster")
+    language = forms.ChoiceField(label=_("Language"), choices=settings.LANGUAGES)
+    sign = forms.ModelChoiceField(
+        label=_("Street sign"),
+        queryset=StreetSign.objects.none(),
+        required=False,
+        empty_label=_("none: the group's own code"),
+        help_text=_("With a sign, the code counts the scans of that sign."),
+    )
+
+    def __init__(self, *args, group, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["sign"].queryset = group.street_signs.filter(
+            state__in=[StreetSign.State.APPROVED, StreetSign.State.PLACED, StreetSign.State.DAMAGED]
+        ).order_by("road")
+        self.fields["sign"].error_messages["invalid_choice"] = _("Choose one of the group's signs.")
+        self.fields["language"].error_messages["invalid_choice"] = _("Choose Dutch, French or English.")
+        self.fields["format"].error_messages["invalid_choice"] = _("Choose the poster or the flyer.")
