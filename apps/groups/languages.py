@@ -26,3 +26,34 @@ def language_of(user) -> str:
         group = Group.objects.filter(admin_roles__user=user).select_related("municipality").first()
         municipality = group.municipality if group else None
     return municipality.language if municipality else settings.LANGUAGE_CODE
+
+
+def languages_of(users) -> dict[int, str]:
+    """:func:`language_of` for many users at once, by user id: three queries in all, not up to
+    three per user (a relay to a hundred admins asks this for each of them)."""
+    people = [u for u in users if is_person(u)]
+    languages = {u.pk: u.language for u in people if u.language}
+    pending = {u.pk for u in people} - languages.keys()
+    # Each source in the order ``language_of`` tries them, and within a source the first row by
+    # the models' own ordering, as ``first()`` takes it.
+    sources = (
+        lambda ids: Municipality.objects.filter(coordinators__user__in=ids).values_list(
+            "coordinators__user", "language"
+        ),
+        lambda ids: Municipality.objects.filter(police_zones__officers__user__in=ids).values_list(
+            "police_zones__officers__user", "language"
+        ),
+        lambda ids: Group.objects.filter(admin_roles__user__in=ids).values_list(
+            "admin_roles__user", "municipality__language"
+        ),
+    )
+    for rows_of in sources:
+        if not pending:
+            break
+        found: dict[int, str] = {}
+        for user_id, language in rows_of(sorted(pending)):
+            found.setdefault(user_id, language)
+        languages.update(found)
+        pending -= found.keys()
+    languages.update(dict.fromkeys(pending, settings.LANGUAGE_CODE))
+    return languages

@@ -303,6 +303,29 @@ def hand_back(rows, now: datetime | None = None) -> tuple[int, int]:
     return unflagged, flagged
 
 
+def latest_attempts(messages) -> dict[int, OutgoingMessage]:
+    """:func:`latest_attempt` of many messages at once, by the first message's id: one query per
+    step of the longest fallback chain (usually one), not one per message."""
+    latest = {m.pk: m for m in messages}
+    seen = set(latest)
+    current = {m.pk: m.pk for m in messages}  # each chain's message now → the chain's first id
+    while current:
+        advanced: set[int] = set()
+        following: dict[int, int] = {}
+        for nxt in OutgoingMessage.objects.filter(replaces_id__in=list(current)).order_by("id"):
+            first = current[nxt.replaces_id]
+            if first in advanced:
+                continue  # only a message's first fallback counts, as in ``latest_attempt``
+            advanced.add(first)
+            if nxt.pk in seen:
+                continue
+            seen.add(nxt.pk)
+            latest[first] = nxt
+            following[nxt.pk] = first
+        current = following
+    return latest
+
+
 def latest_attempt(message: OutgoingMessage) -> OutgoingMessage:
     """The last message of a fallback chain (what the recipient is being reached with now)."""
     seen = {message.pk}

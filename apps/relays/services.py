@@ -42,7 +42,7 @@ from apps.areas.neighbours import neighbour_ids, to_metres
 from apps.audit.models import AuditEvent
 from apps.audit.services import record
 from apps.core.actors import PUBLIC, account_of
-from apps.groups.languages import language_of
+from apps.groups.languages import language_of, languages_of
 from apps.groups.models import Group, GroupAdmin
 from apps.incidents import profiling, reach
 from apps.incidents.models import Incident
@@ -51,7 +51,7 @@ from apps.messaging.models import OutgoingMessage
 from apps.messaging.services import (
     Content,
     channels_for,
-    latest_attempt,
+    latest_attempts,
     preferences_for,
     queue_email,
     queue_for_user,
@@ -575,36 +575,46 @@ def _deliver(relay: Relay, plan: Preview, incident: Incident) -> None:
 
     users = get_user_model().objects.in_bulk([c.user_id for c in plan.recipients if c.user_id])
     preferences = preferences_for(list(users))
+    languages = languages_of(users.values())
     zones = PoliceZone.objects.in_bulk([c.zone_id for c in plan.recipients if c.zone_id])
     groups_by_id = {g.pk: g for g in plan.groups}
-    group_links = []
-    content_cache: dict = {}
-    for candidate in plan.recipients:
-        key = secrets.token_urlsafe(32)
-        if candidate.user_id:
-            # The admin's own language; the police numbers of the country of their group.
-            language = language_of(users[candidate.user_id])
-            numbers = police_numbers(groups_by_id[candidate.group_ids[0]].municipality)
-        else:
-            language = zone_language(zones.get(candidate.zone_id))
-            numbers = None
-        recipient = RelayRecipient.objects.create(
-            relay=relay,
-            kind=candidate.kind,
-            user_id=candidate.user_id,
-            zone_id=candidate.zone_id,
-            name=candidate.name[:160],
-            channel=candidate.channel,
-            address=candidate.address,
-            ack_key_hash=RelayRecipient.hash_key(key),
-            language=language,
-        )
-        group_links += [
-            RelayRecipient.groups.through(relayrecipient_id=recipient.pk, group_id=gid) for gid in candidate.group_ids
+    # All recipient rows in one statement, then their messages, then the rows' channels in one
+    # more: a relay to a hundred admins is one click (docs/benchmarks.md).
+    keys = [secrets.token_urlsafe(32) for _candidate in plan.recipients]
+    recipients = RelayRecipient.objects.bulk_create(
+        [
+            RelayRecipient(
+                relay=relay,
+                kind=candidate.kind,
+                user_id=candidate.user_id,
+                zone_id=candidate.zone_id,
+                name=candidate.name[:160],
+                channel=candidate.channel,
+                address=candidate.address,
+                ack_key_hash=RelayRecipient.hash_key(key),
+                language=languages[candidate.user_id]
+                if candidate.user_id
+                else zone_language(zones.get(candidate.zone_id)),
+            )
+            for candidate, key in zip(plan.recipients, keys, strict=True)
         ]
+    )
+    RelayRecipient.groups.through.objects.bulk_create(
+        [
+            RelayRecipient.groups.through(relayrecipient_id=recipient.pk, group_id=gid)
+            for candidate, recipient in zip(plan.recipients, recipients, strict=True)
+            for gid in candidate.group_ids
+        ]
+    )
+    content_cache: dict = {}
+    with_message = []
+    for candidate, recipient, key in zip(plan.recipients, recipients, keys, strict=True):
+        language = recipient.language
         group_id = candidate.group_ids[0] if candidate.group_ids else None
         dedupe_key = f"relay:{relay.pk}:{candidate.key}"
         if candidate.kind == RelayRecipient.Kind.ADMIN and candidate.channel:
+            # The admin's own language; the police numbers of the country of their group.
+            numbers = police_numbers(groups_by_id[candidate.group_ids[0]].municipality)
             recipient.message = queue_for_user(
                 users[candidate.user_id],
                 _content(incident, relay, key, language=language, numbers=numbers, cache=content_cache),
@@ -631,8 +641,8 @@ def _deliver(relay: Relay, plan: Preview, incident: Incident) -> None:
         if recipient.message is not None:
             recipient.channel = recipient.message.channel
             recipient.address = recipient.message.recipient
-            recipient.save(update_fields=["message", "channel", "address"])
-    RelayRecipient.groups.through.objects.bulk_create(group_links)
+            with_message.append(recipient)
+    RelayRecipient.objects.bulk_update(with_message, ["message", "channel", "address"])
 
 
 def find_by_key(key: str) -> RelayRecipient | None:
@@ -688,9 +698,12 @@ def acknowledge(recipient: RelayRecipient) -> bool:
 def status_rows(relay: Relay) -> list[dict]:
     """Each recipient with channel, delivery status, attempts, last error and acknowledgement."""
     rows = []
-    recipients = relay.recipients.select_related("message").prefetch_related("groups").order_by("kind", "name", "id")
+    recipients = list(
+        relay.recipients.select_related("message").prefetch_related("groups").order_by("kind", "name", "id")
+    )
+    latest = latest_attempts([r.message for r in recipients if r.message])
     for r in recipients:
-        message = latest_attempt(r.message) if r.message else None
+        message = latest[r.message_id] if r.message else None
         rows.append(
             {
                 "id": r.pk,

@@ -41,12 +41,12 @@ def walk_member_import(page, live_server, group_pk: int, path: Path, mapping: di
     page.goto(f"{live_server.url}/beheer/groepen/{group_pk}/")
     assert_usable(page, "the group's page")
     with page.expect_navigation():
-        page.locator(f"a[href='/beheer/groepen/{group_pk}/importeren/']").click()
+        page.locator(f"a[href='/beheer/groepen/{group_pk}/leden-importeren/']").click()
     assert_usable(page, "the import page")
     page.set_input_files("#id_file", str(path))
     with page.expect_navigation():
         page.locator("main form button[type=submit]").click()
-    page.wait_for_url(re.compile(r"/importeren/\d+/kolommen/$"))
+    page.wait_for_url(re.compile(r"/ledenlijsten/\d+/kolommen/$"))
     assert_usable(page, "the columns page")
     for field, header in mapping.items():
         select = page.locator(f"#id_{field}")
@@ -54,12 +54,12 @@ def walk_member_import(page, live_server, group_pk: int, path: Path, mapping: di
         select.select_option(label=label)
     with page.expect_navigation():
         page.locator("main form button[type=submit]").click()
-    page.wait_for_url(re.compile(r"/importeren/\d+/$"))
+    page.wait_for_url(re.compile(r"/ledenlijsten/\d+/$"))
     assert_usable(page, "the preview")
     good = int(re.search(r"\d+", page.locator("#good-count").inner_text()).group(0))
     with page.expect_navigation():
         page.locator("button[name=action][value=invite]").click()
-    page.wait_for_url(re.compile(rf"/beheer/groepen/{group_pk}/importeren/$"))
+    page.wait_for_url(re.compile(rf"/beheer/groepen/{group_pk}/leden-importeren/$"))
     assert_usable(page, "the invited people")
     return good
 
@@ -107,6 +107,6 @@ def test_an_admin_imports_and_a_person_confirms_in_french(world, live_server, tm
         admin.goto(f"{live_server.url}/beheer/groepen/{world.group_a.pk}/leden/")
         assert_usable(admin, "the members")
         assert admin.locator("h2.item-title", has_text="Élise Dubois").count() == 1
-        admin.goto(f"{live_server.url}/beheer/groepen/{world.group_a.pk}/importeren/")
+        admin.goto(f"{live_server.url}/beheer/groepen/{world.group_a.pk}/leden-importeren/")
         assert admin.locator(".enrolment-confirmed", has_text="Élise Dubois").count() == 1
         assert admin.locator(".enrolment-invited", has_text="Luc Martin").count() == 1

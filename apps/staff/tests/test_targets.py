@@ -45,7 +45,16 @@ RESIDENTS_PAGES = (
     "/groepen/testdorp-noord/aanmelden/?postcode=3870&house_number=1&street=Noordstraat",
 )
 # Desk links that open a file, not a page.
-FILES = {"incidents:attachment_file"}
+# Views that answer a file, not a page (the browser would download it).
+FILES = {
+    "incidents:attachment_file",
+    "staff:figures_csv",
+    "staff:figures_xlsx",
+    "staff:figures_pdf",
+    "staff:meeting_ics",
+    "staff:meeting_minutes_file",
+    "staff:sign_photo",
+}
 
 # The page's targets (see above) smaller than the minimum either way, with their size.
 SMALL_TARGETS = """minimum => {
@@ -134,7 +143,7 @@ def walk_the_desk(page, live_server, per_kind: int = 3) -> dict[str, list[str]]:
         path = queue.pop(0)
         url = urlsplit(path)
         desk = url.path.startswith("/beheer/") or url.path == reverse("accounts:message_language")
-        if path in found or not desk or url.path.endswith((".csv", ".json")):
+        if path in found or not desk or url.path.endswith((".csv", ".json", ".xlsx", ".pdf", ".ics")):
             continue
         kind = resolve(url.path).view_name
         if kind in FILES or kinds.get(kind, 0) >= per_kind:

@@ -145,6 +145,8 @@ def raw_in(text: str, language: str) -> list[tuple[str, str]]:
     """Each raw value the text holds as a whole word: (value, where it comes from and the text
     around it)."""
     lowered = without_labels(text, language).lower()
+    # An e-mail address is someone's data, not a value: "police@pz-…" is no raw "police".
+    lowered = re.sub(r"\S+@\S+", " ", lowered)
     hits = []
     for value, where in sorted(raw_values_for(language).items()):
         match = re.search(rf"(?<![\w-]){re.escape(value)}(?![\w-])", lowered)
