@@ -37,6 +37,7 @@ from apps.applications.models import Application
 from apps.audit.models import AuditEvent
 from apps.audit.services import record
 from apps.core.actors import SYSTEM
+from apps.groups.models import GroupRegistration, GroupRequest
 from apps.incidents.models import Incident, IncidentAttachment
 from apps.members.models import Member
 from apps.messaging.models import OutgoingMessage
@@ -138,6 +139,17 @@ def _apply_for(municipality: Municipality, policy: Policy, now: dt.datetime, rep
         )
         report.add(mid, "applications", ended.count())
 
+        # Requests to start a group and registrations of existing groups, once decided: a
+        # resident's name, e-mail and phone kept as long as an ended application.
+        requests = GroupRequest.objects.filter(municipality=municipality, decided_at__lt=cutoff).exclude(
+            status=GroupRequest.Status.OPEN
+        )
+        report.add(mid, "group_requests", requests.count())
+        registrations = GroupRegistration.objects.filter(municipality=municipality, decided_at__lt=cutoff).exclude(
+            status=GroupRegistration.Status.OPEN
+        )
+        report.add(mid, "group_registrations", registrations.count())
+
         delivered = _delivered_texts(policy, now).filter(municipality_id=mid)
         report.add(mid, "messages", delivered.count())
 
@@ -154,6 +166,8 @@ def _apply_for(municipality: Municipality, policy: Policy, now: dt.datetime, rep
         their_applications.delete()
         Member.objects.filter(pk__in=gone).delete()
         ended.delete()
+        requests.delete()
+        registrations.delete()
         _redact(delivered)
         files = [(a.file.storage, a.file.name) for a in attachments if a.file]
         incidents.delete()  # attachments and relays go with them (CASCADE)

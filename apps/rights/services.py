@@ -34,7 +34,9 @@ from apps.applications.services import fill_free_places
 from apps.audit.models import AuditEvent
 from apps.audit.services import record
 from apps.core.actors import PUBLIC, account_of, is_person, require_actor
-from apps.groups.models import GroupRequest
+from apps.enrolments.models import Enrolment
+from apps.enrolments.services import decline as decline_enrolment
+from apps.groups.models import GroupRegistration, GroupRequest
 from apps.members.confirmation import CODE_TOPIC
 from apps.members.models import Member, PhoneConfirmation
 from apps.members.services import leave
@@ -63,6 +65,9 @@ def link_url(key: str) -> str:
     return settings.BUURTWACHT_SITE_URL + reverse("public:rights_data", args=[key])
 
 
+OPEN_ENROLMENT = (Enrolment.Status.INVITED, Enrolment.Status.REMINDED)
+
+
 # --- what is held ------------------------------------------------------------------------------
 
 
@@ -72,10 +77,16 @@ class Holdings:
     applications: list = field(default_factory=list)
     members: list = field(default_factory=list)
     group_requests: list = field(default_factory=list)
+    # Invitations to join from an admin's member list, not yet answered (ADR 0031).
+    enrolments: list = field(default_factory=list)
+    # Existing WhatsApp groups this person registered (name, e-mail, phone).
+    group_registrations: list = field(default_factory=list)
 
     @property
     def empty(self) -> bool:
-        return not (self.applications or self.members or self.group_requests)
+        return not (
+            self.applications or self.members or self.group_requests or self.enrolments or self.group_registrations
+        )
 
     @property
     def language(self) -> str:
@@ -116,6 +127,14 @@ def holdings(email: str) -> Holdings:
         ),
         group_requests=list(
             GroupRequest.objects.filter(email__iexact=email).select_related("municipality").order_by("-created_at")
+        ),
+        enrolments=list(
+            Enrolment.objects.filter(email__iexact=email, status__in=OPEN_ENROLMENT)
+            .select_related("group", "group__municipality")
+            .order_by("-invited_at")
+        ),
+        group_registrations=list(
+            GroupRegistration.objects.filter(email__iexact=email).select_related("municipality").order_by("-created_at")
         ),
     )
 
@@ -270,6 +289,33 @@ def as_data(held: Holdings) -> dict:
             }
             for r in held.group_requests
         ],
+        "invitations_to_join": [
+            {
+                "group": e.group.name,
+                "municipality": e.group.municipality.name,
+                "full_name": e.full_name,
+                "address": _address(e),
+                "phone": e.phone,
+                "email": e.email,
+                "status": e.status,
+                "invited_at": _dt(e.invited_at),
+                "reminded_at": _dt(e.reminded_at),
+            }
+            for e in held.enrolments
+        ],
+        "registered_groups": [
+            {
+                "municipality": r.municipality.name,
+                "whatsapp_group": r.group_name,
+                "full_name": r.full_name,
+                "email": r.email,
+                "phone": r.phone,
+                "status": r.status,
+                "sent_at": _dt(r.created_at),
+                "decided_at": _dt(r.decided_at),
+            }
+            for r in held.group_registrations
+        ],
         "messages": [
             {
                 "channel": m.channel,
@@ -291,6 +337,8 @@ def as_text(data: dict) -> str:
         ("applications", _("Applications")),
         ("memberships", _("Memberships")),
         ("requests_to_start_a_group", _("Requests to start a group")),
+        ("invitations_to_join", _("Invitations to join a group")),
+        ("registered_groups", _("Groups you registered")),
         ("messages", _("Messages sent to you")),
     ]
     lines = [_("What Buurtwacht holds about %(email)s") % {"email": data["email"]}, f"({data['made_at']})", ""]
@@ -364,6 +412,8 @@ class Erased:
     applications: int = 0
     members: int = 0
     group_requests: int = 0
+    enrolments: int = 0
+    group_registrations: int = 0
     messages: int = 0
     removals: int = 0
 
@@ -423,6 +473,17 @@ def erase(link: AccessLink, *, actor=PUBLIC) -> Erased:
             per_municipality[request.municipality_id].group_requests += 1
         result.applications = Application.objects.filter(pk__in=[a.pk for a in held.applications]).delete()[0]
         result.group_requests = GroupRequest.objects.filter(pk__in=[r.pk for r in held.group_requests]).delete()[0]
+        # An open invitation to join is declined (which erases it); a registered group stays
+        # (it may be on the map), but who registered it is forgotten with the registration.
+        for enrolment in held.enrolments:
+            per_municipality[enrolment.group.municipality_id].enrolments += 1
+            decline_enrolment(enrolment)
+        result.enrolments = len(held.enrolments)
+        for registration in held.group_registrations:
+            per_municipality[registration.municipality_id].group_registrations += 1
+        result.group_registrations = GroupRegistration.objects.filter(
+            pk__in=[r.pk for r in held.group_registrations]
+        ).delete()[0]
         for group_id in freed_groups:
             fill_free_places(group_id)
 
@@ -437,6 +498,8 @@ def erase(link: AccessLink, *, actor=PUBLIC) -> Erased:
                 applications=counts.applications,
                 members=counts.members,
                 group_requests=counts.group_requests,
+                enrolments=counts.enrolments,
+                group_registrations=counts.group_registrations,
                 messages=counts.messages,
                 removals=counts.removals,
             )

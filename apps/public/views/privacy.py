@@ -23,6 +23,7 @@ def privacy(request, slug: str | None = None):
         "policy": policy,
         "minimum_age": settings.BUURTWACHT_MINIMUM_AGE,
         "confirmation_hours": settings.BUURTWACHT_CONFIRMATION_MAX_AGE // 3600,
+        "enrolment_days": settings.BUURTWACHT_ENROLMENT_EXPIRY_DAYS,
         "municipalities": [] if municipality else Municipality.objects.order_by("name").only("name", "slug"),
     }
     return render(request, "public/privacy.html", context)

@@ -72,6 +72,46 @@ def test_ended_application_is_kept_30_days_after_it_ended(world: World, status):
     assert not Application.objects.filter(pk=application.pk).exists()
 
 
+def test_decided_group_requests_and_registrations_are_kept_30_days_open_ones_stay(world: World):
+    from apps.groups.models import GroupRegistration, GroupRequest
+    from apps.groups.services import submit_group_request
+    from apps.groups.tests.test_registrations import submit
+
+    def request(n):
+        return submit_group_request(
+            municipality=world.testdorp,
+            full_name=f"Aanvrager {n}",
+            email=f"vraag{n}@example.org",
+            phone="",
+            postcode="3870",
+            house_number=str(n),
+            street="Veldweg",
+            lat=None,
+            lon=None,
+            wants_to_be_admin=False,
+            message="",
+        )
+
+    open_request, declined_request = request(1), request(2)
+    open_registration = submit(world, email="open@example.org").registration
+    declined_registration = submit(world, email="neen@example.org", group_name="Andere groep").registration
+    GroupRequest.objects.filter(pk=declined_request.pk).update(status="declined", decided_at=NOW - days(30) + SECOND)
+    GroupRegistration.objects.filter(pk=declined_registration.pk).update(
+        status="declined", decided_at=NOW - days(30) + SECOND
+    )
+    GroupRequest.objects.filter(pk=open_request.pk).update(created_at=NOW - days(400))
+    GroupRegistration.objects.filter(pk=open_registration.pk).update(created_at=NOW - days(400))
+    apply_retention(NOW)
+    assert GroupRequest.objects.count() == 2 and GroupRegistration.objects.count() == 2
+    GroupRequest.objects.filter(pk=declined_request.pk).update(decided_at=NOW - days(30) - SECOND)
+    GroupRegistration.objects.filter(pk=declined_registration.pk).update(decided_at=NOW - days(30) - SECOND)
+    report_ = apply_retention(NOW)
+    assert list(GroupRequest.objects.values_list("pk", flat=True)) == [open_request.pk]
+    assert list(GroupRegistration.objects.values_list("pk", flat=True)) == [open_registration.pk]
+    assert report_.of(world.testdorp.pk)["group_requests"] == 1
+    assert report_.of(world.testdorp.pk)["group_registrations"] == 1
+
+
 def test_open_and_approved_applications_of_members_stay(world: World):
     waiting = stored_application(world.group_a, World.ADDRESS_A, confirmed=True)
     approved = stored_application(world.group_a, World.ADDRESS_A, confirmed=True, phone="0470 99 88 77")

@@ -255,3 +255,41 @@ def test_only_the_groups_admins_see_and_confirm_the_removal(client, world, resid
     again = client.post(f"/beheer/whatsapp-verwijderen/{task.pk}/", follow=True)
     assert 'class="notice notice-error"' in again.content.decode()
     assert AuditEvent.objects.filter(action=AuditEvent.Action.WHATSAPP_REMOVAL_DONE).count() == 1
+
+
+def test_an_open_invitation_to_join_and_a_registered_group_are_shown_downloaded_and_erased(
+    client, world, settings, tmp_path
+):
+    from apps.enrolments import services as enrolments
+    from apps.enrolments.models import Enrolment
+    from apps.enrolments.tests.helpers import csv_bytes, person, upload
+    from apps.enrolments.tests.test_import import FULL
+    from apps.groups.models import Group, GroupRegistration
+    from apps.groups.tests.test_registrations import submit
+
+    settings.VAR_DIR = tmp_path
+    imp = enrolments.start_import(
+        world.group_a, upload(csv_bytes([person(1, name="Els Noord", email=EMAIL)])), actor=world.admin_a
+    )
+    enrolments.check_import(imp, FULL, actor=world.admin_a)
+    enrolments.invite(imp, actor=world.admin_a)
+    submit(world, email=EMAIL, full_name="Els Noord")
+    groups = Group.objects.count()
+
+    ask(client, EMAIL)
+    path = link_path()
+    page = client.get(path).content.decode()
+    assert "Invitations to join a group" in page and world.group_a.name in page
+    assert "Groups you registered" in page and "WhatsApp Buurtpreventie Oost" in page
+    data = json.loads(client.post(path + "downloaden/", {"format": "json"}).content)
+    assert [e["phone"] for e in data["invitations_to_join"]] == ["+32471000001"]
+    assert [r["whatsapp_group"] for r in data["registered_groups"]] == ["WhatsApp Buurtpreventie Oost"]
+
+    client.post(path + "wissen/", {"confirm": "yes"})
+    enrolment = Enrolment.objects.get()
+    assert (enrolment.status, enrolment.full_name, enrolment.phone, enrolment.email) == ("declined", "", "", "")
+    assert not GroupRegistration.objects.exists()
+    assert Group.objects.count() == groups
+    erased = AuditEvent.objects.filter(action=AuditEvent.Action.RIGHTS_ERASED)  # one per municipality
+    assert sum(e.data.get("enrolments", 0) for e in erased) == 1
+    assert sum(e.data.get("group_registrations", 0) for e in erased) == 1
