@@ -314,6 +314,17 @@ def test_a_bad_key_setting_is_refused(settings):
         ("http://testserver/aanmelding/bevestigen/12:1vS9xq:abc/", True),
         ("https://buurtwacht.example/account/wachtwoord/MQ/cx0-0123abcd/", True),
         ("http://testserver/doorgegeven/k3y/bijlagen/4/", True),
+        # The links of residents' rights, phone codes, registrations, invitations to join, the
+        # admins' network and meetings: every route with a key is recognised, whichever app made it.
+        ("http://testserver/mijn-gegevens/k3yK3yk3y/", True),
+        ("http://testserver/nummer-bevestigen/k3yK3yk3y/", True),
+        ("http://testserver/groep-aanmelding/k3yK3yk3y/", True),
+        ("http://testserver/lid-worden/k3yK3yk3y/", True),
+        ("http://testserver/netwerkbericht/k3yK3yk3y/", True),
+        ("http://testserver/mijn-antwoord/k3yK3yk3y/", True),
+        ("http://testserver/agenda/k3yK3yk3y.ics", True),
+        ("http://testserver/mijn-gegevens/", False),
+        ("http://testserver/bijeenkomsten/testdorp/", False),
         ("http://testserver/beheer/aanmeldingen/12/", False),
         ("http://testserver/groepen/testdorp-noord/#house-rules", False),
         ("http://testserver/account/inloggen/", False),
