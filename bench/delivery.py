@@ -363,6 +363,9 @@ def main() -> None:
                 "WHATSAPP_PHONE_NUMBER_ID": PHONE_ID,
                 "WHATSAPP_TOKEN": "bench",
                 "BUURTWACHT_SITE_URL": "http://127.0.0.1:8000",
+                # One coordinator relays every run: the per-sender limit (ADR 0027) would refuse
+                # the eleventh within the hour.
+                "BUURTWACHT_RELAY_RATE": "100000/h",
             }
         )
         import run as base
