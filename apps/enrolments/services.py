@@ -199,6 +199,12 @@ def cancel_import(imp: EnrolmentImport, *, actor) -> EnrolmentImport:
     require_group(actor, imp.group)
     if imp.status not in (EnrolmentImport.Status.UPLOADED, EnrolmentImport.Status.CHECKED):
         raise ValidationError(_("This import is finished; it cannot be cancelled."), code="closed")
+    _cancel(imp, actor=actor)
+    return imp
+
+
+def _cancel(imp: EnrolmentImport, *, actor, **reason) -> None:
+    """The one way an import ends unfinished: its file removed, its preview forgotten, audited."""
     with transaction.atomic():
         _remove_file(imp)
         imp.status = EnrolmentImport.Status.CANCELLED
@@ -210,8 +216,8 @@ def cancel_import(imp: EnrolmentImport, *, actor) -> EnrolmentImport:
             imp,
             group_id=imp.group_id,
             municipality_id=imp.group.municipality_id,
+            **reason,
         )
-    return imp
 
 
 def invite(imp: EnrolmentImport, *, actor) -> int:
@@ -586,18 +592,6 @@ def remind_and_drop(now=None) -> dict:
     )
     cancelled = 0
     for imp in left:
-        with transaction.atomic():
-            _remove_file(imp)
-            imp.status = EnrolmentImport.Status.CANCELLED
-            imp.summary = {}
-            imp.save(update_fields=["path", "status", "summary"])
-            record(
-                SYSTEM,
-                AuditEvent.Action.ENROLMENT_IMPORT_CANCELLED,
-                imp,
-                group_id=imp.group_id,
-                municipality_id=imp.group.municipality_id,
-                reason="not finished within a day",
-            )
-            cancelled += 1
+        _cancel(imp, actor=SYSTEM, reason="not finished within a day")
+        cancelled += 1
     return {"dropped": dropped, "reminded": reminded, "cancelled": cancelled}

@@ -72,17 +72,26 @@ def _period_or_400(request) -> Period | HttpResponse:
         return HttpResponseBadRequest(error_text(exc), content_type="text/plain; charset=utf-8")
 
 
+def _figures(request, kind: str, pk: int, read_period) -> tuple | HttpResponse:
+    """The scope the user may see (else 404), the period asked for (else a 400 saying why) and
+    the figures computed for them: what every download and the report start with."""
+    scope, exact = _scope(request, kind, pk)
+    period = read_period(request)
+    if isinstance(period, HttpResponse):
+        return period
+    return scope, period, compute(scope, period, exact=exact)
+
+
 def _filename(scope, period: Period, ext: str) -> str:
     return f"cijfers-{slugify(scope.name)}-{period.start.isoformat()}-{period.end.isoformat()}.{ext}"
 
 
 @staff_view
 def figures_csv(request, kind: str, pk: int):
-    scope, exact = _scope(request, kind, pk)
-    period = _period_or_400(request)
-    if isinstance(period, HttpResponse):
-        return period
-    figures = compute(scope, period, exact=exact)
+    found = _figures(request, kind, pk, _period_or_400)
+    if isinstance(found, HttpResponse):
+        return found
+    scope, period, figures = found
     delimiter = "," if request.GET.get("sep") == "comma" else ";"
     response = StreamingHttpResponse(
         exports.csv_lines(exports.header(), exports.rows(figures), delimiter=delimiter),
@@ -94,11 +103,10 @@ def figures_csv(request, kind: str, pk: int):
 
 @staff_view
 def figures_xlsx(request, kind: str, pk: int):
-    scope, exact = _scope(request, kind, pk)
-    period = _period_or_400(request)
-    if isinstance(period, HttpResponse):
-        return period
-    figures = compute(scope, period, exact=exact)
+    found = _figures(request, kind, pk, _period_or_400)
+    if isinstance(found, HttpResponse):
+        return found
+    scope, period, figures = found
     out = exports.xlsx_file(_("Figures"), exports.header(), exports.rows(figures))
     return FileResponse(
         out,
@@ -134,11 +142,10 @@ def _report_texts(scope, period: Period, sections) -> dict:
 
 @staff_view
 def figures_report(request, kind: str, pk: int):
-    scope, exact = _scope(request, kind, pk)
-    period = _year_period(request)
-    if isinstance(period, HttpResponse):
-        return period
-    figures = compute(scope, period, exact=exact)
+    found = _figures(request, kind, pk, _year_period)
+    if isinstance(found, HttpResponse):
+        return found
+    scope, period, figures = found
     sections = tables.sections(figures)
     return render(
         request,
@@ -157,11 +164,10 @@ def figures_report(request, kind: str, pk: int):
 
 @staff_view
 def figures_pdf(request, kind: str, pk: int):
-    scope, exact = _scope(request, kind, pk)
-    period = _year_period(request)
-    if isinstance(period, HttpResponse):
-        return period
-    figures = compute(scope, period, exact=exact)
+    found = _figures(request, kind, pk, _year_period)
+    if isinstance(found, HttpResponse):
+        return found
+    scope, period, figures = found
     body = report.pdf_bytes(figures, _report_texts(scope, period, tables.sections(figures)))
     response = HttpResponse(body, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="{_filename(scope, period, "pdf")}"'
