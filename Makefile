@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: run test lint fix messages check-messages check-pins bench bench-geo bench-coverage bench-delivery bench-faults bench-start bench-neighbours worker clean
+.PHONY: run test lint fix messages check-messages check-pins bench bench-geo bench-coverage bench-delivery bench-faults bench-start bench-neighbours bench-speed bench-memory worker clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -66,7 +66,6 @@ bench-coverage: $(VENV)/.installed
 bench-delivery: $(VENV)/.installed
 	$(BIN)/python bench/delivery.py
 
-## bench-faults: a broadcast to 200 admins while the worker is killed and the gateway fails, hangs up or is slow (about 3 minutes)
 ## bench-start: what a process pays at start (Django set-up, URL modules, map modules), over 9 starts
 bench-start: $(VENV)/.installed
 	$(BIN)/python bench/start.py
@@ -75,8 +74,17 @@ bench-start: $(VENV)/.installed
 bench-neighbours: $(VENV)/.installed
 	$(BIN)/python bench/neighbours.py
 
+## bench-faults: a broadcast to 200 admins while the worker is killed and the gateway fails, hangs up or is slow (about 3 minutes)
 bench-faults: $(VENV)/.installed
 	$(BIN)/python bench/faults.py
+
+## bench-memory: resident memory of the web server over 100,000 requests, of the idle worker and of the address import (10,000 areas, 10 million addresses; about 20 minutes, 2 GB of temporary disk)
+bench-memory: $(VENV)/.installed
+	$(BIN)/python bench/memory.py
+
+## bench-speed: every speed and memory goal in one run, each figure beside its goal (about 30 minutes at 10 million addresses); BENCH_DATABASE_URL=postgres://... adds the PostgreSQL rows
+bench-speed: $(VENV)/.installed
+	$(BIN)/python bench/speed.py $(if $(BENCH_DATABASE_URL),--database-url $(BENCH_DATABASE_URL))
 
 worker: $(VENV)/.installed
 	$(BIN)/python manage.py run_worker

@@ -148,13 +148,19 @@ TEMPLATES = [
     },
 ]
 
+# Each web thread keeps its database connection between requests (60 s after its last use):
+# opening one costs more than a lookup by address (a SQLite file's connection set-up is about
+# 1.5 ms, a PostgreSQL one a round trip and an authentication; docs/benchmarks.md). A kept
+# connection is checked once per request before it is used (``CONN_HEALTH_CHECKS``), so a
+# database restart costs a reconnect, not an error page.
 DATABASES = {
     "default": env_database(
         "DATABASE_URL",
         f"sqlite:///{VAR_DIR / 'buurtwacht.sqlite3'}",
-        conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 0, minimum=0),
+        conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 60, minimum=0),
     )
 }
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = env_bool("DATABASE_CONN_HEALTH_CHECKS", True)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets the web server read while the worker writes; a busy timeout instead of
     # "database is locked" when both write at once. Every transaction (``atomic``) begins

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import re
+from urllib.parse import unquote_plus
 
 import pydantic
 from django.conf import settings
@@ -121,14 +122,19 @@ def _parameters(request: HttpRequest) -> dict[str, str]:
     parameter, unknown parameters ignored."""
     query = request.META.get("QUERY_STRING", "")
     limit = settings.DATA_UPLOAD_MAX_NUMBER_FIELDS
-    if query.isascii() and "%" not in query and "+" not in query and (limit is None or query.count("&") < limit):
-        # Nothing to decode (what a map click sends): split it as ``QueryDict`` would, without
-        # building one (apps/api/tests/test_lookup_route.py compares the two).
+    if query.isascii() and (limit is None or query.count("&") < limit):
+        # An ASCII query (what browsers and the search form send: anything else arrives
+        # percent-encoded) decodes as ``QueryDict`` decodes it, without building one: split on
+        # "&", and where there is something to decode ("+" or "%"), the same ``unquote_plus`` in
+        # UTF-8 with replacement that ``parse_qsl`` applies (apps/api/tests/test_lookup_route.py
+        # compares the two).
         data = {}
         for pair in query.split("&"):
             key, _sep, value = pair.partition("=")
+            if "%" in key or "+" in key:
+                key = unquote_plus(key)
             if key in _FIELDS:
-                data[key] = value
+                data[key] = unquote_plus(value) if "%" in value or "+" in value else value
         return data
     return {key: value for key, value in request.GET.items() if key in _FIELDS}
 

@@ -4,9 +4,6 @@ kept to Latin-1 (what Dutch and French need)."""
 
 from __future__ import annotations
 
-from fpdf import FPDF
-from fpdf.fonts import FontFace
-
 from .services import Figures
 
 
@@ -18,6 +15,11 @@ def _latin1(value) -> str:
 
 def pdf_bytes(figures: Figures, texts: dict) -> bytes:
     """``texts``: the translated headings and sentences, from the same view as the page."""
+    # Imported here: fpdf2 brings fontTools and Pillow, about 20 MB of every web process that
+    # loads the staff's URLs, for the few requests that ask for a PDF.
+    from fpdf import FPDF
+    from fpdf.fonts import FontFace
+
     pdf = FPDF(format="A4")
     pdf.set_title(_latin1(texts["title"]))
     pdf.set_author("Buurtwacht")

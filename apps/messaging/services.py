@@ -52,6 +52,7 @@ from .queueing import (
     NO_CHANNEL_LEFT,
     Contact,
     Content,
+    ForUser,
     _dispatch,
     _fallback_for_member,
     _on_next_channel,
@@ -64,6 +65,7 @@ from .queueing import (
     queue_email,
     queue_for_contact,
     queue_for_user,
+    queue_many_for_users,
     queue_sms,
 )
 from .transports import PermanentError, TransientError, UncertainError
@@ -80,6 +82,7 @@ __all__ = [
     "SENDING_TIMEOUT",
     "Contact",
     "Content",
+    "ForUser",
     "PermanentError",
     "TransientError",
     "UncertainError",
@@ -115,6 +118,7 @@ __all__ = [
     "queue_email",
     "queue_for_contact",
     "queue_for_user",
+    "queue_many_for_users",
     "queue_sms",
     "quiet_until",
     "release_abandoned",

@@ -50,11 +50,12 @@ from apps.incidents.permissions import incidents_for
 from apps.messaging.models import OutgoingMessage
 from apps.messaging.services import (
     Content,
+    ForUser,
     channels_for,
     latest_attempts,
     preferences_for,
     queue_email,
-    queue_for_user,
+    queue_many_for_users,
 )
 from apps.municipalities.models import Country, Municipality, PoliceZone
 
@@ -578,9 +579,45 @@ def _deliver(relay: Relay, plan: Preview, incident: Incident) -> None:
     languages = languages_of(users.values())
     zones = PoliceZone.objects.in_bulk([c.zone_id for c in plan.recipients if c.zone_id])
     groups_by_id = {g.pk: g for g in plan.groups}
-    # All recipient rows in one statement, then their messages, then the rows' channels in one
-    # more: a relay to a hundred admins is one click (docs/benchmarks.md).
+    # The admins' messages in one insert, then the recipient rows with their messages in one more,
+    # then their groups: a relay to a hundred admins is one click (docs/benchmarks.md).
     keys = [secrets.token_urlsafe(32) for _candidate in plan.recipients]
+    languages_by = [languages[c.user_id] if c.user_id else zone_language(zones.get(c.zone_id)) for c in plan.recipients]
+    messages: list[OutgoingMessage | None] = [None] * len(plan.recipients)
+    content_cache: dict = {}
+    to_admins: list[ForUser] = []
+    admins_at: list[int] = []
+    for i, (candidate, key, language) in enumerate(zip(plan.recipients, keys, languages_by, strict=True)):
+        if candidate.kind == RelayRecipient.Kind.ADMIN and candidate.channel:
+            # The admin's own language; the police numbers of the country of their group.
+            numbers = police_numbers(groups_by_id[candidate.group_ids[0]].municipality)
+            to_admins.append(
+                ForUser(
+                    users[candidate.user_id],
+                    _content(incident, relay, key, language=language, numbers=numbers, cache=content_cache),
+                    dedupe_key=f"relay:{relay.pk}:{candidate.key}",
+                    group_id=candidate.group_ids[0],
+                    municipality_id=incident.municipality_id,
+                    preference=preferences[candidate.user_id],
+                )
+            )
+            admins_at.append(i)
+    queued = queue_many_for_users(to_admins, urgency=relay.urgency, topic="relay", fresh=True)
+    for i, message in zip(admins_at, queued, strict=True):
+        messages[i] = message
+    for i, (candidate, key, language) in enumerate(zip(plan.recipients, keys, languages_by, strict=True)):
+        if candidate.kind != RelayRecipient.Kind.ADMIN and candidate.channel:
+            with translation.override(language):
+                subject = _subject(incident)
+                body = _body(incident, relay, key, candidate.kind)
+            messages[i] = queue_email(
+                to=candidate.address,
+                subject=subject,
+                body=body,
+                topic="relay",
+                dedupe_key=f"relay:{relay.pk}:{candidate.key}",
+                municipality_id=incident.municipality_id,
+            )
     recipients = RelayRecipient.objects.bulk_create(
         [
             RelayRecipient(
@@ -589,14 +626,13 @@ def _deliver(relay: Relay, plan: Preview, incident: Incident) -> None:
                 user_id=candidate.user_id,
                 zone_id=candidate.zone_id,
                 name=candidate.name[:160],
-                channel=candidate.channel,
-                address=candidate.address,
+                message=message,
+                channel=message.channel if message is not None else candidate.channel,
+                address=message.recipient if message is not None else candidate.address,
                 ack_key_hash=RelayRecipient.hash_key(key),
-                language=languages[candidate.user_id]
-                if candidate.user_id
-                else zone_language(zones.get(candidate.zone_id)),
+                language=language,
             )
-            for candidate, key in zip(plan.recipients, keys, strict=True)
+            for candidate, key, language, message in zip(plan.recipients, keys, languages_by, messages, strict=True)
         ]
     )
     RelayRecipient.groups.through.objects.bulk_create(
@@ -606,43 +642,6 @@ def _deliver(relay: Relay, plan: Preview, incident: Incident) -> None:
             for gid in candidate.group_ids
         ]
     )
-    content_cache: dict = {}
-    with_message = []
-    for candidate, recipient, key in zip(plan.recipients, recipients, keys, strict=True):
-        language = recipient.language
-        group_id = candidate.group_ids[0] if candidate.group_ids else None
-        dedupe_key = f"relay:{relay.pk}:{candidate.key}"
-        if candidate.kind == RelayRecipient.Kind.ADMIN and candidate.channel:
-            # The admin's own language; the police numbers of the country of their group.
-            numbers = police_numbers(groups_by_id[candidate.group_ids[0]].municipality)
-            recipient.message = queue_for_user(
-                users[candidate.user_id],
-                _content(incident, relay, key, language=language, numbers=numbers, cache=content_cache),
-                urgency=relay.urgency,
-                topic="relay",
-                dedupe_key=dedupe_key,
-                group_id=group_id,
-                municipality_id=incident.municipality_id,
-                preference=preferences[candidate.user_id],
-                fresh=True,
-            )
-        elif candidate.channel:
-            with translation.override(language):
-                subject = _subject(incident)
-                body = _body(incident, relay, key, candidate.kind)
-            recipient.message = queue_email(
-                to=candidate.address,
-                subject=subject,
-                body=body,
-                topic="relay",
-                dedupe_key=dedupe_key,
-                municipality_id=incident.municipality_id,
-            )
-        if recipient.message is not None:
-            recipient.channel = recipient.message.channel
-            recipient.address = recipient.message.recipient
-            with_message.append(recipient)
-    RelayRecipient.objects.bulk_update(with_message, ["message", "channel", "address"])
 
 
 def find_by_key(key: str) -> RelayRecipient | None:

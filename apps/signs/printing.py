@@ -8,17 +8,20 @@ vector squares (segno's matrix), so it stays sharp at any print size.
 from __future__ import annotations
 
 import unicodedata
+from typing import TYPE_CHECKING
 
 import segno
 from django.conf import settings
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
-from fpdf import FPDF
 
 from apps.groups.models import Group
 
 from .models import StreetSign
+
+if TYPE_CHECKING:
+    from fpdf import FPDF
 
 # Paper sizes in mm (portrait).
 FORMATS = {"poster": (210, 297), "flyer": (148, 210)}
@@ -121,6 +124,9 @@ def printable_pdf(group: Group, *, kind: str, language: str, sign: StreetSign | 
     a4 = kind == "poster"
     with translation.override(language):
         words = {key: latin1(value) for key, value in texts(group).items()}
+    # Imported here, as apps/figures/report.py: fpdf2 costs every web process about 20 MB.
+    from fpdf import FPDF
+
     pdf = FPDF(orientation="portrait", unit="mm", format=FORMATS[kind])
     pdf.set_auto_page_break(False)
     pdf.set_title(latin1(f"{words['title']} - {group.name}"))

@@ -119,7 +119,10 @@ def test_query_string_is_read_as_request_get_reads_it():
     factory = RequestFactory()
     rng = random.Random(3)
     alphabet = ["lat", "lon", "postcode", "street", "x", "=", "&", "&", "+", "%20", "%41", "%", "5", ".", "-", "é", ";"]
+    # Percent-encoded UTF-8 (whole, cut short, invalid) and encoded separators: decoded alike.
+    alphabet += ["%C3", "%A9", "%C3%A9", "%FF", "%2B", "%2b", "%3D", "%26", "%6Cat", "l%61t"]
     queries = [*QUERIES, "lat=5=6", "lat&lon", "=&=", "a;lat=5", "lat=%zz", "LAT=5"]
+    queries += ["postcode=3870&house_number=12&street=Sint-Truidersteenweg+%C3%A9n%FF", "post%63ode=6221+AB"]
     queries += ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 14))) for _ in range(2000)]
     for query in queries:
         query = query.encode().decode("iso-8859-1")  # as WSGI passes it on

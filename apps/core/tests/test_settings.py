@@ -94,6 +94,7 @@ def read_settings(env: dict) -> subprocess.CompletedProcess:
         ("EMAIL_PORT", "70000", "from 1 to 65535"),
         ("BUURTWACHT_MAX_IMAGE", "15MB", "a whole number"),
         ("DATABASE_CONN_MAX_AGE", "-1", "at least 0"),
+        ("DATABASE_CONN_HEALTH_CHECKS", "soms", "a boolean"),
         ("BUURTWACHT_GEOCODER_TIMEOUT", "twee", "a number"),
         ("BUURTWACHT_GEOCODER_TIMEOUT", "nan", "a number"),
         ("BUURTWACHT_GEOCODER_TIMEOUT", "inf", "a number"),
@@ -186,3 +187,27 @@ def test_new_typed_helpers(monkeypatch):
     assert env_url("X_URL", "https://example.org", empty=True) == ""
     with pytest.raises(ImproperlyConfigured, match="X_URL"):
         env_url("X_URL", "https://example.org")
+
+
+def _database_settings(env: dict) -> str:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("DATABASE_CONN")}
+    code = (
+        "import django; django.setup(); from django.conf import settings; "
+        "d = settings.DATABASES['default']; print(d['CONN_MAX_AGE'], d['CONN_HEALTH_CHECKS'])"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        env={**clean, **env, "DJANGO_SETTINGS_MODULE": "buurtwacht.settings"},
+        cwd=settings.BASE_DIR,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip()
+
+
+def test_web_threads_keep_a_checked_connection_by_default():
+    """A new connection per request cost more than a lookup by address (docs/benchmarks.md)."""
+    assert _database_settings({}) == "60 True"
+    assert _database_settings({"DATABASE_CONN_MAX_AGE": "0", "DATABASE_CONN_HEALTH_CHECKS": "false"}) == "0 False"

@@ -95,6 +95,9 @@ def test_the_worker_survives_a_database_error_reconnects_and_goes_on(shared_db, 
         # Kept-alive connections, as in production (DATABASE_CONN_MAX_AGE): without, each round
         # opens a new one and a terminated connection is only met by a round in progress.
         monkeypatch.setitem(connection.settings_dict, "CONN_MAX_AGE", 600)
+        # Without the check before use (on by default, ADR 0034), which would replace a terminated
+        # connection before the worker's next query met it: the error itself is what is tested.
+        monkeypatch.setitem(connection.settings_dict, "CONN_HEALTH_CHECKS", False)
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_backend_pid()")
             test_backend = cursor.fetchone()[0]

@@ -4,6 +4,7 @@ machine (docs/benchmarks.md)."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -12,7 +13,19 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[3]
 # The scripts a make target runs, with an argument that makes each stop after parsing its options.
-SCRIPTS = ["run", "geo", "coverage", "delivery", "faults", "import_addresses", "import_areas", "neighbours"]
+SCRIPTS = [
+    "run",
+    "geo",
+    "coverage",
+    "delivery",
+    "faults",
+    "import_addresses",
+    "import_areas",
+    "neighbours",
+    "memory",
+    "speed",
+    "start",
+]
 
 
 @pytest.mark.parametrize("name", SCRIPTS)
@@ -22,3 +35,23 @@ def test_the_script_starts_as_make_runs_it(name):
     )
     assert done.returncode == 0, done.stderr
     assert "usage:" in done.stdout
+
+
+def test_the_memory_bench_runs_to_its_end_on_a_tiny_country(tmp_path):
+    """bench/memory.py with tiny sizes: it imports, serves, loads, reads the worker and writes
+    its figures (which are not checked)."""
+    output = tmp_path / "memory.json"
+    tiny = ["--areas", "20", "--addresses", "2000", "--import-cache-mb", "64", "--requests", "200"]
+    tiny += ["--leak-requests", "400", "--per-kind", "0", "--worker-wait", "1", "--output", str(output)]
+    done = subprocess.run(  # noqa: S603 (this interpreter, this project's script)
+        [sys.executable, "bench/memory.py", *tiny], cwd=ROOT, capture_output=True, text=True, check=False, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    results = json.loads(output.read_text())
+    assert {"machine", "import", "server", "worker", "figures"} <= results.keys()
+    assert [run["cache_mb"] for run in results["import"]["runs"]][1:] == [64]
+    assert all("peak_rss_mb" in run for run in results["import"]["runs"])
+    assert [s["requests"] for s in results["server"]["samples"]] == [200, 400]
+    assert {"VmRSS", "VmHWM"} <= results["server"]["after_requests"].keys()
+    assert {"growth_mb", "slope_mb_per_10k"} <= results["server"]["leak"].keys()
+    assert "VmRSS" in results["worker"]["idle"]

@@ -201,6 +201,8 @@ class Command(BaseCommand):
             services.beat(name, "embedded", processed)
             return
 
+        # Before the first claim: the first alert after a start must not wait for the imports.
+        workers.warm_up()
         stopping, registered = threading.Event(), threading.Event()
 
         def stop(*_args):
