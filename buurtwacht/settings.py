@@ -448,6 +448,9 @@ BUURTWACHT_PARSE_WALL_SECONDS = env_int("BUURTWACHT_PARSE_WALL_SECONDS", 600, mi
 # SQLite only: the page cache of the connection that writes an address import, in MB (the indexes of
 # ten million addresses are a few hundred MB; 0 keeps SQLite's default of 2 MB).
 BUURTWACHT_IMPORT_SQLITE_CACHE_MB = env_int("BUURTWACHT_IMPORT_SQLITE_CACHE_MB", 512, minimum=0)
+# The embedded worker counts the coverage figures in a child process of its own, which gives the
+# memory a count takes back when it ends (ADR 0035); off, it counts in its own thread.
+BUURTWACHT_COVERAGE_COUNT_IN_CHILD = env_bool("BUURTWACHT_COVERAGE_COUNT_IN_CHILD", True)
 BUURTWACHT_IMPORT_POSTGRES_WRITERS = env_int("BUURTWACHT_IMPORT_POSTGRES_WRITERS", 2, minimum=1)
 # How often (ms) a process checks whether another process changed the areas (one primary-key query).
 BUURTWACHT_AREA_INDEX_CHECK_MS = env_int("BUURTWACHT_AREA_INDEX_CHECK_MS", 1000, minimum=0)

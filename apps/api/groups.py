@@ -5,14 +5,14 @@ from __future__ import annotations
 from django.conf import settings
 from django.db.models import Count, IntegerField, OuterRef, Subquery
 from django.db.models.functions import Coalesce
-from django.http import HttpRequest
+from django.http import HttpRequest, StreamingHttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from ninja import Router
 
 from apps.audit.models import AuditEvent
 from apps.audit.services import record
-from apps.groups.models import Group
+from apps.groups import map_layer
 from apps.groups.permissions import managed_groups
 from apps.members.models import Member
 from apps.members.permissions import members_for
@@ -28,9 +28,10 @@ def group_url(slug: str) -> str:
 
 
 @router.get("/groups", auth=None, response=GroupCollection, summary="Open groups as GeoJSON")
-def list_groups(request: HttpRequest) -> dict:
+def list_groups(request: HttpRequest) -> StreamingHttpResponse:
     """Every group that is not closed, with its area. Only public fields: no admins, no members,
-    no invite link. One query, however many groups there are."""
+    no invite link. Read in batches and written out as it is read (``apps.groups.map_layer``):
+    at 10,000 groups the answer is megabytes, and the process never holds it whole."""
     current_members = (
         Member.objects.current()
         .filter(group=OuterRef("pk"))
@@ -39,38 +40,41 @@ def list_groups(request: HttpRequest) -> dict:
         .annotate(n=Count("pk"))
         .values("n")
     )
-    groups = (
-        Group.objects.exclude(status=Group.Status.CLOSED)
-        .select_related("municipality", "area")
-        # Load only what is published, so nothing secret is even read.
-        .only(
-            "id", "name", "slug", "status", "capacity", "municipality__name", "municipality__country", "area__geometry"
-        )
+    page = group_url("slug-placeholder")
+    rows = (
+        map_layer.with_geometry_text(map_layer.open_groups())
         .annotate(current=Coalesce(Subquery(current_members, output_field=IntegerField()), 0))
         .order_by("municipality__name", "name", "id")
+        # Only what is published, so nothing secret is even read.
+        .values_list(
+            "id",
+            "name",
+            "slug",
+            "status",
+            "municipality__name",
+            "municipality__country",
+            "capacity",
+            "current",
+            "geometry_text",
+        )
     )
-    return {
-        "type": "FeatureCollection",
-        "features": [
-            {
-                "type": "Feature",
-                "id": g.pk,
-                "geometry": g.area.geometry,
-                "properties": {
-                    "id": g.pk,
-                    "name": g.name,
-                    "slug": g.slug,
-                    "status": g.status,
-                    "municipality": g.municipality.name,
-                    "country": g.municipality.country,
-                    "capacity": g.capacity,
-                    "places_available": g.current < g.capacity,
-                    "url": group_url(g.slug),
-                },
-            }
-            for g in groups
-        ],
-    }
+
+    def feature(pk, name, slug, status, municipality, country, capacity, current, geometry):
+        properties = {
+            "id": pk,
+            "name": name,
+            "slug": slug,
+            "status": status,
+            "municipality": municipality,
+            "country": country,
+            "capacity": capacity,
+            "places_available": current < capacity,
+            "url": page.replace("slug-placeholder", slug),
+        }
+        return {"type": "Feature", "id": pk, "properties": properties}, geometry
+
+    body = map_layer.collection(map_layer.features(rows.iterator(chunk_size=map_layer.BATCH), feature))
+    return StreamingHttpResponse(body, content_type="application/json; charset=utf-8")
 
 
 @router.get(

@@ -2,15 +2,20 @@
 
 Files come in WGS84 (EPSG:4326), RD New (EPSG:28992, the Netherlands), Belgian Lambert 72
 (EPSG:31370) or Lambert 2008 (EPSG:3812). Anything else is refused by name rather than guessed.
+
+pyproj is imported by the functions that use it, not with this module: it costs a process about
+12 MB of resident memory, and the forms and lookups that read the names and codes above never
+transform anything.
 """
 
 from __future__ import annotations
 
 import re
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
-from pyproj import CRS, Transformer
-from pyproj.exceptions import CRSError
+if TYPE_CHECKING:
+    from pyproj import Transformer
 
 SUPPORTED_CRS = (4326, 28992, 31370, 3812)
 CRS_NAMES = {4326: "WGS84", 28992: "RD New", 31370: "Belgian Lambert 72", 3812: "Belgian Lambert 2008"}
@@ -27,6 +32,8 @@ _EPSG_IN_NAME = re.compile(r"EPSG:{1,2}(?:[\d.]*:)?(\d+)$", re.IGNORECASE)
 
 @lru_cache(maxsize=8)
 def transformer_to_wgs84(epsg: int) -> Transformer:
+    from pyproj import Transformer
+
     return Transformer.from_crs(f"EPSG:{epsg}", "EPSG:4326", always_xy=True)
 
 
@@ -41,6 +48,9 @@ def epsg_from_name(name: str) -> int | None:
 
 def epsg_from_wkt(wkt: str) -> int | None:
     """The EPSG code of a .prj file's WKT, when pyproj recognises it."""
+    from pyproj import CRS
+    from pyproj.exceptions import CRSError
+
     try:
         crs = CRS.from_wkt(wkt)
     except CRSError:

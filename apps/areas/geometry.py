@@ -9,20 +9,22 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Any
+from functools import cache
+from typing import TYPE_CHECKING, Any
 
 import shapely
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
-from pyproj import Geod
 from shapely.geometry import MultiPolygon, Polygon, mapping, shape
 from shapely.validation import explain_validity
+
+if TYPE_CHECKING:
+    from pyproj import Geod
 
 # Belgium and the Netherlands with a margin: what lies outside is a swapped lat/lon or a
 # projected coordinate (Lambert, RD) passed as degrees.
 SERVICE_BOUNDS = (2.0, 49.0, 8.0, 54.0)
 MAX_VERTICES = 200_000
-_GEOD = Geod(ellps="WGS84")
 
 
 @dataclass(frozen=True)
@@ -33,8 +35,17 @@ class AreaGeometry:
     area_m2: float
 
 
+@cache
+def _geod() -> Geod:
+    # pyproj is imported on first use: it costs a process about 12 MB of resident memory, and a
+    # web process that only looks places up never measures an area.
+    from pyproj import Geod
+
+    return Geod(ellps="WGS84")
+
+
 def geodesic_area_m2(geom) -> float:
-    area, _perimeter = _GEOD.geometry_area_perimeter(geom)
+    area, _perimeter = _geod().geometry_area_perimeter(geom)
     return abs(area)
 
 

@@ -15,14 +15,16 @@ import threading
 import time
 import uuid
 from dataclasses import dataclass
+from itertools import islice
 
 import numpy as np
 import shapely
 from django.conf import settings
 from django.db import connection
+from django.db.models import TextField
+from django.db.models.functions import Cast
 from shapely import STRtree
 from shapely.creation import HandleNaN
-from shapely.geometry import shape
 
 from .models import Area, AreaIndexVersion
 
@@ -34,6 +36,8 @@ _points = shapely.lib.points
 _ALLOW_NAN = np.intc(HandleNaN.allow)  # what Point() does
 _intersects = shapely.lib.intersects
 _contains_properly = shapely.lib.contains_properly
+# Areas read and parsed per batch when the tree is built.
+_BATCH = 500
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,10 +91,25 @@ class _Index:
             self._next_check = now + interval
 
     def _build(self, token: str) -> None:
-        rows = list(Area.objects.order_by("id").values_list("id", "geometry", "area_m2"))
-        geoms = np.array([shape(g) for _id, g, _a in rows], dtype=object)
+        # Read in batches, each outline parsed from its stored text by GEOS itself: the rows are
+        # never all in memory as Python objects at once, which would raise the process's resident
+        # memory for good (Python's allocator keeps what it once held).
+        ids: list[int] = []
+        sizes: list[float] = []
+        parts: list[np.ndarray] = []
+        rows = (
+            Area.objects.order_by("id")
+            .annotate(geometry_text=Cast("geometry", output_field=TextField()))
+            .values_list("id", "geometry_text", "area_m2")
+            .iterator(chunk_size=_BATCH)
+        )
+        while batch := list(islice(rows, _BATCH)):
+            ids.extend(row[0] for row in batch)
+            sizes.extend(row[2] for row in batch)
+            parts.append(shapely.from_geojson([row[1] for row in batch]))
+        geoms = np.concatenate(parts) if parts else np.empty(0, dtype=object)
         shapely.prepare(geoms)
-        self._state = (STRtree(geoms), geoms, [r[0] for r in rows], [r[2] for r in rows])
+        self._state = (STRtree(geoms), geoms, ids, sizes)
         self._token = token
 
     def invalidate(self) -> None:

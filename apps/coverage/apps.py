@@ -22,6 +22,7 @@ class CoverageConfig(AppConfig):
 
         from apps.messaging.hooks import BackgroundJob, register_background
 
-        from .aggregates import refresh_in_worker
+        from .aggregates import count_in_child_process
 
-        register_background(BackgroundJob("coverage-count", refresh_in_worker, slow=True, order=20))
+        # Counted in a child process: the worker keeps its idle size (ADR 0035).
+        register_background(BackgroundJob("coverage-count", count_in_child_process, slow=True, order=20))

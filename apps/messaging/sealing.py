@@ -7,6 +7,10 @@ what they read, so the code sees plain text and a database dump or backup sees n
 ``BUURTWACHT_MESSAGE_KEYS`` (newest first), and always also keys derived from ``SECRET_KEY`` and
 ``SECRET_KEY_FALLBACKS``, so a message sealed before a rotation stays readable.
 
+``cryptography`` is imported when a value is first sealed or opened, not with this module (which
+the models import): it costs a process about 6 MB of resident memory, and a web process that
+answers lookups and public pages never reads a message.
+
 Once a message no longer needs its links (sent, cancelled, or handed to the recipient's next
 channel) its secret links are replaced by "[link removed]" (:func:`links_removed`): a key that
 leaks later, with a backup, opens nothing that was delivered. A secret link is a URL of this
@@ -21,9 +25,9 @@ import base64
 import functools
 import json
 import re
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db import models
@@ -31,6 +35,9 @@ from django.urls import Resolver404, resolve
 from django.utils import timezone, translation
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
+
+if TYPE_CHECKING:
+    from cryptography.fernet import MultiFernet
 
 # What a sealed value starts with; anything else is stored as it is (rows written before the
 # columns were sealed, the empty text).
@@ -50,6 +57,8 @@ def _derived(secret: str) -> bytes:
 
 @functools.lru_cache(maxsize=4)
 def _fernet_for(keys: tuple[str, ...], secrets: tuple[str, ...]) -> MultiFernet:
+    from cryptography.fernet import Fernet, MultiFernet
+
     try:
         own = [Fernet(key) for key in keys]
     except (ValueError, TypeError) as exc:
@@ -74,6 +83,8 @@ def unseal(value: str) -> str:
     """The text of a sealed value; a value that is not sealed comes back as it is."""
     if not value or not value.startswith(PREFIX):
         return value
+    from cryptography.fernet import InvalidToken
+
     try:
         return _fernet().decrypt(value[len(PREFIX) :].encode("ascii")).decode()
     except (InvalidToken, ValueError):

@@ -26,6 +26,9 @@ from .views import (
 public_patterns = [
     path("", search.home, name="home"),
     path("zoeken/", search.search, name="search"),
+    path("kaart/gebieden.json", search.layer, name="map_layer"),
+    path("gemeenten/<slug:slug>/", search.municipality_groups, name="municipality"),
+    path("gemeenten/<slug:slug>/gebieden.json", search.layer, name="municipality_layer"),
     path("groepen/<slug:slug>/", search.group_detail, name="group_detail"),
     path("groepen/<slug:slug>/aanmelden/", applications.apply, name="apply"),
     path("aanmelding/verstuurd/", applications.application_sent, name="application_sent"),

@@ -3,6 +3,9 @@
 The group's code leads straight to its application page. The code of a sign leads to
 ``/b/<token>/``, which counts the scan and goes on to the group's page. The QR code is drawn as
 vector squares (segno's matrix), so it stays sharp at any print size.
+
+segno and fpdf2 are imported when a code or a PDF is made, not with this module (which the staff
+views import): every web process loads the views, few of them ever print.
 """
 
 from __future__ import annotations
@@ -10,7 +13,6 @@ from __future__ import annotations
 import unicodedata
 from typing import TYPE_CHECKING
 
-import segno
 from django.conf import settings
 from django.urls import reverse
 from django.utils import translation
@@ -44,6 +46,8 @@ def shown(url: str) -> str:
 
 def qr_svg(url: str) -> str:
     """The QR code as SVG text (for the desk page)."""
+    import segno
+
     return segno.make(url, error="m").svg_inline(scale=4, border=4, dark="#000", light="#fff")
 
 
@@ -86,6 +90,8 @@ def texts(group: Group) -> dict[str, str]:
 
 
 def _draw_qr(pdf: FPDF, url: str, x: float, y: float, size: float) -> None:
+    import segno
+
     qr = segno.make(url, error="m")
     matrix = [list(row) for row in qr.matrix]
     modules = len(matrix)

@@ -2,8 +2,9 @@
  * The maps of the resident's pages. Every page works without them: the address form is the
  * main way to search, and a map is shown only once this script has drawn it.
  *
- * A map element names the JSON script with its areas (data-areas) and may carry a tile URL,
- * a search URL (clicking then searches that place), and a marker position.
+ * A map element names the JSON script with its areas (data-areas), or the address of a layer
+ * to fetch (data-layer-url: the maps of many groups, which a page should not carry), and may
+ * carry a tile URL, a search URL (clicking then searches that place), and a marker position.
  */
 (function () {
   "use strict";
@@ -59,6 +60,49 @@
     return box;
   }
 
+  function areasLayer(data) {
+    if (!data || !data.features || !data.features.length) {
+      return null;
+    }
+    return L.geoJSON(data, {
+      // Thousands of areas draw on one canvas; a few stay separate shapes.
+      renderer: data.features.length > 300 ? L.canvas({ padding: 0.2 }) : undefined,
+      style: function (feature) {
+        return STYLES[feature.properties.status] || STYLES.active;
+      },
+      onEachFeature: function (feature, featureLayer) {
+        featureLayer.bindTooltip(tooltipFor(feature), { sticky: true });
+      },
+    });
+  }
+
+  // The layer of many groups, fetched after the page is shown; the map says while it loads and
+  // if it fails (the address search works regardless).
+  function loadLayer(el, map, url, fit) {
+    say(el, el.getAttribute("data-loading") || "");
+    fetch(url, { credentials: "same-origin", headers: { Accept: "application/geo+json, application/json" } })
+      .then(function (response) {
+        if (!response.ok) {
+          throw new Error(String(response.status));
+        }
+        return response.json();
+      })
+      .then(function (data) {
+        var areas = areasLayer(data);
+        if (areas) {
+          areas.addTo(map);
+          if (fit) {
+            map.fitBounds(areas.getBounds(), { padding: [24, 24], maxZoom: 16 });
+          }
+        }
+        say(el, "");
+        el.setAttribute("data-layer-loaded", "");
+      })
+      .catch(function () {
+        say(el, el.getAttribute("data-layer-failed") || "");
+      });
+  }
+
   function drawMap(el) {
     // Shown only now: Leaflet needs the element's size, and without this script the page has no map.
     var section = el.closest("[data-map-section]");
@@ -79,22 +123,15 @@
     // The view is set before anything is drawn: Leaflet cannot place shapes on a map without one.
     var layers = [];
     var bounds = L.latLngBounds([]);
-    var data = readAreas(el.getAttribute("data-areas"));
-    if (data && data.features && data.features.length) {
-      var areas = L.geoJSON(data, {
-        style: function (feature) {
-          return STYLES[feature.properties.status] || STYLES.active;
-        },
-        onEachFeature: function (feature, featureLayer) {
-          featureLayer.bindTooltip(tooltipFor(feature), { sticky: true });
-        },
-      });
+    var areas = areasLayer(readAreas(el.getAttribute("data-areas")));
+    if (areas) {
       bounds.extend(areas.getBounds());
       layers.push(areas);
     }
     var lat = parseFloat(el.getAttribute("data-marker-lat"));
     var lon = parseFloat(el.getAttribute("data-marker-lon"));
-    if (!isNaN(lat) && !isNaN(lon)) {
+    var marked = !isNaN(lat) && !isNaN(lon);
+    if (marked) {
       layers.push(dot([lat, lon]));
       bounds.extend([lat, lon]);
     }
@@ -107,6 +144,11 @@
     layers.forEach(function (layer) {
       layer.addTo(map);
     });
+
+    var layerUrl = el.getAttribute("data-layer-url");
+    if (layerUrl) {
+      loadLayer(el, map, layerUrl, !marked);
+    }
 
     if (searchUrl) {
       el.classList.add("map-clickable");
@@ -147,7 +189,7 @@
     if (typeof L === "undefined") {
       return;
     }
-    Array.prototype.forEach.call(document.querySelectorAll(".public-map[data-areas]"), drawMap);
+    Array.prototype.forEach.call(document.querySelectorAll(".public-map[data-areas], .public-map[data-layer-url]"), drawMap);
     Array.prototype.forEach.call(document.querySelectorAll("[data-locate]"), setUpLocate);
   }
 

@@ -1,6 +1,9 @@
-"""GET /api/v1/groups: every open group as a GeoJSON feature, in a constant number of queries."""
+"""GET /api/v1/groups: every open group as a GeoJSON feature, in a constant number of queries,
+written out while it is read."""
 
 from __future__ import annotations
+
+import json
 
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -11,10 +14,17 @@ from apps.groups.models import Group
 from testkit.world import World, add_member, box
 
 
+def groups(client) -> dict:
+    response = client.get("/api/v1/groups")
+    assert response.status_code == 200 and response.streaming
+    assert response["Content-Type"] == "application/json; charset=utf-8"
+    return json.loads(b"".join(response.streaming_content))
+
+
 def test_open_groups_are_features_with_their_area(client, world: World):
     world.group_nl.status = Group.Status.FORMING
     world.group_nl.save()
-    collection = client.get("/api/v1/groups").json()
+    collection = groups(client)
     assert collection["type"] == "FeatureCollection"
     by_slug = {f["properties"]["slug"]: f for f in collection["features"]}
     assert set(by_slug) == {"testdorp-noord", "testdorp-zuid", "grensstad-centrum"}
@@ -40,7 +50,7 @@ def test_open_groups_are_features_with_their_area(client, world: World):
 def test_closed_groups_are_left_out(client, world: World):
     world.group_b.status = Group.Status.CLOSED
     world.group_b.save()
-    slugs = [f["properties"]["slug"] for f in client.get("/api/v1/groups").json()["features"]]
+    slugs = [f["properties"]["slug"] for f in groups(client)["features"]]
     assert "testdorp-zuid" not in slugs and "testdorp-noord" in slugs
 
 
@@ -53,7 +63,7 @@ def test_full_group_has_no_places_available_and_former_members_do_not_count(clie
     gone.save()
 
     def places() -> bool:
-        features = client.get("/api/v1/groups").json()["features"]
+        features = groups(client)["features"]
         return next(f for f in features if f["id"] == world.group_a.pk)["properties"]["places_available"]
 
     assert places() is True
@@ -75,9 +85,8 @@ def _add_groups(world: World, count: int) -> None:
 
 def _queries_for_groups(client) -> tuple[int, int]:
     with CaptureQueriesContext(connection) as queries:
-        response = client.get("/api/v1/groups")
-    assert response.status_code == 200
-    return len(queries), len(response.json()["features"])
+        collection = groups(client)
+    return len(queries), len(collection["features"])
 
 
 def test_number_of_queries_does_not_grow_with_the_number_of_groups(client, world: World):
@@ -86,3 +95,26 @@ def test_number_of_queries_does_not_grow_with_the_number_of_groups(client, world
     many_queries, many = _queries_for_groups(client)
     assert (few, many) == (3, 33)
     assert many_queries == few_queries <= 2
+
+
+def test_a_name_with_quotes_and_accents_stays_valid_json(client, world: World):
+    world.group_a.name = 'Sint-Truiden "Zuid" – Émile\\Straat'
+    world.group_a.save()
+    by_id = {f["id"]: f for f in groups(client)["features"]}
+    assert by_id[world.group_a.pk]["properties"]["name"] == 'Sint-Truiden "Zuid" – Émile\\Straat'
+
+
+def test_with_no_open_group_the_collection_is_empty(client, world: World):
+    Group.objects.update(status=Group.Status.CLOSED)
+    assert groups(client) == {"type": "FeatureCollection", "features": []}
+
+
+def test_a_layer_larger_than_one_piece_comes_in_pieces_that_join_into_one_document(client, world: World, monkeypatch):
+    from apps.groups import map_layer
+
+    monkeypatch.setattr(map_layer, "PIECE", 200)
+    _add_groups(world, 5)
+    pieces = list(client.get("/api/v1/groups").streaming_content)
+    assert len(pieces) > 3
+    assert all(len(piece) < 200 + 2000 for piece in pieces)
+    assert len(json.loads(b"".join(pieces))["features"]) == 8

@@ -43,6 +43,13 @@ NEEDLES = [
 ]
 
 
+def body(response) -> bytes:
+    # The groups' layers are streamed: read them whole.
+    if response.streaming:
+        return b"".join(response.streaming_content)
+    return response.content
+
+
 def leaks(content: bytes) -> list[str]:
     text = content.decode()
     # JSON may escape characters; compare the decoded form as well.
@@ -78,16 +85,30 @@ def test_no_public_response_contains_personal_data_or_invite_links(client, world
         client.get("/api/v1/lookup", {"postcode": "3870", "house_number": "3"}),
         client.get("/api/v1/lookup", {"lat": "50.755", "lon": "5.31"}),
         client.get("/api/v1/lookup", {"postcode": "6211 AB", "house_number": "10"}),
+        client.get("/kaart/gebieden.json"),
+        client.get("/gemeenten/testdorp/gebieden.json"),
     ]
     for response in responses:
         assert response.status_code in (200, 201, 400)
-        assert leaks(response.content) == [], response.content
+        content = body(response)
+        assert leaks(content) == [], content
 
 
 def test_group_features_carry_only_the_public_properties(client, world: World):
     add_member(world.group_a, 1, **MEMBER)
-    features = client.get("/api/v1/groups").json()["features"]
+    features = json.loads(body(client.get("/api/v1/groups")))["features"]
     assert {frozenset(f) for f in features} == {frozenset({"type", "id", "geometry", "properties"})}
     assert {frozenset(f["properties"]) for f in features} == {
         frozenset({"id", "name", "slug", "status", "municipality", "country", "capacity", "places_available", "url"})
     }
+
+
+def test_the_public_map_layers_carry_only_the_public_properties(client, world: World):
+    add_member(world.group_a, 1, **MEMBER)
+    for url in ("/kaart/gebieden.json", "/gemeenten/testdorp/gebieden.json"):
+        features = json.loads(body(client.get(url)))["features"]
+        assert features
+        assert {frozenset(f) for f in features} == {frozenset({"type", "geometry", "properties"})}
+        assert {frozenset(f["properties"]) for f in features} == {
+            frozenset({"name", "status", "status_label", "municipality", "url"})
+        }

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from testkit.browser import open_page, running_chromium
+from testkit.browser import assert_usable, open_page, running_chromium
 from testkit.world import build_world
 
 pytestmark = pytest.mark.browser
@@ -23,6 +23,8 @@ def test_home_map_draws_the_areas_and_a_click_searches_there(page, live_server):
     page.goto(live_server.url + "/")
     page.wait_for_selector(".public-map.leaflet-container")
     assert page.locator("#map-heading").is_visible()
+    # the areas come from the map layer, fetched after the page has loaded
+    page.wait_for_selector("#home-map[data-layer-loaded]")
     assert page.locator("#home-map path.leaflet-interactive").count() == 3
     # no tile server in tests: the areas are drawn on a plain background
     assert page.locator("#home-map .leaflet-tile").count() == 0
@@ -32,6 +34,32 @@ def test_home_map_draws_the_areas_and_a_click_searches_there(page, live_server):
     page.wait_for_url(re.compile(r"/zoeken/\?lat=-?\d+\.\d{6}&lon=-?\d+\.\d{6}$"))
     assert page.locator("h1").count() == 1
     assert page.errors == []
+
+
+@pytest.mark.parametrize(
+    ("locale", "heading", "group_link"),
+    [
+        ("nl-BE", "Buurtpreventiegroepen in Testdorp", "Testdorp Noord"),
+        ("fr-BE", "Groupes de surveillance de quartier à Testdorp", "Testdorp Noord"),
+    ],
+)
+def test_a_resident_goes_from_the_home_page_to_a_municipality_and_one_of_its_groups(
+    live_server, transactional_db, locale, heading, group_link
+):
+    build_world()
+    with running_chromium() as browser:
+        page = open_page(browser, width=360, locale=locale)
+        page.goto(live_server.url + "/")
+        page.get_by_role("link", name="Testdorp", exact=True).click()
+        page.wait_for_url(re.compile(r"/gemeenten/testdorp/$"))
+        assert page.locator("h1").inner_text() == heading
+        # the map shows this municipality's areas only
+        page.wait_for_selector("#municipality-map[data-layer-loaded]")
+        assert page.locator("#municipality-map path.leaflet-interactive").count() == 2
+        assert_usable(page, f"municipality page ({locale})")
+        page.get_by_role("link", name=group_link).first.click()
+        page.wait_for_url(re.compile(r"/groepen/testdorp-noord/$"))
+        assert_usable(page, f"group page ({locale})")
 
 
 def test_search_result_map_shows_the_place_and_its_group(page, live_server):
@@ -55,6 +83,7 @@ def test_pages_fit_a_small_phone(page, live_server):
         "/groepen/testdorp-noord/",
         "/groepen/testdorp-noord/aanmelden/",
         "/groep-starten/",
+        "/gemeenten/testdorp/",
     ):
         page.goto(live_server.url + path)
         width = page.evaluate("document.documentElement.scrollWidth")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -15,15 +16,25 @@ from testkit.world import World
 from .helpers import embedded_json, latest_status_key, says, submit_application
 
 
-def test_home_shows_search_form_map_and_group_list(client, world: World):
+def layer(client, url: str = "/kaart/gebieden.json", **headers) -> dict:
+    response = client.get(url, headers=headers)
+    assert response.status_code == 200, response.status_code
+    assert response["Content-Type"] == "application/geo+json; charset=utf-8"
+    return json.loads(b"".join(response.streaming_content))
+
+
+def test_home_shows_search_form_map_and_municipalities(client, world: World):
     response = client.get("/")
     assert response.status_code == 200
     html = response.content.decode()
     assert '<html lang="nl">' in html
     assert 'name="postcode"' in html and 'name="house_number"' in html and 'name="addition"' in html
     assert f'action="{reverse("public:search")}"' in html and 'method="get"' in html
-    for group in (world.group_a, world.group_b, world.group_nl):
-        assert reverse("public:group_detail", args=[group.slug]) in html
+    # The map fetches its areas; the page carries none of them.
+    assert 'data-layer-url="/kaart/gebieden.json"' in html and "home-map-areas" not in html
+    for municipality in (world.testdorp, world.grensstad):
+        assert reverse("public:municipality", args=[municipality.slug]) in html
+    assert "Testdorp</a>" in html and "(2 groepen)" in html and "(1 groep)" in html
     assert "/static/vendor/leaflet/leaflet.js" in html and "/static/vendor/leaflet/leaflet.css" in html
     assert "/static/js/public-map.js" in html and "/static/css/public.css" in html
     # Every script and style sheet is served by the site itself. (Not a search for "cdn" in the
@@ -32,17 +43,18 @@ def test_home_shows_search_form_map_and_group_list(client, world: World):
     assert sources and all((src or href).startswith("/") for src, href in sources), sources
 
 
-def test_home_embeds_the_open_groups_as_geojson(client, world: World):
-    Group.objects.filter(pk=world.group_b.pk).update(status=Group.Status.CLOSED)
-    html = client.get("/").content.decode()
-    areas = embedded_json(html, "home-map-areas")
+def test_map_layer_gives_the_open_groups_as_geojson(client, world: World):
+    world.group_b.status = Group.Status.CLOSED
+    world.group_b.save()
+    areas = layer(client)
     assert areas["type"] == "FeatureCollection"
     by_name = {f["properties"]["name"]: f for f in areas["features"]}
     assert set(by_name) == {"Testdorp Noord", "Grensstad Centrum"}
     noord = by_name["Testdorp Noord"]
     with override("nl"):
         status_label = str(Group.Status.ACTIVE.label)
-    assert noord["geometry"]["type"] == "Polygon"
+    assert noord["type"] == "Feature"
+    assert noord["geometry"] == world.group_a.area.geometry and noord["geometry"]["type"] == "Polygon"
     assert noord["properties"] == {
         "name": "Testdorp Noord",
         "status": "active",
@@ -50,6 +62,63 @@ def test_home_embeds_the_open_groups_as_geojson(client, world: World):
         "municipality": "Testdorp",
         "url": reverse("public:group_detail", args=["testdorp-noord"]),
     }
+
+
+def test_map_layer_labels_follow_the_language(client, world: World):
+    client.cookies["django_language"] = "fr"
+    labels = {f["properties"]["status_label"] for f in layer(client)["features"]}
+    with override("fr"):
+        assert labels == {str(Group.Status.ACTIVE.label)}
+    assert labels != {"Actief"}
+
+
+def test_map_layer_is_not_sent_again_until_a_group_changes(client, world: World):
+    first = client.get("/kaart/gebieden.json")
+    etag = first["ETag"]
+    assert etag and "no-cache" in first["Cache-Control"]
+    again = client.get("/kaart/gebieden.json", headers={"If-None-Match": etag})
+    assert again.status_code == 304 and again["ETag"] == etag
+    world.group_a.name = "Testdorp Noordrand"
+    world.group_a.save()
+    changed = client.get("/kaart/gebieden.json", headers={"If-None-Match": etag})
+    assert changed.status_code == 200 and changed["ETag"] != etag
+    names = {f["properties"]["name"] for f in json.loads(b"".join(changed.streaming_content))["features"]}
+    assert "Testdorp Noordrand" in names
+    # Another language is another version.
+    client.cookies["django_language"] = "fr"
+    assert client.get("/kaart/gebieden.json", headers={"If-None-Match": changed["ETag"]}).status_code == 200
+
+
+def test_map_layer_takes_only_reads(client, world: World):
+    assert client.post("/kaart/gebieden.json").status_code == 405
+    assert client.head("/kaart/gebieden.json").status_code == 200
+
+
+def test_municipality_page_lists_its_open_groups_and_maps_them(client, world: World):
+    world.group_b.status = Group.Status.CLOSED
+    world.group_b.save()
+    html = client.get(reverse("public:municipality", args=["testdorp"])).content.decode()
+    assert "Buurtpreventiegroepen in Testdorp" in html
+    assert reverse("public:group_detail", args=["testdorp-noord"]) in html
+    assert reverse("public:group_detail", args=["testdorp-zuid"]) not in html
+    assert reverse("public:group_detail", args=["grensstad-centrum"]) not in html
+    assert 'data-layer-url="/gemeenten/testdorp/gebieden.json"' in html
+    names = {f["properties"]["name"] for f in layer(client, "/gemeenten/testdorp/gebieden.json")["features"]}
+    assert names == {"Testdorp Noord"}
+
+
+def test_municipality_without_open_groups_offers_to_start_one(client, world: World):
+    Group.objects.filter(municipality=world.grensstad).update(status=Group.Status.CLOSED)
+    html = client.get(reverse("public:municipality", args=["grensstad"])).content.decode()
+    assert reverse("public:start_group") in html and "data-layer-url" not in html
+    assert layer(client, "/gemeenten/grensstad/gebieden.json") == {"type": "FeatureCollection", "features": []}
+    home = client.get("/").content.decode()
+    assert reverse("public:municipality", args=["grensstad"]) not in home
+
+
+def test_unknown_municipality_is_404(client, world: World):
+    assert client.get("/gemeenten/bestaat-niet/").status_code == 404
+    assert client.get("/gemeenten/bestaat-niet/gebieden.json").status_code == 404
 
 
 def test_home_without_tile_server_draws_no_tile_layer(client, world: World):
@@ -66,7 +135,7 @@ def test_home_passes_a_configured_tile_server_to_the_map(client, world: World, s
 
 def test_home_with_no_groups_offers_to_start_one(client, db):
     html = client.get("/").content.decode()
-    assert embedded_json(html, "home-map-areas") == {"type": "FeatureCollection", "features": []}
+    assert layer(client) == {"type": "FeatureCollection", "features": []}
     assert reverse("public:start_group") in html
 
 

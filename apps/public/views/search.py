@@ -1,19 +1,24 @@
-"""Finding a group: the map of all groups, the search by address or by a point on the map, and a
-group's own page. Groups only, never people."""
+"""Finding a group: the map of all groups, the search by address or by a point on the map, a
+municipality's groups and a group's own page. Groups only, never people."""
 
 from __future__ import annotations
 
-from itertools import groupby
-
 from django.core.exceptions import ValidationError
+from django.http import StreamingHttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
+from django.utils.cache import get_conditional_response, patch_cache_control
 from django.utils.http import urlencode
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_safe
 
 from apps.addresses.services import AmbiguousAddress
+from apps.areas import index
+from apps.groups import map_layer
 from apps.groups.lookup import Lookup, lookup_address, lookup_point
 from apps.groups.models import Group
+from apps.municipalities.models import Municipality
 
 from ..forms import AddressSearchForm, PointSearchForm
 from .common import START_FIELDS, add_service_errors, address_query, error_summary, saar_numbers
@@ -54,24 +59,56 @@ def _card(group: Group) -> dict:
 
 
 def home(request):
-    groups = list(
-        Group.objects.exclude(status=Group.Status.CLOSED)
-        .select_related("municipality", "area")
-        .order_by("municipality__name", "name")
-    )
-    by_municipality = [
-        {"municipality": municipality, "groups": list(items)}
-        for municipality, items in groupby(groups, key=lambda g: g.municipality)
-    ]
+    # The map's areas come from the layer (map_layer below), fetched by the page's script: at
+    # national scale they are megabytes, which a page with a search form should not carry. The
+    # list names the municipalities; each one's page lists its groups.
     return render(
         request,
         "public/home.html",
         {
             "form": AddressSearchForm(),
-            "areas": _feature_collection(groups),
-            "by_municipality": by_municipality,
+            "layer_url": reverse("public:map_layer"),
+            "municipalities": list(map_layer.municipalities_with_groups()),
         },
     )
+
+
+def municipality_groups(request, slug: str):
+    municipality = get_object_or_404(Municipality, slug=slug)
+    groups = list(
+        map_layer.open_groups().filter(municipality=municipality).select_related("municipality").order_by("name", "id")
+    )
+    return render(
+        request,
+        "public/municipality.html",
+        {
+            "municipality": municipality,
+            "groups": groups,
+            "layer_url": reverse("public:municipality_layer", args=[municipality.slug]),
+            "saar_numbers": saar_numbers(municipality),
+        },
+    )
+
+
+@require_safe
+def layer(request, slug: str | None = None):
+    """The open groups' areas as GeoJSON for the public map, of the whole site or of one
+    municipality. Its version follows the area index's token (it changes with every change of an
+    area, a group or a municipality) and the language of the labels, so a browser that has it asks
+    again and gets "not modified" until something changed."""
+    municipality = get_object_or_404(Municipality, slug=slug) if slug is not None else None
+    etag = f'"{index.current_token() or "none"}-{get_language()}"'
+    not_modified = get_conditional_response(request, etag=etag)
+    if not_modified is not None:
+        response = not_modified
+    else:
+        response = StreamingHttpResponse(
+            map_layer.public_layer(municipality), content_type="application/geo+json; charset=utf-8"
+        )
+    response["ETag"] = etag
+    # Kept, but checked before each use: a changed area shows on the next visit.
+    patch_cache_control(response, no_cache=True)
+    return response
 
 
 def search(request):

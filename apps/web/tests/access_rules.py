@@ -161,6 +161,9 @@ URLS: dict[str, Rule] = {
     # The residents' site and the secret links.
     "public:home": rule(PUBLIC),
     "public:search": rule(PUBLIC),
+    "public:map_layer": rule(PUBLIC),
+    "public:municipality": rule(PUBLIC, kwargs=lambda o: {"slug": o.group_a.municipality.slug}),
+    "public:municipality_layer": rule(PUBLIC, kwargs=lambda o: {"slug": o.group_a.municipality.slug}),
     "public:group_detail": rule(PUBLIC, kwargs=lambda o: {"slug": o.group_a.slug}),
     "public:apply": rule(PUBLIC, kwargs=lambda o: {"slug": o.group_a.slug}),
     "public:application_sent": rule(PUBLIC),
