@@ -17,7 +17,7 @@ def _isolated(settings, tmp_path):
     settings.BUURTWACHT_TILE_URL = ""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     # A child process would open the database the settings name, not the test's (ADR 0035).
-    settings.BUURTWACHT_COVERAGE_COUNT_IN_CHILD = False
+    settings.BUURTWACHT_HEAVY_JOBS_IN_CHILD = False
     cache.clear()
     yield
     cache.clear()

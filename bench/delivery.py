@@ -126,7 +126,11 @@ def configure(var_dir: str) -> None:
         # handler read DATABASES again on first use.
         assert all(c.connection is None for c in connections.all(initialized_only=True)), "already connected"
         del connections["default"]
-        settings.DATABASES["default"] = dj_database_url.parse(url)
+        # With the connection settings the project's own would give it (kept and checked, ADR
+        # 0034): parsed bare, every request and every worker round opened a new connection.
+        current = settings.DATABASES["default"]
+        settings.DATABASES["default"] = dj_database_url.parse(url, conn_max_age=current["CONN_MAX_AGE"])
+        settings.DATABASES["default"]["CONN_HEALTH_CHECKS"] = current["CONN_HEALTH_CHECKS"]
         connections.__dict__.pop("settings", None)
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 
 from celery import Celery, shared_task
+from celery.signals import worker_process_init
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "buurtwacht.settings")
 
@@ -26,6 +27,14 @@ app.conf.beat_schedule = {
     "apply-retention": {"task": "apps.retention.tasks.apply_retention", "schedule": 6 * 3600.0},
     "meeting-reminders": {"task": "apps.meetings.tasks.send_reminders", "schedule": 900.0},
 }
+
+
+@worker_process_init.connect(dispatch_uid="buurtwacht_allocator")
+def _allocator(**_kwargs) -> None:
+    """Each worker process gives large freed blocks back to the system (ADR 0037)."""
+    from apps.core.allocator import tune
+
+    tune()
 
 
 @shared_task(name="areas.run_queued_imports", ignore_result=True)

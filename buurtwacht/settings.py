@@ -445,12 +445,14 @@ BUURTWACHT_MAX_AREA_FILE = env_int("BUURTWACHT_MAX_AREA_FILE", 200 * 1024 * 1024
 BUURTWACHT_PARSE_MEMORY = env_int("BUURTWACHT_PARSE_MEMORY", 1024 * 1024 * 1024, minimum=64 * 1024 * 1024)
 BUURTWACHT_PARSE_CPU_SECONDS = env_int("BUURTWACHT_PARSE_CPU_SECONDS", 300, minimum=1)
 BUURTWACHT_PARSE_WALL_SECONDS = env_int("BUURTWACHT_PARSE_WALL_SECONDS", 600, minimum=1)
-# SQLite only: the page cache of the connection that writes an address import, in MB (the indexes of
-# ten million addresses are a few hundred MB; 0 keeps SQLite's default of 2 MB).
-BUURTWACHT_IMPORT_SQLITE_CACHE_MB = env_int("BUURTWACHT_IMPORT_SQLITE_CACHE_MB", 512, minimum=0)
-# The embedded worker counts the coverage figures in a child process of its own, which gives the
-# memory a count takes back when it ends (ADR 0035); off, it counts in its own thread.
-BUURTWACHT_COVERAGE_COUNT_IN_CHILD = env_bool("BUURTWACHT_COVERAGE_COUNT_IN_CHILD", True)
+# SQLite only: the page cache of the connection that writes an address import, in MB (0 keeps
+# SQLite's default of 2 MB). 64 MB imported ten million addresses as fast as 512 MB did, with a
+# peak of about 250 MB instead of about 840 MB (docs/benchmarks.md, "Memory").
+BUURTWACHT_IMPORT_SQLITE_CACHE_MB = env_int("BUURTWACHT_IMPORT_SQLITE_CACHE_MB", 64, minimum=0)
+# A worker runs its heavy jobs (the national coverage count; the recompute of every area's
+# neighbours after the neighbour distance changed) in a child process of its own, which gives the
+# memory they take back when they end (ADR 0035); off, they run in the worker's own thread.
+BUURTWACHT_HEAVY_JOBS_IN_CHILD = env_bool("BUURTWACHT_HEAVY_JOBS_IN_CHILD", True)
 BUURTWACHT_IMPORT_POSTGRES_WRITERS = env_int("BUURTWACHT_IMPORT_POSTGRES_WRITERS", 2, minimum=1)
 # How often (ms) a process checks whether another process changed the areas (one primary-key query).
 BUURTWACHT_AREA_INDEX_CHECK_MS = env_int("BUURTWACHT_AREA_INDEX_CHECK_MS", 1000, minimum=0)

@@ -12,7 +12,7 @@ import unicodedata
 from functools import lru_cache
 
 from django.core.exceptions import ValidationError
-from django.db import connections, router
+from django.db import InterfaceError, OperationalError, connections, router
 from django.utils.translation import gettext as _
 
 from .models import Address
@@ -70,6 +70,12 @@ _CANDIDATES_IN_STREET_SQL = _CANDIDATES_SQL + " AND {street} = %s".format(
 )
 
 
+def _fetch(connection, sql: str, params: list) -> list[tuple]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
 def candidates(postcode: str, house_number: int, street: str | None = None) -> list[Address]:
     """The register's addresses with this (normalised) postcode and number (and, given, exactly
     this street name).
@@ -80,12 +86,30 @@ def candidates(postcode: str, house_number: int, street: str | None = None) -> l
     rows become ``Address`` objects as the ORM would make them (``from_db``).
     """
     alias = router.db_for_read(Address)
-    with connections[alias].cursor() as cursor:
-        if street is None:
-            cursor.execute(_CANDIDATES_SQL, [postcode, house_number])
-        else:
-            cursor.execute(_CANDIDATES_IN_STREET_SQL, [postcode, house_number, street])
-        rows = cursor.fetchall()
+    if street is None:
+        sql, params = _CANDIDATES_SQL, [postcode, house_number]
+    else:
+        sql, params = _CANDIDATES_IN_STREET_SQL, [postcode, house_number, street]
+    connection = connections[alias]
+    # The query is the kept connection's check (ADR 0036): where Django would first send its own
+    # check (one round trip on PostgreSQL), the query goes instead, and a connection that turns
+    # out broken is closed and the query sent once more on a new one. It only reads, outside any
+    # transaction, so sending it twice changes nothing.
+    checks = (
+        connection.connection is not None
+        and connection.health_check_enabled
+        and not connection.health_check_done
+        and not connection.in_atomic_block
+    )
+    if checks:
+        connection.health_check_done = True
+    try:
+        rows = _fetch(connection, sql, params)
+    except (OperationalError, InterfaceError):
+        if not checks:
+            raise
+        connection.close()
+        rows = _fetch(connection, sql, params)
     return [Address.from_db(alias, _FIELD_NAMES, row) for row in rows]
 
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import logging
 import math
+import time
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -28,6 +29,8 @@ from django.db.models import Q, TextField
 from django.db.models.functions import Cast
 from django.utils import timezone
 from shapely import STRtree
+
+from apps.core.limits import Budget, BudgetExceeded, run_limited
 
 from .models import Area, AreaNeighbour, NeighbourBasis
 from .projections import wgs84_to_laea
@@ -270,15 +273,50 @@ def record_basis(distance_m: float | None = None) -> None:
 
 
 _basis_checked = False
+_next_try = 0.0
+_RETRY_AFTER_S = 300
+
+
+# What a worker's child process may take for a recompute of every area's neighbours
+# (``apps.core.limits``): 10,000 real-shaped areas take a few seconds and about 100 MB.
+CHILD_BUDGET = Budget(memory_bytes=2 * 1024**3, cpu_seconds=30 * 60, wall_seconds=30 * 60)
+
+
+def basis_is_current() -> bool:
+    """Whether the stored neighbours were computed with the current neighbour distance (one query)."""
+    basis = NeighbourBasis.objects.filter(pk=1).values_list("distance_m", flat=True).first()
+    return basis is not None and basis == float(settings.BUURTWACHT_NEIGHBOUR_DISTANCE_M)
 
 
 def check_basis_once() -> None:
     """:func:`recompute_if_basis_changed` the first time a process calls it: the setting cannot
-    change while the process runs, so later calls cost nothing."""
-    global _basis_checked
-    if not _basis_checked:
-        recompute_if_basis_changed()
-        _basis_checked = True
+    change while the process runs, so later calls cost nothing.
+
+    A recompute reads every area's shape; done in a worker, much of the memory it took stayed
+    with the worker afterwards (about 65 MB at 10,000 areas). So when the basis has changed it
+    runs in a child process of its own (ADR 0035), unless ``BUURTWACHT_HEAVY_JOBS_IN_CHILD`` is
+    off (the tests: a child would open the database the settings name, not the test's)."""
+    global _basis_checked, _next_try
+    if _basis_checked or time.monotonic() < _next_try:
+        return
+    if not basis_is_current():
+        if settings.BUURTWACHT_HEAVY_JOBS_IN_CHILD:
+            try:
+                run_limited(recompute_in_child, budget=CHILD_BUDGET)
+            except BudgetExceeded:
+                # Logged, not raised: the worker's other jobs come next in the same round. The
+                # neighbours stay as they were, and the recompute is tried again after a pause.
+                log.exception("recomputing the neighbours failed; tried again in %d s", _RETRY_AFTER_S)
+                _next_try = time.monotonic() + _RETRY_AFTER_S
+                return
+        else:
+            recompute_if_basis_changed()
+    _basis_checked = True
+
+
+def recompute_in_child() -> None:
+    """:func:`recompute_if_basis_changed` in a child process; nothing to hand back."""
+    recompute_if_basis_changed()
 
 
 def neighbour_ids(area_id: int) -> list[int]:

@@ -349,13 +349,13 @@ def count_in_child_process() -> bool:
     child: whether there is anything to count is asked here first. Errors (the child's too, and
     ``BudgetExceeded``) as ``refresh_in_worker``: logged, tried again after a pause.
 
-    With the setting ``BUURTWACHT_COVERAGE_COUNT_IN_CHILD`` off the count runs in this process:
+    With the setting ``BUURTWACHT_HEAVY_JOBS_IN_CHILD`` off the count runs in this process:
     the tests turn it off, as a child opens the database the settings name, not the test's."""
     return _in_worker(_count_in_child)
 
 
 def _count_in_child() -> bool:
-    if not settings.BUURTWACHT_COVERAGE_COUNT_IN_CHILD:
+    if not settings.BUURTWACHT_HEAVY_JOBS_IN_CHILD:
         return refresh_if_stale()
     state = freshness()
     if state.fresh or state.running:

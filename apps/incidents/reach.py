@@ -161,10 +161,11 @@ def place_refusal(user, *, lat: float, lon: float, address=None) -> str | None:
     ) % {"distance": f"{round(distance):d}", "tolerance": tolerance}
 
 
-def relay_area_ids(user) -> set[int] | None:
+def relay_area_ids(user, known: Reach | None = None) -> set[int] | None:
     """The areas whose groups a relay of ``user`` may reach (None: every area): the areas they
-    look after and the areas stored as neighbours of those."""
-    reach = reach_of(user)
+    look after and the areas stored as neighbours of those. ``known``: ``reach_of(user)``, when
+    the caller has just read it."""
+    reach = known if known is not None else reach_of(user)
     if reach.everywhere:
         return None
     base = set(reach.own_area_ids)

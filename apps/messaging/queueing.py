@@ -392,16 +392,21 @@ def hand_back(rows, now: datetime | None = None) -> tuple[int, int]:
     return unflagged, flagged
 
 
+# A message's sealed texts: what a delivery status does not show, and so need not unseal.
+SEALED_TEXTS = ("body", "short_body", "template_params")
+
+
 def latest_attempts(messages) -> dict[int, OutgoingMessage]:
     """:func:`latest_attempt` of many messages at once, by the first message's id: one query per
-    step of the longest fallback chain (usually one), not one per message."""
+    step of the longest fallback chain (usually one), not one per message. For a status: the
+    fallbacks it reads come without their texts (``SEALED_TEXTS``, deferred, so not unsealed)."""
     latest = {m.pk: m for m in messages}
     seen = set(latest)
     current = {m.pk: m.pk for m in messages}  # each chain's message now → the chain's first id
     while current:
         advanced: set[int] = set()
         following: dict[int, int] = {}
-        for nxt in OutgoingMessage.objects.filter(replaces_id__in=list(current)).order_by("id"):
+        for nxt in OutgoingMessage.objects.filter(replaces_id__in=list(current)).defer(*SEALED_TEXTS).order_by("id"):
             first = current[nxt.replaces_id]
             if first in advanced:
                 continue  # only a message's first fallback counts, as in ``latest_attempt``

@@ -50,6 +50,7 @@ from .preferences import (
 from .queueing import (
     MEMBER_CHANNELS,
     NO_CHANNEL_LEFT,
+    SEALED_TEXTS,
     Contact,
     Content,
     ForUser,
@@ -112,6 +113,7 @@ __all__ = [
     "deliver_due",
     "fallback_to_next_channel",
     "latest_attempt",
+    "SEALED_TEXTS",
     "latest_attempts",
     "preference_for",
     "preferences_for",

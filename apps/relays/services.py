@@ -26,13 +26,15 @@ import math
 import secrets
 from dataclasses import dataclass, field
 from datetime import timedelta
+from functools import lru_cache
 
+import numpy as np
 import shapely
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Q
-from django.urls import reverse
+from django.urls import get_script_prefix, reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from shapely.geometry import Point, shape
@@ -49,6 +51,7 @@ from apps.incidents.models import Incident
 from apps.incidents.permissions import incidents_for
 from apps.messaging.models import OutgoingMessage
 from apps.messaging.services import (
+    SEALED_TEXTS,
     Content,
     ForUser,
     channels_for,
@@ -101,15 +104,17 @@ def _area_ids_within(lon: float, lat: float, radius_m: int) -> list[int]:
     rows = Area.objects.filter(
         min_lon__lte=lon + dlon, max_lon__gte=lon - dlon, min_lat__lte=lat + dlat, max_lat__gte=lat - dlat
     ).values_list("id", "geometry")
-    point = to_metres(Point(lon, lat))
-    ids = []
-    for area_id, geometry in rows:
-        if shapely.distance(point, to_metres(shape(geometry))) <= radius_m:
-            ids.append(area_id)
-    return ids
+    rows = list(rows)
+    if not rows:
+        return []
+    # All the areas projected in one call and measured at once: per area, the projection's set-up
+    # cost more than the distance.
+    areas = to_metres(np.array([shape(geometry) for _area_id, geometry in rows], dtype=object))
+    near = shapely.distance(to_metres(Point(lon, lat)), areas) <= radius_m
+    return [area_id for (area_id, _geometry), inside in zip(rows, near, strict=True) if inside]
 
 
-def _check_scope(incident: Incident, scope: str, radius_m, sender=None) -> tuple[str, int | None]:
+def _check_scope(incident: Incident, scope: str, radius_m, sender_reach=None) -> tuple[str, int | None]:
     if scope == Relay.Scope.RADIUS:
         if not isinstance(radius_m, int) or isinstance(radius_m, bool):
             raise ValidationError({"radius_m": [_("Enter a whole number.")]})
@@ -122,7 +127,7 @@ def _check_scope(incident: Incident, scope: str, radius_m, sender=None) -> tuple
                     ]
                 }
             )
-        cap = reach.reach_of(sender).radius_m if sender is not None else MAX_RADIUS_M
+        cap = sender_reach.radius_m if sender_reach is not None else MAX_RADIUS_M
         if radius_m > cap:
             raise ValidationError(
                 {"radius_m": [_("You may relay within at most %(max)s metres.") % {"max": cap}]},
@@ -163,13 +168,15 @@ def preview(
     may reach (the areas they look after and their neighbours, in either country; not the group
     it was reported in) and the police zones of those areas' municipalities. A radius above the
     sender's role's cap is refused. Writes nothing."""
-    scope, radius_m = _check_scope(incident, scope, radius_m, sender)
+    # What the sender looks after, read once for the radius cap and the areas.
+    sender_reach = reach.reach_of(sender) if sender is not None else None
+    scope, radius_m = _check_scope(incident, scope, radius_m, sender_reach)
     urgency = _check_urgency(urgency or default_urgency(sender, incident))
     if scope == Relay.Scope.RADIUS:
         area_ids = _area_ids_within(incident.lon, incident.lat, radius_m)
     else:
         area_ids = [incident.area_id, *neighbour_ids(incident.area_id)]
-    allowed = reach.relay_area_ids(sender) if sender is not None else None
+    allowed = reach.relay_area_ids(sender, known=sender_reach) if sender is not None else None
     if allowed is not None:
         area_ids = [area_id for area_id in area_ids if area_id in allowed]
     groups = list(
@@ -230,8 +237,17 @@ def preview(
     )
 
 
+_KEY = "KEY0"
+
+
 def ack_url(key: str) -> str:
-    return settings.BUURTWACHT_SITE_URL + reverse("relay_acknowledge", args=[key])
+    # Resolved once per script prefix, not once per recipient: the key is URL-safe as it is.
+    return settings.BUURTWACHT_SITE_URL + _ack_path(get_script_prefix()).replace(_KEY, key)
+
+
+@lru_cache(maxsize=8)
+def _ack_path(_prefix: str) -> str:
+    return reverse("relay_acknowledge", args=[_KEY])
 
 
 def police_numbers(municipality: Municipality) -> tuple[str, str]:
@@ -697,8 +713,12 @@ def acknowledge(recipient: RelayRecipient) -> bool:
 def status_rows(relay: Relay) -> list[dict]:
     """Each recipient with channel, delivery status, attempts, last error and acknowledgement."""
     rows = []
+    # The messages without their texts: a status shows none of them, and each would be unsealed.
     recipients = list(
-        relay.recipients.select_related("message").prefetch_related("groups").order_by("kind", "name", "id")
+        relay.recipients.select_related("message")
+        .defer(*(f"message__{name}" for name in SEALED_TEXTS))
+        .prefetch_related("groups")
+        .order_by("kind", "name", "id")
     )
     latest = latest_attempts([r.message for r in recipients if r.message])
     for r in recipients:

@@ -86,3 +86,57 @@ def test_no_areas_records_the_basis_and_writes_nothing(settings):
     settings.BUURTWACHT_NEIGHBOUR_DISTANCE_M = 750
     changes = neighbours.recompute_if_basis_changed()
     assert changes is not None and not changes and NeighbourBasis.objects.get().distance_m == 750
+
+
+@pytest.fixture
+def children(settings, monkeypatch):
+    """With the heavy jobs in a child process (the default outside the tests): the functions the
+    worker ran in a child, with their budgets; each runs here instead, as a real child would open
+    the database the settings name, not the test's."""
+    settings.BUURTWACHT_HEAVY_JOBS_IN_CHILD = True
+    started = []
+
+    def run_limited(func, *args, budget, **kwargs):
+        started.append((func, budget))
+        return func(*args, **kwargs)
+
+    monkeypatch.setattr(neighbours, "run_limited", run_limited)
+    return started
+
+
+def test_a_worker_recomputes_in_a_child_process_only_when_the_distance_changed(grid, settings, children):
+    call_command("run_worker", once=True)
+    assert children == []  # current: one query, no child
+    neighbours._basis_checked = False
+    settings.BUURTWACHT_NEIGHBOUR_DISTANCE_M = 100
+    call_command("run_worker", once=True)
+    assert children == [(neighbours.recompute_in_child, neighbours.CHILD_BUDGET)]
+    assert neighbours_of(grid) == set() and NeighbourBasis.objects.get().distance_m == 100
+    assert stored() == computed()
+    call_command("run_worker", once=True)
+    assert len(children) == 1  # once per process
+
+
+def test_a_child_that_fails_leaves_the_neighbours_as_they_were_and_is_tried_again(grid, settings, monkeypatch, caplog):
+    from apps.core.limits import BudgetExceeded
+
+    settings.BUURTWACHT_HEAVY_JOBS_IN_CHILD = True
+    before = stored()
+    tries = []
+
+    def out_of_memory(func, *args, budget, **kwargs):
+        tries.append(func)
+        raise BudgetExceeded("memory")
+
+    monkeypatch.setattr(neighbours, "run_limited", out_of_memory)
+    monkeypatch.setattr(neighbours, "_next_try", 0.0)
+    settings.BUURTWACHT_NEIGHBOUR_DISTANCE_M = 100
+    neighbours.check_basis_once()  # logged, not raised: the worker's other jobs go on
+    assert "recomputing the neighbours failed" in caplog.text
+    assert stored() == before and NeighbourBasis.objects.get().distance_m == 500
+    neighbours.check_basis_once()
+    assert len(tries) == 1  # not again at once
+    monkeypatch.setattr(neighbours, "_next_try", 0.0)  # the pause is over
+    monkeypatch.setattr(neighbours, "run_limited", lambda func, *args, budget, **kwargs: func(*args, **kwargs))
+    neighbours.check_basis_once()
+    assert neighbours_of(grid) == set() and NeighbourBasis.objects.get().distance_m == 100

@@ -26,7 +26,7 @@ def cells():
 
 @pytest.fixture(autouse=True)
 def in_child(settings):
-    settings.BUURTWACHT_COVERAGE_COUNT_IN_CHILD = True  # off for every other test (conftest.py)
+    settings.BUURTWACHT_HEAVY_JOBS_IN_CHILD = True  # off for every other test (conftest.py)
 
 
 @pytest.fixture

@@ -82,3 +82,24 @@ def test_each_recipient_row_holds_its_own_message(world: World):
         assert RelayRecipient.hash_key(key) == recipient.ack_key_hash
     channels = {r.user.username: r.channel for r in recipients if r.user_id and r.user.username.startswith("strook")}
     assert channels == {f"strook{i}": "whatsapp" if i % 2 else "email" for i in range(6)}
+
+
+def test_the_status_of_a_relay_unseals_no_message_text(world: World, monkeypatch):
+    """A status shows channels, states and errors, never the texts: reading them would decrypt
+    three texts per recipient for nothing (a relay's answer lists every recipient's status)."""
+    from apps.messaging import sealing
+
+    admins_west_of_noord(world, 0, 6)
+    sent = relay(world)
+    first = sent.recipients.filter(kind="admin").select_related("message").first().message
+    # One recipient's message fell back to the next channel: the status shows the fallback's.
+    fallback = OutgoingMessage.objects.create(
+        channel="email", recipient="x@example.org", subject="s", body="b", topic="relay", replaces=first
+    )
+    opened = []
+    unseal = sealing.unseal
+    monkeypatch.setattr(sealing, "unseal", lambda value: opened.append(value) or unseal(value))
+    rows = services.status_rows(sent)
+    assert opened == []
+    assert len(rows) == 8
+    assert [row["channel"] for row in rows if row["message_id"] == fallback.pk] == ["email"]

@@ -40,6 +40,7 @@ from django.core.management.base import BaseCommand
 from django.db import close_old_connections, connection
 from django.utils import timezone
 
+from apps.core.allocator import tune
 from apps.messaging import services, workers
 from apps.messaging.hooks import background_jobs, start_jobs
 from apps.messaging.models import OutgoingMessage
@@ -201,6 +202,7 @@ class Command(BaseCommand):
             services.beat(name, "embedded", processed)
             return
 
+        tune()  # before the threads start (ADR 0037)
         # Before the first claim: the first alert after a start must not wait for the imports.
         workers.warm_up()
         stopping, registered = threading.Event(), threading.Event()

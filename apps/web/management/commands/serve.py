@@ -144,7 +144,10 @@ class Command(BaseCommand):
     def handle(self, *args, host: str, port: int, no_worker: bool, **options):
         from waitress import serve
 
+        from apps.core.allocator import tune
         from buurtwacht.wsgi import application  # builds the WSGI handler: only when serving
+
+        tune()  # before waitress starts its threads (ADR 0037)
 
         url = f"http://{host}:{port}/"
         env = dict(os.environ)
