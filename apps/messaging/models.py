@@ -80,6 +80,11 @@ class OutgoingMessage(models.Model):
         return f"{self.topic} → {self.recipient} ({self.status})"
 
 
+# The channels' values, read once: ``Channel.values`` builds its list anew on every use, and a
+# relay reads each admin's channels twice.
+CHANNEL_VALUES = tuple(OutgoingMessage.Channel.values)
+
+
 class WorkerHeartbeat(models.Model):
     name = models.CharField(max_length=120, unique=True)
     kind = models.CharField(max_length=20)
@@ -117,4 +122,4 @@ class DeliveryPreference(models.Model):
         return f"{self.user_id}: {self.channels}"
 
     def channel_list(self) -> list[str]:
-        return [c.strip() for c in self.channels.split(",") if c.strip() in OutgoingMessage.Channel.values]
+        return [c.strip() for c in self.channels.split(",") if c.strip() in CHANNEL_VALUES]

@@ -9,7 +9,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.utils import timezone
 
-from .models import DeliveryPreference, OutgoingMessage
+from .models import CHANNEL_VALUES, DeliveryPreference, OutgoingMessage
 from .transports import TRANSPORTS
 
 
@@ -48,7 +48,7 @@ def channels_for(
     falling back to the user's other channels only when they have no e-mail address."""
     preference = preference or preference_for(user)
     order = preference.channel_list() or ["whatsapp", "sms", "email"]
-    for channel in OutgoingMessage.Channel.values:  # every channel stays a last resort
+    for channel in CHANNEL_VALUES:  # every channel stays a last resort
         if channel not in order:
             order.append(channel)
     if urgency == OutgoingMessage.Urgency.GREEN:

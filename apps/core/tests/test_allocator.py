@@ -49,7 +49,7 @@ def test_an_allocator_that_refuses_or_has_no_mallopt_changes_nothing(monkeypatch
 def test_this_machines_allocator_takes_the_settings():
     # A process of its own: the settings stay with the process that made them.
     code = "from apps.core.allocator import tune; print(','.join(tune()))"
-    out = subprocess.run(
+    out = subprocess.run(  # noqa: S603 (this interpreter, this project's module)
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, env={"PATH": "/usr/bin:/bin"}
     )
     assert out.stdout.strip() == "MALLOC_MMAP_THRESHOLD_,MALLOC_ARENA_MAX"
