@@ -9,6 +9,7 @@ once the broker is back delivers them all. An import queued meanwhile is run by 
 from __future__ import annotations
 
 import json
+import os
 
 from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -87,7 +88,8 @@ def test_an_import_queued_while_the_broker_is_down_is_run_by_its_sweep(
     assert job.status == "failed" and job.finished_at and job.summary  # run, and said why (no addresses)
 
 
-QUEUE = "buurtwacht-wakeup-test"
+# A queue of this process only: two runs of the suite may share one Redis.
+QUEUE = f"buurtwacht-wakeup-test-{os.getpid()}"
 
 
 def _back(celery_app_on, url):
