@@ -11,8 +11,9 @@ and the lookup endpoint by point). In a temporary directory it migrates a fresh 
 - ``import_addresses`` of the CSV, then a second import of the same file (which changes nothing);
 - the area index: a bare shapely STRtree query next to ``areas.index.lookup`` in the same run;
 - ``lookup_point`` and ``lookup_address`` in process, and ``GET /api/v1/lookup`` next to a minimal
-  Django view in the same run, in turns (``--rounds``): through Django's WSGI handler in process,
-  then over HTTP from waitress in a child process (bench/http_load.py);
+  Django view in the same run (``--rounds``), the three side by side in blocks of 200 requests:
+  through Django's WSGI handler in process, then over HTTP from waitress in a child process
+  (bench/http_load.py);
 - peak resident memory.
 
 Figures go to ``bench/results/geo-latest.json``; see docs/benchmarks.md.
@@ -222,7 +223,7 @@ def http_phase(results: dict, sample: list, budget: float, rng: random.Random, r
     handler = WSGIHandler()
     factory = RequestFactory()
     environs: dict[str, dict] = {}
-    statuses: dict[int, int] = {}
+    statuses: dict[str, dict[int, int]] = {}
     points = [(round(rng.uniform(WEST, EAST), 6), round(rng.uniform(SOUTH, NORTH), 6)) for _ in range(5000)]
     # Written out before timing: encoding a query is the client's work, not the server's. The
     # minimal view is sent the same query strings (and ignores them), so what the client,
@@ -245,27 +246,35 @@ def http_phase(results: dict, sample: list, budget: float, rng: random.Random, r
     def start_response(status, headers, exc_info=None):
         answered.append(status)
 
-    def get(path):
+    def get(path, counts):
         answered.clear()
         response = handler(dict(environs[path]), start_response)
         b"".join(response)
         response.close()  # what the server does; Django's request_finished
         status = int(answered[0][:3])
-        statuses[status] = statuses.get(status, 0) + 1
+        counts[status] = counts.get(status, 0) + 1
 
+    # Each round takes the measures side by side, 200 requests of each in turn (the order
+    # reversed every other turn), so that whatever else the machine does at a moment falls on
+    # the minimal view and the lookups alike; one measure after the other, a slow few seconds
+    # went to whichever ran then (the same run's rounds read 0.70 and 1.09).
+    named = []
+    for name, paths in measures:
+        counts = statuses.setdefault(name, {})
+        calls = base.cycle([lambda p=p, c=counts: get(p, c) for p in paths])
+        for _warmup in range(200):
+            next(calls)()
+        counts.clear()
+        named.append((name, calls))
     for _ in range(rounds):
-        for name, paths in measures:
-            statuses.clear()
-            calls = base.cycle([lambda p=p: get(p) for p in paths])
-            for _warmup in range(200):
-                next(calls)()
-            cpu = time.process_time()
-            row = base.measure(name, calls, budget, 100000, 0, statuses)
-            # Requests per second of this process's own CPU time: what other work on the machine
-            # takes away from the wall clock figure, it does not (much) take from this one.
-            row["cpu_per_s"] = round(row["n"] / max(time.process_time() - cpu, 1e-9), 1)
-            row["statuses"] = {str(k): v for k, v in sorted(statuses.items())}
-            results["timings"].append(row)
+        # Requests per second of this process's own CPU time too: what other work on the
+        # machine takes away from the wall clock figure, it does not (much) take from this one.
+        rows = base.measure_interleaved(named, budget * len(named), 200, time.process_time)
+        for row in rows:
+            counts = statuses[row["name"]]
+            row["statuses"] = {str(k): v for k, v in sorted(counts.items())}
+            counts.clear()
+        results["timings"].extend(rows)
     try:
         child, port = http_load.start(str(var))
     except (OSError, RuntimeError) as exc:
@@ -273,11 +282,11 @@ def http_phase(results: dict, sample: list, budget: float, rng: random.Random, r
         results["http_skipped"] = str(exc)
         return
     try:
+        named_paths = [(f"HTTP {name}", paths) for name, paths in measures]
         for _ in range(rounds):
-            for name, paths in measures:
-                results["timings"].append(
-                    http_load.measure(f"HTTP {name}", port, paths, budget, 100000, 200, child.pid)
-                )
+            results["timings"].extend(
+                http_load.measure_interleaved(named_paths, port, budget * len(named_paths), 200, child.pid)
+            )
     finally:
         http_load.stop(child)
 
@@ -373,7 +382,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--areas", type=int, default=10_000)
     parser.add_argument("--addresses", type=int, default=10_000_000)
-    parser.add_argument("--budget", type=float, default=4.0, help="seconds per timed measure")
+    parser.add_argument(
+        "--budget",
+        type=float,
+        default=4.0,
+        help="seconds per timed measure (per round: this for each kind of request)",
+    )
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--rounds", type=int, default=3, help="turns of the endpoint against the minimal view")
     parser.add_argument("--database-url", default="", help="e.g. postgres://... (default: SQLite in a temp dir)")

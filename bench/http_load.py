@@ -3,7 +3,8 @@
 loaded from this process with ``http.client`` on one keep-alive connection.
 
 ``start(var_dir)`` serves the benchmark's database and URLs (``bench.run.configure``) and returns
-the child process and its port; ``measure(...)`` times requests as ``bench.run.measure`` does.
+the child process and its port; ``measure(...)`` times requests as ``bench.run.measure`` does,
+``measure_interleaved(...)`` several kinds of request side by side.
 Run as a script it is the child: ``python bench/http_load.py VAR_DIR PORT``.
 """
 
@@ -107,6 +108,48 @@ def measure(name: str, port: int, paths: list[str], budget: float, limit: int, w
     if cpu is not None and cpu_after is not None and cpu_after > cpu:
         row["cpu_per_s"] = round(len(latencies) / (cpu_after - cpu), 1)
     return row
+
+
+def measure_interleaved(
+    named_paths: list[tuple[str, list[str]]], port: int, budget: float, warmup: int, pid: int, block: int = 200
+) -> list[dict]:
+    """The measures of ``named_paths`` (name, paths) side by side on one keep-alive connection,
+    ``block`` requests of each in turn (``bench.run.measure_interleaved``), after ``warmup``
+    uncounted requests of each. Each row counts its answers' statuses and, where ``/proc`` tells
+    the server's (``pid``) CPU time, its requests per second of it."""
+    sys.path.insert(0, str(HERE))
+    import run as base
+
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    statuses: dict[str, dict[int, int]] = {name: {} for name, _paths in named_paths}
+
+    def calls(name: str, paths: list[str]):
+        counts = statuses[name]
+
+        def get(path: str) -> None:
+            connection.request("GET", path, headers=HEADERS)
+            response = connection.getresponse()
+            response.read()
+            counts[response.status] = counts.get(response.status, 0) + 1
+
+        while True:
+            for path in paths:
+                yield lambda path=path: get(path)
+
+    named_calls = [(name, calls(name, paths)) for name, paths in named_paths]
+    for _name, iterator in named_calls:
+        for _ in range(warmup):
+            next(iterator)()
+    for counts in statuses.values():
+        counts.clear()
+    cpu = (lambda: cpu_seconds(pid)) if cpu_seconds(pid) is not None else None
+    try:
+        rows = base.measure_interleaved(named_calls, budget, block, cpu)
+    finally:
+        connection.close()
+    for row in rows:
+        row["statuses"] = {str(k): v for k, v in sorted(statuses[row["name"]].items())}
+    return rows
 
 
 def _serve(var_dir: str, port: int) -> None:

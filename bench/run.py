@@ -90,6 +90,47 @@ def measure(name: str, calls, budget: float, limit: int, warmup: int = 0, counte
     }
 
 
+def measure_interleaved(named_calls: list[tuple[str, object]], budget: float, block: int = 200, cpu=None) -> list[dict]:
+    """The measures of ``named_calls`` (name, an endless iterator of calls) taken side by side:
+    ``block`` calls of each in turn, the order reversed every other turn, until ``budget``
+    seconds have passed. What the machine does meanwhile (other processes, the host of a virtual
+    machine) falls on all of them alike, where one measure after the other would give it to
+    whichever ran at that moment. ``cpu`` (optional) returns CPU seconds used so far by the
+    process doing the work; each row then has its requests per CPU second (``cpu_per_s``)."""
+    latencies: dict[str, list[float]] = {name: [] for name, _calls in named_calls}
+    spent = dict.fromkeys(latencies, 0.0)
+    cpu_spent = dict.fromkeys(latencies, 0.0)
+    order = list(named_calls)
+    started = time.perf_counter()
+    while time.perf_counter() - started < budget:
+        for name, calls in order:
+            c0 = cpu() if cpu else 0.0
+            t_block = time.perf_counter()
+            own = latencies[name]
+            for _ in range(block):
+                t0 = time.perf_counter()
+                next(calls)()
+                own.append(time.perf_counter() - t0)
+            spent[name] += time.perf_counter() - t_block
+            if cpu:
+                cpu_spent[name] += cpu() - c0
+        order.reverse()
+    rows = []
+    for name, values in latencies.items():
+        values.sort()
+        row = {
+            "name": name,
+            "n": len(values),
+            "per_s": round(len(values) / spent[name], 1),
+            "p50_ms": round(percentile(values, 50) * 1000, 3),
+            "p99_ms": round(percentile(values, 99) * 1000, 3),
+        }
+        if cpu and cpu_spent[name] > 0:
+            row["cpu_per_s"] = round(len(values) / cpu_spent[name], 1)
+        rows.append(row)
+    return rows
+
+
 def cycle(items: list):
     while True:
         yield from items
