@@ -161,6 +161,10 @@ DATABASES = {
     )
 }
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = env_bool("DATABASE_CONN_HEALTH_CHECKS", True)
+# On PostgreSQL the lookup by address is a statement prepared once per connection (ADR 0038): the
+# server then skips parsing and planning it. Off behind a connection pooler that hands one
+# session's statements to another (PgBouncer in transaction mode before 1.21).
+BUURTWACHT_PREPARED_LOOKUP = env_bool("DATABASE_PREPARED_STATEMENTS", True)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets the web server read while the worker writes; a busy timeout instead of
     # "database is locked" when both write at once. Every transaction (``atomic``) begins

@@ -11,6 +11,7 @@ import re
 import unicodedata
 from functools import lru_cache
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import InterfaceError, OperationalError, connections, router
 from django.utils.translation import gettext as _
@@ -81,9 +82,22 @@ def _fetch(connection, sql: str, params: list) -> list[tuple]:
     # SQLite's own work on the statement. Errors are Django's all the same.
     connection.ensure_connection()
     with connection.wrap_database_errors:
+        if connection.vendor == "postgresql" and settings.BUURTWACHT_PREPARED_LOOKUP:
+            # Prepared once per connection: the server parses and plans it once, not per lookup.
+            # Bound on the server, which preparing needs (Django's own cursor binds on the client).
+            import psycopg
+
+            raw = connection.connection
+            if raw.prepare_threshold is None:
+                # Django leaves psycopg's automatic preparing off (for poolers). A threshold no
+                # statement reaches keeps it off for every other statement; this one asks.
+                raw.prepare_threshold = _NEVER_AUTOMATICALLY
+            with psycopg.Cursor(raw) as cursor:
+                return cursor.execute(sql, params, prepare=True).fetchall()
         return connection.connection.execute(_native(connection, sql), params).fetchall()
 
 
+_NEVER_AUTOMATICALLY = 2**62
 _NATIVE: dict[tuple[str, str], str] = {}
 
 

@@ -30,7 +30,7 @@ from django.db.models.functions import Cast
 from django.utils import timezone
 from shapely import STRtree
 
-from apps.core.limits import Budget, BudgetExceeded, run_limited
+from apps.core.limits import Budget, BudgetExceeded, Stopped, run_limited
 
 from .models import Area, AreaNeighbour, NeighbourBasis
 from .projections import wgs84_to_laea
@@ -303,6 +303,12 @@ def check_basis_once() -> None:
         if settings.BUURTWACHT_HEAVY_JOBS_IN_CHILD:
             try:
                 run_limited(recompute_in_child, budget=CHILD_BUDGET)
+            except Stopped:
+                # The worker is stopping (or someone ended the child): no fault; the neighbours
+                # stay as they were and are recomputed at the next start.
+                log.info("recomputing the neighbours was stopped before it finished; tried again later")
+                _next_try = time.monotonic() + _RETRY_AFTER_S
+                return
             except BudgetExceeded:
                 # Logged, not raised: the worker's other jobs come next in the same round. The
                 # neighbours stay as they were, and the recompute is tried again after a pause.

@@ -47,6 +47,16 @@ class BudgetExceeded(Exception):
         self.reason = reason
 
 
+class Stopped(BudgetExceeded):
+    """The child was ended by SIGTERM from outside: the service is stopping (systemd, a
+    supervisor, the interpreter's exit ending its daemonic children), not a fault of the work.
+    A ``BudgetExceeded`` (reason ``stopped``), so callers that do not tell it apart treat it as
+    before."""
+
+    def __init__(self):
+        super().__init__("stopped")
+
+
 class Cancelled(Exception):
     """``cancelled()`` said so while the child was running; the child has been stopped."""
 
@@ -114,7 +124,8 @@ def run_limited(
 ) -> Any:
     """``func(*args, **kwargs)`` in a child process within ``budget``; its result (which must be
     picklable). Raises the ``ValidationError`` it raised (its messages), :class:`BudgetExceeded`
-    or :class:`Cancelled`. ``func`` must be importable by name (a module-level function)."""
+    (:class:`Stopped` when something outside ended the child with SIGTERM) or :class:`Cancelled`.
+    ``func`` must be importable by name (a module-level function)."""
     from django.utils import translation
 
     context = multiprocessing.get_context("spawn")
@@ -158,6 +169,9 @@ def run_limited(
         raise ValidationError(value)
     if kind == "exceeded":
         raise BudgetExceeded(value)
+    if kind == "crashed" and value == -signal.SIGTERM:
+        log.info("a limited child process was stopped (SIGTERM) before it answered")
+        raise Stopped
     if kind == "crashed":
         log.warning("a limited parser ended without an answer (exit code %s)", value)
         if value in (-signal.SIGXCPU, -signal.SIGKILL):

@@ -39,7 +39,7 @@ from shapely.geometry import shape
 
 from apps.addresses.models import Address
 from apps.areas.models import AreaIndexVersion
-from apps.core.limits import Budget, run_limited
+from apps.core.limits import Budget, Stopped, run_limited
 from apps.core.wakeup import wake
 from apps.groups.models import Group
 from apps.municipalities.models import Municipality
@@ -330,6 +330,12 @@ def _in_worker(count) -> bool:
         return False
     try:
         return count()
+    except Stopped:
+        # The worker is stopping (or someone ended the child): no fault, the figures stay as
+        # they were and are counted at the next start.
+        log.info("the coverage count was stopped before it finished; it runs again later")
+        _next_try = time.monotonic() + _RETRY_AFTER_FAILURE_S
+        return False
     except Exception:  # noqa: BLE001 (the worker's other duties come first)
         log.exception("computing the coverage figures failed")
         _next_try = time.monotonic() + _RETRY_AFTER_FAILURE_S

@@ -54,7 +54,31 @@ def test_an_execute_wrapper_sees_it():
 
 
 def test_a_driver_error_is_djangos(monkeypatch):
-    monkeypatch.setattr(services, "_native", lambda conn, sql: "SELECT no_such_column FROM no_such_table")
+    broken = "SELECT no_such_column FROM no_such_table WHERE 1 = %s AND 2 = %s"
+    monkeypatch.setattr(services, "_CANDIDATES_SQL", broken)
+    monkeypatch.setattr(services, "_CANDIDATES_IN_STREET_SQL", broken + " AND 3 = %s")
     with pytest.raises(DatabaseError) as raised:
         find_address("6162 AB", "12")
     assert type(raised.value).__module__ == "django.db.utils"
+
+
+def _prepared_lookups(conn) -> int:
+    with conn.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE %s", ["%house_number%"])
+        return cursor.fetchone()[0]
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("prepared", [True, False])
+def test_on_postgresql_the_lookup_is_prepared_once_per_connection(settings, prepared):
+    default = connections["default"]
+    if default.vendor != "postgresql":
+        pytest.skip("PostgreSQL's prepared statements only")
+    settings.BUURTWACHT_PREPARED_LOOKUP = prepared
+    default.close()
+    for _ in range(3):
+        assert find_address("6162 AB", "12").street == "Dorpstraat"
+    assert _prepared_lookups(default) == (1 if prepared else 0)
+    default.close()  # a new connection prepares it again
+    assert find_address("6162 AB", "12").street == "Dorpstraat"
+    assert _prepared_lookups(default) == (1 if prepared else 0)

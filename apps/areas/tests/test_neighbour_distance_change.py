@@ -149,3 +149,22 @@ def test_a_child_that_fails_leaves_the_neighbours_as_they_were_and_is_tried_agai
     monkeypatch.setattr(neighbours, "run_limited", lambda func, *args, budget, **kwargs: func(*args, **kwargs))
     neighbours.check_basis_once()
     assert neighbours_of(grid) == set() and NeighbourBasis.objects.get().distance_m == 100
+
+
+def test_a_recompute_stopped_with_the_worker_is_no_error(grid, settings, monkeypatch, caplog):
+    from apps.core.limits import Stopped
+
+    settings.BUURTWACHT_HEAVY_JOBS_IN_CHILD = True
+    before = stored()
+
+    def stopped(func, *args, budget, **kwargs):
+        raise Stopped
+
+    monkeypatch.setattr(neighbours, "run_limited", stopped)
+    monkeypatch.setattr(neighbours, "_next_try", 0.0)
+    settings.BUURTWACHT_NEIGHBOUR_DISTANCE_M = 100
+    with caplog.at_level("INFO", logger="apps.areas.neighbours"):
+        neighbours.check_basis_once()
+    assert [r.levelname for r in caplog.records if r.name == "apps.areas.neighbours"] == ["INFO"]
+    assert "stopped before it finished" in caplog.text
+    assert stored() == before and NeighbourBasis.objects.get().distance_m == 500

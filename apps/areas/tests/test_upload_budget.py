@@ -6,9 +6,12 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import resource
+import signal
 import sqlite3
 import struct
+import time
 import zipfile
 from pathlib import Path
 
@@ -293,3 +296,17 @@ def test_a_job_being_written_can_no_longer_be_cancelled(world, var_dir):
         jobs.cancel_job(job, actor=world.coordinator)
     job.refresh_from_db()
     assert job.status == ImportJob.Status.RUNNING
+
+
+def stopped_from_outside() -> None:
+    os.kill(os.getpid(), signal.SIGTERM)
+    time.sleep(30)
+
+
+def test_a_child_ended_by_sigterm_is_stopped_not_crashed(caplog):
+    budget = limits.Budget(memory_bytes=256 * 1024 * 1024, cpu_seconds=30, wall_seconds=60)
+    with caplog.at_level("INFO", logger="apps.core.limits"), pytest.raises(limits.Stopped) as stopped:
+        limits.run_limited(stopped_from_outside, budget=budget)
+    # Still a BudgetExceeded, for the callers that do not tell a stop apart.
+    assert isinstance(stopped.value, limits.BudgetExceeded) and stopped.value.reason == "stopped"
+    assert [r.levelname for r in caplog.records if r.name == "apps.core.limits"] == ["INFO"]

@@ -93,3 +93,23 @@ def test_a_child_that_fails_keeps_the_last_figures_and_the_worker_going(world, m
     assert "coverage figures failed" in caplog.text and started == [aggregates.refresh_if_stale]
     assert cells() == before and not aggregates.freshness().fresh
     assert aggregates.count_in_child_process() is False and len(started) == 1  # waits before trying again
+
+
+def test_a_count_stopped_with_the_worker_is_no_error(world, monkeypatch, caplog):
+    from apps.core.limits import Stopped
+
+    assert aggregates.refresh()
+    before = cells()
+    world.group_b.status = Group.Status.CLOSED
+    world.group_b.save()
+
+    def stopped(func, *args, budget, **kwargs):
+        raise Stopped
+
+    monkeypatch.setattr(aggregates, "run_limited", stopped)
+    monkeypatch.setattr(aggregates, "_next_try", 0.0)
+    with caplog.at_level("INFO", logger="apps.coverage.aggregates"):
+        assert aggregates.count_in_child_process() is False  # not raised
+    assert [r.levelname for r in caplog.records if r.name == "apps.coverage.aggregates"] == ["INFO"]
+    assert "stopped before it finished" in caplog.text
+    assert cells() == before and not aggregates.freshness().fresh
