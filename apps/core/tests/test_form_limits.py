@@ -7,6 +7,7 @@ from django.core.cache import cache
 from django.test import RequestFactory
 
 from apps.core import form_limits
+from testkit.cache import clear as clear_cache
 
 
 @pytest.fixture(autouse=True)
@@ -14,7 +15,7 @@ def _rates(settings):
     settings.BUURTWACHT_APPLICATION_RATE = "3/h"
     settings.BUURTWACHT_FORM_ERROR_RATE = "5/h"
     settings.BUURTWACHT_APPLICATION_PHONE_RATE = "2/d"
-    cache.clear()
+    clear_cache(cache)
 
 
 def request(ip="192.0.2.1"):

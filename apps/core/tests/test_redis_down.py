@@ -26,6 +26,7 @@ from apps.core import fallback_cache, wakeup
 from apps.core.fallback_cache import FallbackRedisCache
 from apps.messaging.models import OutgoingMessage
 from apps.public.tests.helpers import apply_url, nothing_stored
+from testkit.cache import clear as clear_cache
 from testkit.services import need_redis
 from testkit.world import World, application_data
 
@@ -203,8 +204,8 @@ def test_the_limits_go_back_to_redis_when_it_answers(settings, monkeypatch, capl
 
     url = need_redis().rsplit("/", 1)[0] + "/14"
     fallback_cache._outages.clear()
-    backend = FallbackRedisCache(url, {})
-    backend.clear()
+    backend = FallbackRedisCache(url, {"KEY_PREFIX": f"test-{os.getpid()}"})  # another run's keys stay
+    clear_cache(backend)
     caplog.set_level(logging.WARNING)
     real = redis.Redis.execute_command
 
@@ -221,5 +222,5 @@ def test_the_limits_go_back_to_redis_when_it_answers(settings, monkeypatch, capl
     assert redis.Redis.from_url(url).exists(backend.make_and_validate_key("count")) == 1
     messages = [r.getMessage() for r in caplog.records]
     assert sum("unreachable" in m for m in messages) == 1 and sum("answers again" in m for m in messages) == 1
-    backend.clear()
+    clear_cache(backend)
     fallback_cache._outages.clear()

@@ -23,6 +23,7 @@ from apps.messaging.models import OutgoingMessage
 from apps.rights import services as rights
 from apps.rights.models import WhatsAppRemoval
 from testkit.browser import assert_usable, log_in, open_page, outside_the_browser_loop, running_chromium
+from testkit.cache import clear as clear_cache
 from testkit.world import World, add_member, application_data, build_world
 
 pytestmark = pytest.mark.browser
@@ -33,9 +34,9 @@ LANGUAGES = [("nl", "nl-BE"), ("fr", "fr-BE")]
 
 @pytest.fixture
 def world(transactional_db):
-    cache.clear()
+    clear_cache(cache)
     yield build_world()
-    cache.clear()
+    clear_cache(cache)
 
 
 @pytest.fixture

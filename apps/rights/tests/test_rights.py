@@ -19,6 +19,7 @@ from apps.messaging.models import OutgoingMessage
 from apps.rights import services as rights
 from apps.rights.models import AccessLink, WhatsAppRemoval
 from apps.staff.tests.helpers import make_application
+from testkit.cache import clear as clear_cache
 from testkit.world import PASSWORD, World, add_member
 
 EMAIL = "els.noord@example.org"
@@ -26,9 +27,9 @@ EMAIL = "els.noord@example.org"
 
 @pytest.fixture(autouse=True)
 def fresh_limits():
-    cache.clear()
+    clear_cache(cache)
     yield
-    cache.clear()
+    clear_cache(cache)
 
 
 @pytest.fixture
