@@ -93,7 +93,7 @@ def measure(name: str, calls, budget: float, limit: int, warmup: int = 0, counte
 def measure_interleaved(named_calls: list[tuple[str, object]], budget: float, block: int = 200, cpu=None) -> list[dict]:
     """The measures of ``named_calls`` (name, an endless iterator of calls) taken side by side:
     ``block`` calls of each in turn, the order reversed every other turn, until ``budget``
-    seconds have passed. What the machine does meanwhile (other processes, the host of a virtual
+    seconds have passed (one turn at least). What the machine does meanwhile (other processes, the host of a virtual
     machine) falls on all of them alike, where one measure after the other would give it to
     whichever ran at that moment. ``cpu`` (optional) returns CPU seconds used so far by the
     process doing the work; each row then has its requests per CPU second (``cpu_per_s``)."""
@@ -102,7 +102,7 @@ def measure_interleaved(named_calls: list[tuple[str, object]], budget: float, bl
     cpu_spent = dict.fromkeys(latencies, 0.0)
     order = list(named_calls)
     started = time.perf_counter()
-    while time.perf_counter() - started < budget:
+    while True:  # at least one turn, whatever the budget
         for name, calls in order:
             c0 = cpu() if cpu else 0.0
             t_block = time.perf_counter()
@@ -115,6 +115,8 @@ def measure_interleaved(named_calls: list[tuple[str, object]], budget: float, bl
             if cpu:
                 cpu_spent[name] += cpu() - c0
         order.reverse()
+        if time.perf_counter() - started >= budget:
+            break
     rows = []
     for name, values in latencies.items():
         values.sort()

@@ -55,3 +55,29 @@ def test_the_memory_bench_runs_to_its_end_on_a_tiny_country(tmp_path):
     assert {"VmRSS", "VmHWM"} <= results["server"]["after_requests"].keys()
     assert {"growth_mb", "slope_mb_per_10k"} <= results["server"]["leak"].keys()
     assert "VmRSS" in results["worker"]["idle"]
+
+
+def test_measures_side_by_side_take_turns_in_blocks_and_reverse_the_order(monkeypatch):
+    """``bench.run.measure_interleaved``: the order of the calls, not their times."""
+    sys.path.insert(0, str(ROOT / "bench"))
+    import run as base
+
+    seen: list[str] = []
+
+    def calls(name):
+        while True:
+            yield lambda: seen.append(name)
+
+    clock = iter(range(1000))
+    rows = base.measure_interleaved(
+        [("a", calls("a")), ("b", calls("b"))], budget=0, block=2, cpu=lambda: float(next(clock))
+    )
+    assert seen == ["a", "a", "b", "b"]  # one turn, even with no budget
+    assert [(r["name"], r["n"]) for r in rows] == [("a", 2), ("b", 2)]
+    assert all(r["per_s"] > 0 and r["cpu_per_s"] == 2.0 for r in rows)
+    # A clock that reads a quarter second per call made: the budget of one second ends after the
+    # second turn, which goes the other way round.
+    seen.clear()
+    monkeypatch.setattr(base.time, "perf_counter", lambda: len(seen) / 4)
+    base.measure_interleaved([("a", calls("a")), ("b", calls("b"))], budget=1, block=1)
+    assert seen == ["a", "b", "b", "a"]
