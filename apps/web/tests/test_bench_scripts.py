@@ -81,3 +81,31 @@ def test_measures_side_by_side_take_turns_in_blocks_and_reverse_the_order(monkey
     monkeypatch.setattr(base.time, "perf_counter", lambda: len(seen) / 4)
     base.measure_interleaved([("a", calls("a")), ("b", calls("b"))], budget=1, block=1)
     assert seen == ["a", "b", "b", "a"]
+
+
+def test_the_room_a_ratio_of_0_8_leaves_is_a_quarter_of_the_minimal_view():
+    """``bench/geo.py``'s ``headroom``: medians over the rounds, differences with the minimal view."""
+    sys.path.insert(0, str(ROOT / "bench"))
+    import geo
+
+    def row(name, p50):
+        return {"name": name, "n": 200, "per_s": 1.0, "p50_ms": p50, "p99_ms": p50}
+
+    timings = [row(geo.REGISTER_QUERY, 0.08), row(geo.ROUND_TRIP, 0.11)]
+    for minimal, point, address in ((0.80, 0.90, 1.20), (0.76, 0.88, 1.10), (0.90, 1.00, 1.30)):
+        timings += [row("HTTP " + geo.MINIMAL, minimal), row("HTTP " + geo.POINT, point)]
+        timings.append(row("HTTP " + geo.ADDRESS, address))
+    room = geo.headroom({"timings": timings})
+    assert room == {
+        "minimal_p50_ms": 0.8,
+        "allowed_extra_ms": 0.2,
+        "point_extra_ms": 0.1,
+        "address_extra_ms": 0.4,
+        "register_query_ms": 0.08,
+        "round_trip_ms": 0.11,
+    }
+    # No HTTP rows (the server did not start): nothing to say.
+    assert geo.headroom({"timings": timings[:2]}) == {}
+    # No register (--addresses 0): the address's figures are missing, not zero.
+    by_point = [r for r in timings if r["name"] != "HTTP " + geo.ADDRESS]
+    assert geo.headroom({"timings": by_point})["address_extra_ms"] is None
