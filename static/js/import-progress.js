@@ -1,5 +1,8 @@
-/* The import page: asks the job's status every second until it is done or refused, and shows
- * the progress, the summary and the per-feature or per-line messages (as text, never HTML). */
+/* The import page: asks the job's status every second until it is done, and shows the progress,
+ * the summary and the per-feature or per-line messages (as text, never HTML). An answer that says
+ * the job is gone or no longer the reader's (404, 403) ends the asking; any other failure (the
+ * server restarting, a proxy's 502 or 503, no network for a moment) is asked again after a few
+ * seconds, so the bar does not stop where it was while the import goes on. */
 (function () {
   "use strict";
   var box = document.querySelector("[data-import-progress]");
@@ -28,7 +31,15 @@
 
   function poll() {
     fetch(box.getAttribute("data-status-url"), { credentials: "same-origin", headers: { Accept: "application/json" } })
-      .then(function (response) { return response.ok ? response.json() : null; })
+      .then(function (response) {
+        if (response.ok) {
+          return response.json();
+        }
+        if (response.status === 403 || response.status === 404) {
+          return null;
+        }
+        throw new Error("status " + response.status);
+      })
       .then(function (data) {
         if (!data) {
           return;
