@@ -95,6 +95,8 @@ def read_settings(env: dict) -> subprocess.CompletedProcess:
         ("BUURTWACHT_MAX_IMAGE", "15MB", "a whole number"),
         ("DATABASE_CONN_MAX_AGE", "-1", "at least 0"),
         ("DATABASE_CONN_HEALTH_CHECKS", "soms", "a boolean"),
+        ("DATABASE_SQLITE_CACHE_KB", "2MB", "a whole number"),
+        ("DATABASE_SQLITE_CACHE_KB", "16", "at least 64"),
         ("BUURTWACHT_GEOCODER_TIMEOUT", "twee", "a number"),
         ("BUURTWACHT_GEOCODER_TIMEOUT", "nan", "a number"),
         ("BUURTWACHT_GEOCODER_TIMEOUT", "inf", "a number"),
@@ -211,3 +213,34 @@ def test_web_threads_keep_a_checked_connection_by_default():
     """A new connection per request cost more than a lookup by address (docs/benchmarks.md)."""
     assert _database_settings({}) == "60 True"
     assert _database_settings({"DATABASE_CONN_MAX_AGE": "0", "DATABASE_CONN_HEALTH_CHECKS": "false"}) == "0 False"
+
+
+def _sqlite_cache_size(tmp_path, env: dict) -> str:
+    """``PRAGMA cache_size`` of a connection the settings open to a file database."""
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("DATABASE_")}
+    code = (
+        "import django; django.setup(); from django.db import connection; "
+        "c = connection.cursor(); c.execute('PRAGMA cache_size'); print(c.fetchone()[0])"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        env={
+            **clean,
+            **env,
+            "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
+            "DJANGO_SETTINGS_MODULE": "buurtwacht.settings",
+        },
+        cwd=settings.BASE_DIR,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip()
+
+
+def test_each_sqlite_connection_keeps_a_small_page_cache(tmp_path):
+    """512 KiB a connection unless set (a negative cache_size is KiB): a web process has one per
+    thread, and the operating system caches the same pages (docs/benchmarks.md)."""
+    assert _sqlite_cache_size(tmp_path, {}) == "-512"
+    assert _sqlite_cache_size(tmp_path, {"DATABASE_SQLITE_CACHE_KB": "2000"}) == "-2000"
