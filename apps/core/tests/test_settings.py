@@ -191,14 +191,12 @@ def test_new_typed_helpers(monkeypatch):
         env_url("X_URL", "https://example.org")
 
 
-def _database_settings(env: dict) -> str:
-    clean = {k: v for k, v in os.environ.items() if not k.startswith("DATABASE_CONN")}
-    code = (
-        "import django; django.setup(); from django.conf import settings; "
-        "d = settings.DATABASES['default']; print(d['CONN_MAX_AGE'], d['CONN_HEALTH_CHECKS'])"
-    )
+def _print_with_settings(code: str, env: dict, *, unset: str) -> str:
+    """What ``code`` prints after ``django.setup()`` in a fresh process with the project's settings,
+    these variables, and none of this process's variables that start with ``unset``."""
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(unset)}
     result = subprocess.run(
-        [sys.executable, "-c", code],
+        [sys.executable, "-c", "import django; django.setup(); " + code],
         env={**clean, **env, "DJANGO_SETTINGS_MODULE": "buurtwacht.settings"},
         cwd=settings.BASE_DIR,
         capture_output=True,
@@ -209,6 +207,14 @@ def _database_settings(env: dict) -> str:
     return result.stdout.strip()
 
 
+def _database_settings(env: dict) -> str:
+    code = (
+        "from django.conf import settings; "
+        "d = settings.DATABASES['default']; print(d['CONN_MAX_AGE'], d['CONN_HEALTH_CHECKS'])"
+    )
+    return _print_with_settings(code, env, unset="DATABASE_CONN")
+
+
 def test_web_threads_keep_a_checked_connection_by_default():
     """A new connection per request cost more than a lookup by address (docs/benchmarks.md)."""
     assert _database_settings({}) == "60 True"
@@ -217,26 +223,12 @@ def test_web_threads_keep_a_checked_connection_by_default():
 
 def _sqlite_cache_size(tmp_path, env: dict) -> str:
     """``PRAGMA cache_size`` of a connection the settings open to a file database."""
-    clean = {k: v for k, v in os.environ.items() if not k.startswith("DATABASE_")}
     code = (
-        "import django; django.setup(); from django.db import connection; "
+        "from django.db import connection; "
         "c = connection.cursor(); c.execute('PRAGMA cache_size'); print(c.fetchone()[0])"
     )
-    result = subprocess.run(
-        [sys.executable, "-c", code],
-        env={
-            **clean,
-            **env,
-            "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
-            "DJANGO_SETTINGS_MODULE": "buurtwacht.settings",
-        },
-        cwd=settings.BASE_DIR,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert result.returncode == 0, result.stderr
-    return result.stdout.strip()
+    database = {"DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}"}
+    return _print_with_settings(code, {**env, **database}, unset="DATABASE_")
 
 
 def test_each_sqlite_connection_keeps_a_small_page_cache(tmp_path):
