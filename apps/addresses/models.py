@@ -8,6 +8,8 @@ from django.utils.translation import gettext_lazy as _
 
 from apps.municipalities.models import Country, Municipality
 
+from .normalize import house_number_text
+
 
 class Address(models.Model):
     country = models.CharField(_("country"), max_length=2, choices=Country.choices)
@@ -35,8 +37,12 @@ class Address(models.Model):
         verbose_name_plural = _("addresses")
 
     def __str__(self) -> str:
-        number = f"{self.house_number}{self.addition}"
-        return f"{self.street} {number}, {self.postcode} {self.town}"
+        return f"{self.street} {self.number_text}, {self.postcode} {self.town}"
+
+    @property
+    def number_text(self) -> str:
+        """``12``, ``12A``, ``12-2``, ``12 bus 2``: as on the door (``normalize.house_number_text``)."""
+        return house_number_text(self.house_number, self.addition, self.country)
 
 
 class AddressImport(models.Model):

@@ -17,7 +17,7 @@ from django.db import InterfaceError, OperationalError, connections, router
 from django.utils.translation import gettext as _
 
 from .models import Address
-from .normalize import normalize_addition, normalize_postcode, split_house_number
+from .normalize import box_number, normalize_addition, normalize_postcode, split_house_number
 
 
 class AmbiguousAddress(ValidationError):
@@ -166,25 +166,48 @@ def find_address(postcode: str, house_number: str | int, addition: str = "", str
             "postcode": code.value,
         }
         raise ValidationError({"house_number": message}, code="unknown")
+    with_addition = _with_addition(found, addition)
+    if addition and not with_addition:
+        raise _unknown_addition(addition)
     streets = sorted({c.street for c in found})
     if len(streets) > 1:
         wanted = street_key(street)
         matching = [c for c in found if street_key(c.street) == wanted] if wanted else []
+        if not matching and addition and len({c.street for c in with_addition}) == 1:
+            # "197B" where only one of the streets has a 197B: that street, nothing to choose.
+            matching = with_addition
         if not matching:
-            values = {"number": number, "postcode": code.value, "streets": ", ".join(streets)}
+            # With an addition, only the streets that have it are worth choosing from.
+            offered = sorted({c.street for c in with_addition}) if addition else streets
+            values = {"number": number, "postcode": code.value, "streets": ", ".join(offered)}
             if wanted:
                 message = _("In %(postcode)s, number %(number)s is in these streets: %(streets)s. Choose yours.")
             else:
                 message = _("Several streets in %(postcode)s have number %(number)s: %(streets)s. Choose yours.")
-            raise AmbiguousAddress(message % values, streets)
+            raise AmbiguousAddress(message % values, offered)
         found = matching
-    for candidate in found:
-        if candidate.addition == addition:
-            return candidate
+        with_addition = _with_addition(found, addition)
+    if with_addition:
+        return with_addition[0]
     if not addition:
         # "12" when the register only has 12A and 12B: any of them lies in the same building.
         return sorted(found, key=lambda a: a.addition)[0]
-    raise ValidationError(
-        {"addition": _("Addition %(addition)s is not known for this house number.") % {"addition": addition}},
+    raise _unknown_addition(addition)
+
+
+def _unknown_addition(addition: str) -> ValidationError:
+    shown = f"bus {box_number(addition)}" if box_number(addition) != addition else addition
+    return ValidationError(
+        {"addition": _("Addition %(addition)s is not known for this house number.") % {"addition": shown}},
         code="unknown",
     )
+
+
+def _with_addition(found: list[Address], addition: str) -> list[Address]:
+    """The candidates with this addition: the same spelling, else the same box number (a register
+    may write box 2 as ``2`` or as ``BUS2``)."""
+    exact = [c for c in found if c.addition == addition]
+    if exact or not addition:
+        return exact
+    box = box_number(addition)
+    return [c for c in found if box_number(c.addition) == box]

@@ -181,7 +181,7 @@ def answer(request: HttpRequest) -> HttpResponse:
         address_json = json.dumps(
             {
                 "street": address.street,
-                "house_number": f"{address.house_number}{address.addition}",
+                "house_number": address.number_text,
                 "postcode": address.postcode,
                 "town": address.town,
             }

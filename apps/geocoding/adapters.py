@@ -17,7 +17,7 @@ from xml.etree import ElementTree
 
 from django.core.exceptions import ValidationError
 
-from apps.addresses.normalize import normalize_postcode
+from apps.addresses.normalize import box_number, normalize_postcode
 from apps.addresses.services import find_address
 from apps.areas.crs import SUPPORTED_CRS, epsg_from_name, transformer_to_wgs84
 from apps.areas.geometry import SERVICE_BOUNDS
@@ -65,7 +65,7 @@ class RegisterGeocoder:
             lon=address.lon,
             lat=address.lat,
             street=address.street,
-            house_number=f"{address.house_number}{address.addition}",
+            house_number=address.number_text,
             postcode=address.postcode,
             town=address.town,
             source=self.name,
@@ -198,7 +198,7 @@ class VlaanderenGeocoder(_HttpGeocoder):
         if query.street:
             params["straatnaam"] = query.street
         if query.addition:
-            params["busnummer"] = query.addition
+            params["busnummer"] = box_number(query.addition)
         data = self._get("/v2/adresmatch", params)
         matches = data.get("adresMatches")
         if matches is None:
@@ -212,7 +212,7 @@ class VlaanderenGeocoder(_HttpGeocoder):
             and (m.get("adresPositie") or {}).get("geometrie")
             and float(m.get("score") or 0) >= self.MIN_SCORE
             and str(m.get("huisnummer", "")).lstrip("0") == str(int(query.house_number))
-            and (not query.addition or str(m.get("busnummer", "")).upper() == query.addition.upper())
+            and (not query.addition or str(m.get("busnummer", "")).upper() == box_number(query.addition).upper())
         ]
         if not usable:
             return None

@@ -42,7 +42,8 @@ def parse_free_text(text: str) -> dict[str, str] | None:
 
 
 def address_line(address: Address) -> str:
-    return f"{address.street} {address.house_number}{address.addition}, {address.postcode} {address.town}".strip()
+    number = address.number_text
+    return f"{address.street} {number}, {address.postcode} {address.town}".strip()
 
 
 def resolve(*, street: str, house_number: str, postcode: str, municipality_ids: Iterable[int] | None) -> Address:
