@@ -153,6 +153,8 @@ class GroupRequest(models.Model):
     lon = models.FloatField(null=True, blank=True)
     wants_to_be_admin = models.BooleanField(_("I would like to be the group's admin"), default=False)
     message = models.TextField(_("message"), blank=True, max_length=2000)
+    # The language the resident asked in: the municipality's answer is written in it.
+    language = models.CharField(_("language"), max_length=5, default="nl", choices=settings.LANGUAGES)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.OPEN)
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

@@ -16,6 +16,7 @@ from apps.audit.models import AuditEvent
 from apps.audit.services import record
 from apps.core.actors import PUBLIC, account_of, is_person, is_system, require_actor
 from apps.messaging.services import queue_email
+from apps.municipalities.models import Municipality
 from apps.municipalities.permissions import require_municipality
 
 from .hooks import group_activated
@@ -341,11 +342,36 @@ def submit_group_request(
     lon=None,
     wants_to_be_admin: bool = False,
     message: str = "",
+    language: str | None = None,
 ) -> GroupRequest:
+    """Record a resident's request and tell the municipality, each coordinator in their own
+    language and the municipality's contact address in the municipality's; the resident's receipt
+    (and later the answer) in the language they asked in.
+
+    The same request sent again while the first is open (a second tap, the form sent twice, the
+    same person asking again next week) is that first request, with ``repeated`` set: nobody is
+    told twice."""
+    # The municipality's row is the lock: two identical requests at once make one.
+    Municipality.objects.select_for_update().filter(pk=municipality.pk).first()
+    email = email.strip()
+    earlier = (
+        GroupRequest.objects.filter(
+            municipality=municipality,
+            email__iexact=email,
+            postcode=postcode,
+            house_number=house_number,
+            status=GroupRequest.Status.OPEN,
+        )
+        .order_by("created_at", "pk")
+        .first()
+    )
+    if earlier is not None:
+        earlier.repeated = True
+        return earlier
     request = GroupRequest.objects.create(
         municipality=municipality,
         full_name=full_name.strip(),
-        email=email.strip(),
+        email=email,
         phone=phone,
         postcode=postcode,
         house_number=house_number,
@@ -354,41 +380,52 @@ def submit_group_request(
         lon=lon,
         wants_to_be_admin=wants_to_be_admin,
         message=message.strip(),
+        language=_language_code(language or translation.get_language()),
     )
+    request.repeated = False
     record(PUBLIC, AuditEvent.Action.GROUP_REQUEST_SUBMITTED, request, municipality_id=municipality.pk)
-    recipients = {c.user.email for c in municipality.coordinators.select_related("user") if c.user.email}
+    url = settings.BUURTWACHT_SITE_URL + reverse("staff:group_request_detail", args=[request.pk])
+    recipients: dict[str, str] = {}
     if municipality.contact_email:
-        recipients.add(municipality.contact_email)
+        recipients[municipality.contact_email] = municipality.language
+    for coordinator in municipality.coordinators.select_related("user"):
+        if coordinator.user.email:
+            recipients[coordinator.user.email] = language_of(coordinator.user)
     for address in sorted(recipients):
-        queue_email(
-            to=address,
-            subject=_("Request to start a neighbourhood-watch group"),
-            body=_(
-                "A resident asks to start a group near %(postcode)s %(number)s.\n\n"
-                "Open the coordinator's page to read and answer the request:\n%(url)s"
+        with translation.override(recipients[address]):
+            queue_email(
+                to=address,
+                subject=_("Request to start a neighbourhood-watch group"),
+                body=_(
+                    "A resident asks to start a group near %(postcode)s %(number)s.\n\n"
+                    "Open the coordinator's page to read and answer the request:\n%(url)s"
+                )
+                % {"postcode": postcode, "number": house_number, "url": url},
+                topic="group_request.new",
+                dedupe_key=f"group_request:{request.pk}:coordinator:{address}",
+                municipality_id=municipality.pk,
             )
-            % {
-                "postcode": postcode,
-                "number": house_number,
-                "url": settings.BUURTWACHT_SITE_URL + reverse("staff:group_request_detail", args=[request.pk]),
-            },
-            topic="group_request.new",
-            dedupe_key=f"group_request:{request.pk}:coordinator:{address}",
+    with translation.override(request.language):
+        queue_email(
+            to=request.email,
+            subject=_("We received your request to start a group"),
+            body=_(
+                "Dear %(name)s,\n\nThank you for offering to start a neighbourhood-watch group. "
+                "The municipality of %(municipality)s will contact you."
+            )
+            % {"name": request.full_name, "municipality": municipality.name},
+            topic="group_request.received",
+            dedupe_key=f"group_request:{request.pk}:received",
             municipality_id=municipality.pk,
         )
-    queue_email(
-        to=request.email,
-        subject=_("We received your request to start a group"),
-        body=_(
-            "Dear %(name)s,\n\nThank you for offering to start a neighbourhood-watch group. "
-            "The municipality of %(municipality)s will contact you."
-        )
-        % {"name": request.full_name, "municipality": municipality.name},
-        topic="group_request.received",
-        dedupe_key=f"group_request:{request.pk}:received",
-        municipality_id=municipality.pk,
-    )
     return request
+
+
+def _language_code(language: str | None) -> str:
+    """One of the site's languages (``nl-be`` is ``nl``); the site's default otherwise."""
+    codes = {code for code, _name in settings.LANGUAGES}
+    base = (language or "").lower().split("-")[0]
+    return base if base in codes else settings.LANGUAGE_CODE
 
 
 @transaction.atomic
@@ -406,6 +443,13 @@ def decide_group_request(
     locked.group = group
     locked.save()
     record(actor, AuditEvent.Action.GROUP_REQUEST_DECIDED, locked, approved=approve)
+    with translation.override(locked.language):
+        _tell_requester(locked, approve)
+    return locked
+
+
+def _tell_requester(locked: GroupRequest, approve: bool) -> None:
+    """The answer to a request to start a group, in the language the resident asked in."""
     if approve:
         body = _("Dear %(name)s,\n\nThe municipality agrees to start a group near your address.") % {
             "name": locked.full_name
@@ -424,4 +468,3 @@ def decide_group_request(
         dedupe_key=f"group_request:{locked.pk}:decided",
         municipality_id=locked.municipality_id,
     )
-    return locked

@@ -3,6 +3,8 @@ no dead end: the resident chooses their municipality and the coordinator gets th
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -103,3 +105,13 @@ def test_a_known_address_ignores_a_chosen_municipality(client, world: World):
     response = client.post(START, request_data(municipality=other.pk))
     assert response.status_code == 302
     assert GroupRequest.objects.get().municipality == world.testdorp
+
+
+def test_the_street_is_not_called_optional_once_it_is_needed(client, world: World):
+    label = re.compile(r'<label for="id_street">([^<]*)(<span class="optional">[^<]*</span>)?</label>')
+    first = label.search(client.get(START).content.decode())
+    assert first and first.group(2)  # optional while the register may know the address
+    with nothing_stored():
+        response = client.post(START, request_data(postcode="3680", house_number="12", street=""))
+    shown = label.search(response.content.decode())
+    assert shown and shown.group(2) is None

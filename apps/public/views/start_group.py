@@ -8,6 +8,7 @@ request anyway; the coordinator sees that the address was not found.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -74,7 +75,7 @@ def start_group(request):
         if form.is_valid() and (place := _start_group_place(form, context)) is not None:
             data = form.cleaned_data
             form_limits.count_accepted(request, "start_group")
-            submit_group_request(
+            submitted = submit_group_request(
                 municipality=place.municipality,
                 full_name=data["full_name"],
                 email=data["email"],
@@ -87,7 +88,12 @@ def start_group(request):
                 wants_to_be_admin=data["wants_to_be_admin"],
                 message=data["message"],
             )
-            request.session[_SENT_GROUP_REQUEST] = {"municipality": place.municipality.name, "email": data["email"]}
+            request.session[_SENT_GROUP_REQUEST] = {
+                "municipality": place.municipality.name,
+                "email": data["email"],
+                # The same request was already open: nobody was told again.
+                "since": submitted.created_at.isoformat() if submitted.repeated else "",
+            }
             return redirect("public:start_group_sent")
         form_limits.count_refused(request, "start_group")
         clear_honeypot(form)
@@ -193,7 +199,7 @@ def _start_group_place(form: StartGroupRequestForm, context: dict) -> Place | No
     return Place(
         municipality=address.municipality or chosen,
         postcode=address.postcode,
-        house_number=f"{address.house_number}{address.addition}",
+        house_number=address.number_text,
         street=address.street,
         lat=address.lat,
         lon=address.lon,
@@ -203,4 +209,6 @@ def _start_group_place(form: StartGroupRequestForm, context: dict) -> Place | No
 @never_cache
 def start_group_sent(request):
     sent = request.session.pop(_SENT_GROUP_REQUEST, None)
+    if sent and sent.get("since"):
+        sent["since"] = datetime.fromisoformat(sent["since"])
     return render(request, "public/start_group_sent.html", {"sent": sent})
