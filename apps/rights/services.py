@@ -26,8 +26,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Q
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import formats, timezone, translation
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from apps.applications.models import Application
 from apps.applications.services import fill_free_places
@@ -36,12 +38,13 @@ from apps.audit.services import record
 from apps.core.actors import PUBLIC, account_of, is_person, require_actor
 from apps.enrolments.models import Enrolment
 from apps.enrolments.services import decline as decline_enrolment
-from apps.groups.models import GroupRegistration, GroupRequest
+from apps.groups.models import Group, GroupRegistration, GroupRequest
 from apps.members.confirmation import CODE_TOPIC
 from apps.members.models import Member, PhoneConfirmation
 from apps.members.services import leave
 from apps.messaging.models import OutgoingMessage
 from apps.messaging.services import queue_email
+from apps.municipalities.models import Municipality
 
 from .models import AccessLink, WhatsAppRemoval
 
@@ -331,27 +334,162 @@ def as_data(held: Holdings) -> dict:
     }
 
 
-def as_text(data: dict) -> str:
-    """The download in a form a person reads: one block per item, a label per line."""
-    sections = [
-        ("applications", _("Applications")),
-        ("memberships", _("Memberships")),
-        ("requests_to_start_a_group", _("Requests to start a group")),
-        ("invitations_to_join", _("Invitations to join a group")),
-        ("registered_groups", _("Groups you registered")),
-        ("messages", _("Messages sent to you")),
+# --- the download in a form a person reads -----------------------------------------------------
+#
+# The text holds exactly what the JSON holds, in the page's language: each key has a label (the
+# model's verbose name, or a label a resident understands where that is not one) and a way to show
+# its value (a choice's label, yes or no, a date formatted for the language in the installation's
+# time zone). The JSON keeps its keys and values: it is for machines.
+
+
+def _when(value: str) -> str:
+    """A moment of the JSON (ISO 8601, to the minute) as the language writes it."""
+    moment = timezone.localtime(dt.datetime.fromisoformat(value), timezone.get_default_timezone())
+    return formats.date_format(moment, "DATETIME_FORMAT", use_l10n=True)
+
+
+def _day(value: str) -> str:
+    return formats.date_format(dt.date.fromisoformat(value), "DATE_FORMAT", use_l10n=True)
+
+
+def _yes_no(value) -> str:
+    return _("yes") if value else _("no")
+
+
+def _plain(value) -> str:
+    return str(value)
+
+
+def _choice(model, name: str):
+    """The label of a choice, as ``get_FOO_display`` shows it; a value not among the choices as it is."""
+    labels = dict(model._meta.get_field(name).flatchoices)
+    return lambda value: str(labels.get(value, value))
+
+
+def _verbose(model, name: str):
+    return model._meta.get_field(name).verbose_name
+
+
+def _text_sections() -> list[tuple[str, str, dict]]:
+    """Per section of ``as_data``: its key, its title, and per key of an item its label and how
+    its value is shown."""
+    where = {
+        "group": (Group._meta.verbose_name, _plain),
+        "municipality": (Municipality._meta.verbose_name, _plain),
+    }
+
+    def person(model) -> dict:
+        return {
+            "full_name": (_verbose(model, "full_name"), _plain),
+            "address": (_("Address"), _plain),
+            "phone": (_verbose(model, "phone"), _plain),
+            "email": (_verbose(model, "email"), _plain),
+        }
+
+    def status(model) -> dict:
+        return {"status": (_verbose(model, "status"), _choice(model, "status"))}
+
+    def joined(model) -> dict:
+        """What an application and a membership both hold."""
+        return {
+            "works_here": (_verbose(model, "works_here"), _yes_no),
+            "workplace": (_verbose(model, "workplace_name"), _plain),
+            "age_18_or_older_checked_on": (_verbose(model, "age_checked_on"), _day),
+            "house_rules_version": (_("house rules version"), _plain),
+            "house_rules_accepted_at": (_("House rules accepted"), _when),
+            "alerts_agreed_at": (_verbose(model, "alerts_opt_in_at"), _when),
+            "alerts_consent_text": (_verbose(model, "alerts_consent_text"), _plain),
+        }
+
+    applications = {
+        **where,
+        **person(Application),
+        **status(Application),
+        **joined(Application),
+        "remark": (_verbose(Application, "remark"), _plain),
+        "language": (_verbose(Application, "language"), _choice(Application, "language")),
+        "offers_to_help": (_verbose(Application, "offers_to_help"), _yes_no),
+        "applied_at": (_("Applied on"), _when),
+        "confirmed_at": (_("E-mail address confirmed on"), _when),
+        "decided_at": (_("Decided on"), _when),
+        "decision_reason": (_verbose(Application, "decision_reason"), _plain),
+    }
+    memberships = {
+        **where,
+        **person(Member),
+        **joined(Member),
+        "id": (_("Membership number"), _plain),
+        "phone_confirmed_at": (_verbose(Member, "phone_confirmed_at"), _when),
+        "joined_at": (_("Member since"), _when),
+        "left_at": (_("Left on"), _when),
+        "leave_reason": (_("Reason"), _choice(Member, "leave_reason")),
+        "alerts_stopped_at": (_verbose(Member, "alerts_opt_out_at"), _when),
+    }
+    group_requests = {
+        **where,
+        **person(GroupRequest),
+        **status(GroupRequest),
+        "message": (_verbose(GroupRequest, "message"), _plain),
+        "sent_at": (_("Sent on"), _when),
+    }
+    enrolments = {
+        **where,
+        **person(Enrolment),
+        **status(Enrolment),
+        "invited_at": (_("Invited on"), _when),
+        "reminded_at": (_("Reminder sent on"), _when),
+    }
+    registrations = {
+        **where,
+        **person(GroupRegistration),
+        **status(GroupRegistration),
+        "whatsapp_group": (_verbose(GroupRegistration, "group_name"), _plain),
+        "sent_at": (_("Sent on"), _when),
+        "decided_at": (_("Decided on"), _when),
+    }
+    messages = {
+        "channel": (
+            pgettext("how a message was sent: by e-mail, SMS or WhatsApp", "Sent by"),
+            _choice(OutgoingMessage, "channel"),
+        ),
+        "to": (_("To"), _plain),
+        "subject": (_verbose(OutgoingMessage, "subject"), _plain),
+        "text": (_verbose(OutgoingMessage, "body"), _plain),
+        **status(OutgoingMessage),
+        "created_at": (pgettext("a message", "Created on"), _when),
+        "sent_at": (pgettext("a message", "Sent on"), _when),
+    }
+    return [
+        ("applications", _("Applications"), applications),
+        ("memberships", _("Memberships"), memberships),
+        ("requests_to_start_a_group", _("Requests to start a group"), group_requests),
+        ("invitations_to_join", _("Invitations to join a group"), enrolments),
+        ("registered_groups", _("Groups you registered"), registrations),
+        ("messages", _("Messages sent to you"), messages),
     ]
-    lines = [_("What Buurtwacht holds about %(email)s") % {"email": data["email"]}, f"({data['made_at']})", ""]
-    for name, title in sections:
+
+
+def as_text(data: dict) -> str:
+    """The download in a form a person reads, in the active language: one block per item, a label
+    per line. Everything the JSON holds is in it (a key without a label keeps its name)."""
+    # Translators: a line of the data download, e.g. "Full name: Els Noord". French puts a space
+    # before the colon.
+    line = pgettext("data download: a label and its value", "%(label)s: %(value)s")
+    # Translators: under any heading of the data download (applications, memberships, messages...)
+    # that holds nothing. One wording that fits every heading.
+    nothing = pgettext("data download: a section that holds nothing", "Nothing.")
+    lines = [_("What Buurtwacht holds about %(email)s") % {"email": data["email"]}, f"({_when(data['made_at'])})", ""]
+    for name, title, fields in _text_sections():
         lines += [title, "=" * len(title)]
         if not data[name]:
-            lines += [_("(none)"), ""]
+            lines += [nothing, ""]
         for item in data[name]:
             for key, value in item.items():
                 if value in (None, ""):
                     continue
-                text = str(value).replace("\n", "\n    ")
-                lines.append(f"{key.replace('_', ' ')}: {text}")
+                label, show = fields.get(key, (key.replace("_", " "), _plain))
+                text = show(value).replace("\n", "\n    ")
+                lines.append(line % {"label": capfirst(label), "value": text})
             lines.append("")
     return "\n".join(lines)
 

@@ -127,11 +127,18 @@ def rights_download(request, key: str):
 
 
 @never_cache
-@require_POST
+@require_http_methods(["GET", "POST"])
 def rights_leave(request, key: str, member_id: int):
+    """GET asks to confirm, naming the group and what leaving means; only the POST leaves. A
+    membership that is not the link's, or already ended, leads back to the person's data."""
     link, state = rights.open_link(key)
     if state != LinkState.VALID:
         return _link_problem(request, state)
+    if request.method == "GET":
+        member = next((m for m in rights.holdings(link.email).members if m.pk == member_id and m.left_at is None), None)
+        if member is None:
+            return redirect("public:rights_data", key=key)
+        return private(render(request, "public/rights_leave.html", {"key": key, "member": member}))
     try:
         member = rights.leave_group(link, member_id, actor=PUBLIC)
     except ValidationError as exc:

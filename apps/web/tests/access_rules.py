@@ -183,7 +183,7 @@ URLS: dict[str, Rule] = {
     "public:rights_data": rule(SECRET_LINK, kwargs=_key),
     "public:rights_download": rule(SECRET_LINK, kwargs=_key, get=False, post=lambda o: {"format": "json"}),
     "public:rights_leave": rule(
-        SECRET_LINK, kwargs=lambda o: {"key": WRONG_KEY, "member_id": o.member.pk}, get=False, post=lambda o: {}
+        SECRET_LINK, kwargs=lambda o: {"key": WRONG_KEY, "member_id": o.member.pk}, post=lambda o: {}
     ),
     "public:rights_erase": rule(SECRET_LINK, kwargs=_key, post=lambda o: {"confirm": "yes"}),
     "public:phone_confirm": rule(SECRET_LINK, kwargs=_key, post=lambda o: {"code": "123456"}),
