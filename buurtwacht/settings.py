@@ -124,6 +124,9 @@ MIDDLEWARE = [
     "apps.accounts.sessions.IdleSessionMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # A browser's GET of a POST-only address (a form's action): to its parent page, never a blank
+    # 405. After LocaleMiddleware, inside the header-adding middleware (apps/web/post_only.py).
+    "apps.web.post_only.PostOnlyAddressMiddleware",
     # Last: turns a locked login into the lockout page (apps/accounts/lockout.py).
     "axes.middleware.AxesMiddleware",
 ]

@@ -154,9 +154,11 @@ def test_required_roles_reach_no_desk_page_before_setting_up(username, world, se
     for url in desk_urls():
         for method in (client.get, client.post):
             response = method(url)
-            # To the login page; a POST-only action answers GET with 405 and opens nothing.
-            if response.status_code != 405:
-                assert response.status_code == 302 and response.url.startswith(LOGIN), url
+            # To the login page; a POST-only action's address opened with GET leads to the desk
+            # page above it first (apps/web/post_only.py), which sends to the login page too.
+            if method == client.get and response.status_code == 302 and response.url.startswith("/beheer/"):
+                response = client.get(response.url)
+            assert response.status_code == 302 and response.url.startswith(LOGIN), url
     for url in ("/django-admin/", "/account/taal/", PAGE, RECOVERY, "/account/wachtwoord-bevestigen/"):
         response = client.get(url, follow=True)
         assert response.redirect_chain[-1][0].startswith(LOGIN), url
