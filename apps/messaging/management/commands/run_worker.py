@@ -24,6 +24,10 @@ later, next channel). What ends the worker is SIGTERM or SIGINT: each delivery t
 message it is sending and gives the rest of its batch back, the heartbeat is marked stopped (so
 /healthz says so at once) and the process exits. Anything that kills it otherwise is seen by the
 supervisor (``manage.py serve`` starts it again) or, without one, by its heartbeat going stale.
+Started by ``serve`` (``--parent-pid``), it also stops so when it finds another parent at the
+start of a round: serve died without stopping it (``kill -9``, a crash) and it must not go on
+sending alone. On Linux serve has the kernel send it SIGTERM then too; this is the check for
+everywhere else.
 
 ``--once`` runs one round of everything in the calling thread (what the tests use).
 """
@@ -31,6 +35,7 @@ supervisor (``manage.py serve`` starts it again) or, without one, by its heartbe
 from __future__ import annotations
 
 import logging
+import os
 import signal
 import threading
 import time
@@ -190,8 +195,11 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--once", action="store_true", help="Run one round and stop.")
         parser.add_argument("--interval", type=float, default=1.0, help="Seconds between rounds.")
+        parser.add_argument(
+            "--parent-pid", type=int, default=None, help="Stop when this process is no longer the parent (serve's)."
+        )
 
-    def handle(self, *args, once: bool = False, interval: float = 1.0, **options):
+    def handle(self, *args, once: bool = False, interval: float = 1.0, parent_pid: int | None = None, **options):
         name = services.worker_name("embedded")
         if once:
             services.beat(name, "embedded")
@@ -234,6 +242,10 @@ class Command(BaseCommand):
 
         def round_() -> float:
             nonlocal pending_start, first_round
+            if parent_pid is not None and os.getppid() != parent_pid:
+                log.warning("the process that started this worker (pid %s) is gone; stopping", parent_pid)
+                stopping.set()
+                return 0
             done = processed.take()
             try:
                 services.beat(name, "embedded", done)

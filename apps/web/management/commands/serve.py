@@ -11,16 +11,26 @@ child's heartbeat stopped at once, so ``/healthz`` answers 503 and another worke
 rows back, logs it, and starts a new child after a pause: ``RESTART_DELAY_MIN`` seconds, doubled
 for each child in a row that did not live ``STEADY_AFTER`` seconds, up to ``RESTART_DELAY_MAX``
 (a worker that cannot start, say with its database gone, is not restarted in a tight loop).
+
+The worker never outlives this process. SIGTERM (what systemd or a container runtime sends),
+SIGINT and SIGHUP end the serving (``StopSignals``) and the worker is stopped as on Ctrl+C: SIGTERM,
+``STOP_TIMEOUT`` seconds to finish the message in hand, then SIGKILL. Should this process die
+without stopping it (``kill -9``, a crash), the kernel sends the worker SIGTERM on Linux
+(``parent_death_signal``: PR_SET_PDEATHSIG) and the worker, told its parent with ``--parent-pid``,
+also stops itself when it finds it has another parent (every system, within a round or so).
 """
 
 from __future__ import annotations
 
+import ctypes
 import logging
 import os
+import signal
 import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 
 from django.conf import settings
 from django.core.management.base import BaseCommand
@@ -36,6 +46,38 @@ RESTART_DELAY_MAX = 60.0
 STEADY_AFTER = 60.0
 # How long a stopping worker may take (it finishes the message it is sending) before it is killed.
 STOP_TIMEOUT = 15.0
+# The signals that stop serve, and its worker with it.
+STOP_SIGNALS = ("SIGTERM", "SIGINT", "SIGHUP")
+PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
+
+
+def parent_death_signal(signum: int = signal.SIGTERM) -> Callable[[], None] | None:
+    """A ``preexec_fn`` that has the kernel send the child ``signum`` when this process dies
+    (Linux's PR_SET_PDEATHSIG), or None where there is no prctl (the worker's own check of its
+    parent is left there).
+
+    SIGTERM, not SIGKILL: the worker stops as it does under ``stop()``, gives back what it holds
+    and marks itself stopped. The signal comes when the *thread* that started the child ends:
+    the main thread (the first worker) or the supervisor's (the ones it starts again), which both
+    live as long as the worker should. It runs between fork and exec, so it only calls what was
+    looked up here, in the parent. A parent that died before the call would send nothing: the
+    child then stops at once.
+    """
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        prctl = ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):  # no libc to be found: a static or unusual build
+        return None
+    prctl.argtypes = (ctypes.c_int, ctypes.c_ulong, ctypes.c_ulong, ctypes.c_ulong, ctypes.c_ulong)
+    prctl.restype = ctypes.c_int
+    parent, number = os.getpid(), int(signum)
+
+    def set_parent_death_signal() -> None:
+        if prctl(PR_SET_PDEATHSIG, number, 0, 0, 0) == 0 and os.getppid() != parent:
+            os._exit(1)  # the parent is already gone
+
+    return set_parent_death_signal
 
 
 class WorkerSupervisor:
@@ -58,7 +100,8 @@ class WorkerSupervisor:
         with self._lock:
             if self._stopping.is_set():
                 return None
-            self.process = subprocess.Popen(self.command, cwd=self.cwd, env=self.env)
+            # preexec_fn with threads about: it calls only prctl and getppid, looked up beforehand.
+            self.process = subprocess.Popen(self.command, cwd=self.cwd, env=self.env, preexec_fn=parent_death_signal())
             return self.process
 
     def _supervise(self) -> None:
@@ -113,6 +156,52 @@ class WorkerSupervisor:
         self._thread.join(timeout=timeout)
 
 
+class StopSignals:
+    """SIGTERM, SIGINT and SIGHUP end the serving: once ``arm()``-ed, the first one raises
+    SystemExit in the main thread, on which waitress closes and returns, so that ``finally`` stops
+    the worker. One arrived before (while the worker is being started) is raised by ``arm()``;
+    one after the first does nothing, so the worker's stop is not cut short. A signal ignored
+    when serve started (``nohup``) stays ignored; outside the main thread nothing is installed.
+    """
+
+    def __init__(self) -> None:
+        self.received: int | None = None
+        self._armed = False
+        self._previous: dict[int, object] = {}
+
+    def install(self) -> StopSignals:
+        if threading.current_thread() is not threading.main_thread():
+            return self
+        for name in STOP_SIGNALS:
+            signum = getattr(signal, name, None)  # no SIGHUP on Windows
+            if signum is None or signal.getsignal(signum) == signal.SIG_IGN:
+                continue
+            self._previous[signum] = signal.getsignal(signum)
+            signal.signal(signum, self._handle)
+        return self
+
+    def _handle(self, signum: int, _frame) -> None:
+        if self.received is None:
+            self.received = signum
+        if self._armed:
+            self._armed = False
+            raise SystemExit(0)
+
+    def arm(self) -> None:
+        if self.received is not None:
+            raise SystemExit(0)
+        self._armed = True
+
+    def disarm(self) -> None:
+        self._armed = False
+
+    def restore(self) -> None:
+        self._armed = False
+        for signum, previous in self._previous.items():
+            signal.signal(signum, signal.SIG_DFL if previous is None else previous)
+        self._previous.clear()
+
+
 def proxy_options() -> dict:
     """waitress's options for the reverse proxy of BUURTWACHT_TRUSTED_PROXY.
 
@@ -158,10 +247,27 @@ class Command(BaseCommand):
             site = f"http://{reachable}:{port}"
             settings.BUURTWACHT_SITE_URL = env["BUURTWACHT_SITE_URL"] = site
         worker = None
-        if not no_worker and settings.BUURTWACHT_WORKER == "embedded":
-            worker = WorkerSupervisor(
-                [sys.executable, "manage.py", "run_worker"], cwd=settings.BASE_DIR, env=env
-            ).start()
+        stop_signals = StopSignals().install()
+        try:
+            if not no_worker and settings.BUURTWACHT_WORKER == "embedded":
+                worker = WorkerSupervisor(
+                    [sys.executable, "manage.py", "run_worker", "--parent-pid", str(os.getpid())],
+                    cwd=settings.BASE_DIR,
+                    env=env,
+                ).start()
+            stop_signals.arm()
+            self._serve(serve, application, url, host, port)
+        finally:
+            stop_signals.disarm()
+            if stop_signals.received is not None:
+                log.info("stopping on %s", signal.Signals(stop_signals.received).name)
+            try:
+                if worker is not None:
+                    worker.stop()
+            finally:
+                stop_signals.restore()
+
+    def _serve(self, serve, application, url: str, host: str, port: int) -> None:
         self.stdout.write("")
         self.stdout.write(self.style.SUCCESS(f"Buurtwacht runs at {url}"))
         self.stdout.write(f"  staff desk:  {url}beheer/   (log in with a demo login below)")
@@ -173,8 +279,4 @@ class Command(BaseCommand):
         if not settings.PRODUCTION:
             self.stdout.write("\nDemo logins:\n" + format_table())
         self.stdout.write("\nStop with Ctrl+C.\n")
-        try:
-            serve(application, host=host, port=port, threads=8, _quiet=True, **proxy_options())
-        finally:
-            if worker is not None:
-                worker.stop()
+        serve(application, host=host, port=port, threads=8, _quiet=True, **proxy_options())
