@@ -13,6 +13,7 @@ class MeetingsConfig(AppConfig):
 
         from .services import background
 
-        # The reminder the day before (each run sends those due, each once), and the residents'
-        # names and addresses of meetings past their period.
+        # Waiting lists that can move up (stored before 2026-12-07), the reminder the day before
+        # (each run sends those due, each once), and the residents' names and addresses of
+        # meetings past their period.
         register_background(BackgroundJob("meeting-reminders", background, every=QUARTER))

@@ -4,10 +4,12 @@ before, cancellation, and the personal calendar feed. Every write is audited; th
 causes are queued in the same transaction, in each recipient's language.
 
 The waiting list: a "yes" for more people than the places left goes onto the waiting list, in the
-order the answers came. When places become free (someone says no or maybe, answers for fewer
-people, or the organiser adds places) the first on the list moves up, then the next, as long as
-each fits; whoever moves up is told. Nobody overtakes: a "yes" while people wait goes onto the
-list too.
+order the answers came; a "yes" for more people than the room holds at all is refused. When places
+become free (someone says no or maybe, answers for fewer people, or the organiser adds places)
+the list moves up in its order: every party that fits in the places still free moves up, and one
+that does not fit yet is skipped and keeps its place (it is first again when more places come
+free); whoever moves up is told. So nobody on the list ever fits in the free places, and a new
+"yes" that fits takes places that no one waiting could use (ADR 0032, addendum of 2026-12-07).
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from django.db import transaction
 from django.db.models import Count, Sum
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from apps.audit.models import AuditEvent
 from apps.audit.services import record
@@ -105,7 +108,7 @@ def _check_answer(answer: str, people) -> None:
     errors = {}
     if answer not in (Participant.Answer.YES, Participant.Answer.MAYBE, Participant.Answer.NO):
         errors["answer"] = [_("Choose yes, maybe or no.")]
-    if not isinstance(people, int) or not 1 <= people <= MAX_PEOPLE:
+    if isinstance(people, bool) or not isinstance(people, int) or not 1 <= people <= MAX_PEOPLE:
         errors["people"] = [_("Enter a number of people from 1 to %(max)s.") % {"max": MAX_PEOPLE}]
     if errors:
         raise ValidationError(errors)
@@ -157,22 +160,47 @@ def _lock(meeting: Meeting) -> Meeting:
     return Meeting.objects.select_for_update().select_related("municipality").get(pk=meeting.pk)
 
 
-def _someone_waits(meeting: Meeting, but: Participant | None = None) -> bool:
-    waiting = meeting.participants.filter(answer=Participant.Answer.WAITING)
-    if but is not None:
-        waiting = waiting.exclude(pk=but.pk)
-    return waiting.exists()
+def _check_room(meeting: Meeting, answer: str, people: int) -> None:
+    """A "yes" for more people than the room holds at all could never get places: refused, so that
+    it neither waits in vain nor stands in the others' way."""
+    capacity = meeting.capacity
+    if answer == Participant.Answer.YES and capacity is not None and people > capacity:
+        message = ngettext(
+            "The room holds %(capacity)s person in all: a yes for %(people)s people cannot be accepted. "
+            "Answer for at most %(capacity)s person.",
+            "The room holds %(capacity)s people in all: a yes for %(people)s people cannot be accepted. "
+            "Answer for at most %(capacity)s people.",
+            capacity,
+        ) % {"capacity": capacity, "people": people}
+        raise ValidationError({"people": [ValidationError(message, code="larger_than_the_room")]})
+
+
+def _waiting_list(meeting: Meeting):
+    return meeting.participants.filter(answer=Participant.Answer.WAITING).order_by("waiting_since", "pk")
+
+
+def _line_up(free: int | None, waiting) -> tuple[list[Participant], list[Participant], int | None]:
+    """The waiting list moving up into ``free`` places (None: no limit), in its order: every party
+    that fits in the places still free moves up; one that does not fit (yet) is skipped and keeps
+    its place. Returns who moves up, who stays, and the places then still free."""
+    moving, staying = [], []
+    for participant in waiting:
+        if free is None or participant.people <= free:
+            moving.append(participant)
+            if free is not None:
+                free -= participant.people
+        else:
+            staying.append(participant)
+    return moving, staying, free
 
 
 def _promote(meeting: Meeting, actor) -> list[Participant]:
-    """Move the waiting list up, in order, while the first one fits; tell each who moved up."""
-    moved = []
+    """Move the waiting list up (``_line_up``) in the transaction that holds the meeting's lock
+    (``_lock``); tell each who moved up."""
     if meeting.is_cancelled or meeting.has_started:
-        return moved
-    for participant in meeting.participants.filter(answer=Participant.Answer.WAITING).order_by("waiting_since", "pk"):
-        free = free_places(meeting)
-        if free is not None and participant.people > free:
-            break
+        return []
+    moving, _staying, _free = _line_up(free_places(meeting), _waiting_list(meeting))
+    for participant in moving:
         participant.answer = Participant.Answer.YES
         participant.waiting_since = None
         participant.save(update_fields=["answer", "waiting_since"])
@@ -181,8 +209,41 @@ def _promote(meeting: Meeting, actor) -> list[Participant]:
         record(
             actor, AuditEvent.Action.MEETING_MOVED_UP, meeting, participant=participant.pk, people=participant.people
         )
-        moved.append(participant)
-    return moved
+    return moving
+
+
+@dataclass(frozen=True)
+class Places:
+    """The places as a new answer meets them, for the public page and the desk alike."""
+
+    capacity: int | None
+    free: int | None  # the places a new "yes" gets now; None: no limit
+    waiting: int  # answers that stay on the waiting list
+    people_waiting: int
+    larger_than_the_room: int  # of those, answers for more people than the room holds (stored before 2026-12-07)
+
+    @property
+    def full(self) -> bool:
+        return self.free == 0
+
+
+def places(meeting: Meeting) -> Places:
+    """The places left and who waits, once the waiting list moved up as the next answer moves it:
+    a new "yes" for at most ``free`` people gets places, a larger one goes onto the list. (The list
+    has always moved up already, save for answers stored before 2026-12-07, when the first in line
+    could block it; the next answer or the quarter-hourly job moves those.)"""
+    waiting = list(_waiting_list(meeting).only("pk", "people"))
+    free = free_places(meeting)
+    if not (meeting.is_cancelled or meeting.has_started):
+        _moving, waiting, free = _line_up(free, waiting)
+    capacity = meeting.capacity
+    return Places(
+        capacity=capacity,
+        free=free,
+        waiting=len(waiting),
+        people_waiting=sum(p.people for p in waiting),
+        larger_than_the_room=sum(1 for p in waiting if capacity is not None and p.people > capacity),
+    )
 
 
 # -------------------------------------------------------------------------------------- messages
@@ -402,7 +463,9 @@ class Answered:
 
 
 def _place_answer(meeting: Meeting, participant: Participant, answer: str, people: int, old: str, old_people: int):
-    """Set the answer, a "yes" going onto the waiting list when it does not fit (or others wait)."""
+    """Set the answer, a "yes" going onto the waiting list when it does not fit. The list has moved
+    up first (``_promote``), so whoever waits needs more places than are free: a "yes" that fits
+    takes none that anyone waiting could use."""
     now = timezone.now()
     if answer != Participant.Answer.YES:
         participant.answer, participant.people, participant.waiting_since = answer, people, None
@@ -424,8 +487,7 @@ def _place_answer(meeting: Meeting, participant: Participant, answer: str, peopl
         participant.people = people  # keeps its place in the line
         return
     free = free_places(meeting)
-    fits = free is None or people <= free
-    if fits and not _someone_waits(meeting, but=participant):
+    if free is None or people <= free:
         participant.answer, participant.people, participant.waiting_since = Participant.Answer.YES, people, None
     else:
         participant.answer, participant.people, participant.waiting_since = Participant.Answer.WAITING, people, now
@@ -453,6 +515,7 @@ def answer_public(*, meeting: Meeting, name: str, email: str, answer: str, peopl
             raise ValidationError(_("This meeting is cancelled."), code="cancelled")
         if meeting.has_started:
             raise ValidationError(_("This meeting has started: answers are closed."), code="started")
+        _check_room(meeting, answer, people)
         existing = meeting.participants.filter(user__isnull=True, email__iexact=email).first()
         if existing is not None:
             existing.meeting = meeting
@@ -464,6 +527,7 @@ def answer_public(*, meeting: Meeting, name: str, email: str, answer: str, peopl
             _tell(existing, "link_again", texts.link_again, key_suffix=bucket)
             record(PUBLIC, AuditEvent.Action.MEETING_LINK_RESENT, meeting, participant=existing.pk)
             return Answered(existing, None, created=False, already=True)
+        _promote(meeting, PUBLIC)  # a list stored before 2026-12-07 may not have moved up yet
         participant = Participant(meeting=meeting, name=name[:120], email=email, language=language)
         _place_answer(meeting, participant, answer, people, Participant.Answer.INVITED, 0)
         participant.answered_at = timezone.now()
@@ -493,7 +557,8 @@ def answer_public(*, meeting: Meeting, name: str, email: str, answer: str, peopl
 
 def change_answer(*, actor, participant: Participant, answer: str, people) -> Participant:
     """Change an answer until the start: a resident through their link (``PUBLIC``), a staff member
-    for themselves on the desk. Places freed go to the waiting list, in order."""
+    for themselves on the desk. Places freed go to the waiting list, in its order, to every party
+    that fits (``_promote``). A waiting answer keeps its place when its number of people changes."""
     require_actor(actor)
     if actor is SYSTEM:
         raise PermissionDenied
@@ -509,6 +574,8 @@ def change_answer(*, actor, participant: Participant, answer: str, people) -> Pa
             raise ValidationError(_("This meeting is cancelled."), code="cancelled")
         if meeting.has_started:
             raise ValidationError(_("This meeting has started: answers can no longer be changed."), code="started")
+        _check_room(meeting, answer, people)
+        _promote(meeting, actor)  # a list stored before 2026-12-07 may not have moved up yet
         participant = Participant.objects.select_for_update().get(pk=participant.pk)
         participant.meeting = meeting
         old, old_people = participant.answer, participant.people
@@ -683,9 +750,28 @@ def forget_residents(now: dt.datetime | None = None) -> int:
     return emptied
 
 
+def move_up_waiting_lists(now: dt.datetime | None = None) -> int:
+    """Waiting lists that can move up but did not: lists stored before 2026-12-07, when a party
+    that did not fit blocked everyone behind it, until someone answers again. Each moves up in a
+    transaction of its own, under the meeting's lock, and whoever moves up is told. Returns how
+    many answers moved up."""
+    now = now or timezone.now()
+    pending = Meeting.objects.filter(
+        state=Meeting.State.PLANNED, starts_at__gt=now, participants__answer=Participant.Answer.WAITING
+    )
+    moved = 0
+    for meeting in pending.distinct().select_related("municipality"):
+        if not _line_up(free_places(meeting), _waiting_list(meeting).only("pk", "people"))[0]:
+            continue  # nothing to move: no write, no lock
+        with transaction.atomic():
+            moved += len(_promote(_lock(meeting), SYSTEM))
+    return moved
+
+
 def background(now: dt.datetime | None = None) -> int:
-    """The meetings' periodic job: the reminders due, then the residents' data past its period."""
-    return send_reminders(now) + forget_residents(now)
+    """The meetings' periodic job: waiting lists that can move up, the reminders due, then the
+    residents' data past its period."""
+    return move_up_waiting_lists(now) + send_reminders(now) + forget_residents(now)
 
 
 # ------------------------------------------------------------------------------------ the feeds

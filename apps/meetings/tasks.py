@@ -1,5 +1,5 @@
-"""Celery task for the production mode (Celery beat, every quarter): the reminders the day before,
-and the residents' data of meetings past their period."""
+"""Celery task for the production mode (Celery beat, every quarter): waiting lists that can move up,
+the reminders the day before, and the residents' data of meetings past their period."""
 
 from celery import shared_task
 

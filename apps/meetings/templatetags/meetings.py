@@ -1,5 +1,6 @@
 """``{% upcoming_information_evenings %}``: the coming information evenings beside the map, and
-a municipality's on its groups' pages."""
+a municipality's on its groups' pages. ``{% meeting_places meeting as places %}``: the places
+left and who waits, as the next answer meets them, for the public page and the desk alike."""
 
 from django import template
 from django.utils import timezone
@@ -16,3 +17,11 @@ def upcoming_information_evenings(municipality=None, limit: int = 5) -> dict:
     if municipality is not None:
         meetings = meetings.filter(municipality=municipality)
     return {"meetings": list(meetings.select_related("municipality").order_by("starts_at")[:limit])}
+
+
+@register.simple_tag
+def meeting_places(meeting: Meeting):
+    """``services.places``: one reckoning for both pages, so they say the same."""
+    from apps.meetings.services import places
+
+    return places(meeting)

@@ -131,13 +131,22 @@ def test_a_full_evening_puts_a_yes_on_the_waiting_list_and_moves_it_up_in_order(
     assert AuditEvent.objects.filter(action=AuditEvent.Action.MEETING_MOVED_UP).count() == 1
 
 
-def test_nobody_overtakes_the_waiting_list(world):
+def test_a_party_that_does_not_fit_keeps_its_place_but_holds_no_one_up(world):
     meeting = plan(world.testdorp, capacity=3)
-    answer(meeting, 1, people=2)
-    big = answer(meeting, 2, people=2)  # does not fit: waits
+    first = answer(meeting, 1, people=2)
+    big = answer(meeting, 2, people=2)  # does not fit in the 1 place left: waits
     assert big.participant.answer == Participant.Answer.WAITING
-    small = answer(meeting, 3, people=1)  # would fit, but someone waits before them
-    assert small.participant.answer == Participant.Answer.WAITING
+    # The place left is one nobody waiting can use: a yes for 1 takes it (ADR 0032, addendum).
+    small = answer(meeting, 3, people=1)
+    assert small.participant.answer == Participant.Answer.YES
+    later = answer(meeting, 4, people=1)  # the room is full now: waits, behind the larger party
+    assert later.participant.answer == Participant.Answer.WAITING
+    # Two places come free: the larger party, first in line, moves up before the later one.
+    services.change_answer(actor=PUBLIC, participant=first.participant, answer="no", people=2)
+    big.participant.refresh_from_db()
+    later.participant.refresh_from_db()
+    assert big.participant.answer == Participant.Answer.YES
+    assert later.participant.answer == Participant.Answer.WAITING
 
 
 def test_a_larger_yes_that_does_not_fit_keeps_the_old_answer(world):
