@@ -26,8 +26,13 @@ def years_before(day: dt.date, years: int) -> dt.date:
 
 @dataclass(frozen=True)
 class Period:
+    """``stock_at_end``: groups, members and coverage are counted as they were at the end of the
+    period (the yearly report: "at the end of 2025"), not today (the dashboard). A period that
+    has not ended yet is counted today either way (``services.compute``)."""
+
     start: dt.date
     end: dt.date
+    stock_at_end: bool = False
 
     @classmethod
     def default(cls, today: dt.date | None = None) -> Period:
@@ -36,7 +41,8 @@ class Period:
 
     @classmethod
     def year(cls, year: int) -> Period:
-        return cls(dt.date(year, 1, 1), dt.date(year, 12, 31))
+        """A calendar year, for the yearly report: its figures as they stood at the year's end."""
+        return cls(dt.date(year, 1, 1), dt.date(year, 12, 31), stock_at_end=True)
 
     @property
     def start_at(self) -> dt.datetime:

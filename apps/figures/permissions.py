@@ -2,7 +2,11 @@
 
 A municipality's figures: its coordinators (exact) and the police of a zone it belongs to
 (small counts of people suppressed). A police zone's figures: its officers (suppressed).
-Operators read both, exact. Anyone else: not found."""
+Operators read both, exact. Anyone else: not found.
+
+A group's member count elsewhere on the desk (the police overview): exact for who may see the
+group's members themselves (its admins, its municipality's coordinators, operators), suppressed
+for everyone else, as on the figures pages."""
 
 from __future__ import annotations
 
@@ -11,6 +15,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from apps.core.actors import is_operator, is_person
+from apps.groups.permissions import managed_groups
 from apps.municipalities.models import Municipality, PoliceZone
 from apps.municipalities.permissions import coordinated_municipality_ids, police_municipality_ids
 
@@ -64,3 +69,10 @@ def default_scope(user) -> tuple[str, int]:
     if municipality is not None:
         return "municipality", municipality.pk
     raise Http404
+
+
+def groups_read_exact(user, group_ids) -> set[int]:
+    """The groups among ``group_ids`` whose member count ``user`` reads exact: those whose
+    members the user may see (``managed_groups``). Any other group's count passes
+    ``suppression.people``."""
+    return set(managed_groups(user).filter(pk__in=list(group_ids)).values_list("pk", flat=True))

@@ -2,8 +2,10 @@
 police chief asks ("8 active groups, 330 members, 11 of 12 sub-municipalities"). Read-only.
 
 Groups, members and coverage are counted now, by ``apps.coverage`` (ADR 0017: one coverage
-figure, the same on every page). What happened (applications, members who joined or left,
-incidents, relays) is counted over the period, per calendar month in the local time zone.
+figure, the same on every page); for the yearly report (``Period.stock_at_end``) as they were at
+the end of the year, when the data kept still shows that (``_stock_at``), else now, and the
+report says which (``Figures.stock_note``). What happened (applications, members who joined or
+left, incidents, relays) is counted over the period, per calendar month in the local time zone.
 Counts of people pass ``suppression.people`` once, here, so the dashboard, the downloads and the
 API show the same cells."""
 
@@ -15,15 +17,17 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
 import shapely
-from django.db.models import Min
+from django.db.models import Min, Q
 from django.utils import timezone
-from django.utils.formats import number_format
+from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from shapely.geometry import shape
 
 from apps.applications.models import Application
+from apps.audit.models import AuditEvent
 from apps.coverage.services import coverage_for
+from apps.coverage.sub_municipalities import sub_municipality_cover
 from apps.groups.models import Group
 from apps.incidents.models import Incident
 from apps.members.models import Member
@@ -38,6 +42,15 @@ from .suppression import people
 # younger (both windows always have the same length).
 EFFECT_WINDOW_DAYS = 182
 UNKNOWN = "?"
+
+# When groups, members and coverage were counted (``Figures.stock``).
+STOCK_TODAY = "today"  # the dashboard: now, whatever the period
+STOCK_AT_END = "end"  # the yearly report of a past year: at the end of the year
+STOCK_NOT_OVER = "not_over"  # the yearly report of a year not over yet: now
+STOCK_NO_HISTORY = "no_history"  # a past year whose end the data kept no longer shows: now
+
+# The audit events that record a group's status (``apps.groups.services.save_group``).
+_GROUP_SAVED = (AuditEvent.Action.GROUP_CREATED, AuditEvent.Action.GROUP_UPDATED)
 
 
 @dataclass(frozen=True)
@@ -129,6 +142,40 @@ class Figures:
     signs_placed_in_period: int = 0
     signs_by_state: list[tuple[str, int]] = field(default_factory=list)
     effect: list[EffectRow] = field(default_factory=list)
+    # Groups, members and coverage were counted at the end of ``counted_on`` (a STOCK_* value
+    # says why that day); street signs always today (``today``).
+    stock: str = STOCK_TODAY
+    counted_on: dt.date | None = None
+    today: dt.date | None = None
+
+    def period_text(self) -> str:
+        """ "From 1 January 2025 to 31 December 2025", dates in the reader's language."""
+        return _("From %(start)s to %(end)s") % {
+            "start": date_format(self.period.start, "DATE_FORMAT"),
+            "end": date_format(self.period.end, "DATE_FORMAT"),
+        }
+
+    def stock_note(self) -> str:
+        """When groups, members and coverage were counted, said plainly for the yearly report."""
+        day = date_format(self.counted_on, "DATE_FORMAT") if self.counted_on else ""
+        if self.stock == STOCK_AT_END:
+            return _(
+                "Groups, members and coverage as they were on %(date)s, at the end of the year. Coverage uses "
+                "the areas of the groups and the sub-municipalities as they are drawn today."
+            ) % {"date": day}
+        if self.stock == STOCK_NOT_OVER:
+            return _("Groups, members and coverage counted on %(date)s: the year is not over yet.") % {"date": day}
+        if self.stock == STOCK_NO_HISTORY:
+            return _(
+                "Groups, members and coverage counted on %(date)s, not at the end of the year: the data kept "
+                "no longer shows how they were then."
+            ) % {"date": day}
+        return _("Groups, members and coverage counted on %(date)s.") % {"date": day}
+
+    def signs_note(self) -> str:
+        return _("Street signs by state counted on %(date)s.") % {
+            "date": date_format(self.today, "DATE_FORMAT") if self.today else ""
+        }
 
     def sentence(self) -> str:
         """The one-line summary: "8 active groups, 330 members, 11 of the 12 sub-municipalities,
@@ -194,6 +241,122 @@ def _sub_municipality_of(incidents: list[Incident], subs: list[SubMunicipality])
     return result
 
 
+@dataclass
+class _Stock:
+    """Groups, members and coverage at one moment, exact (suppressed by ``compute``).
+
+    ``municipalities``: (municipality, active groups, [(sub-municipality, covered, groups,
+    members)]); ``groups``: (members, pk, name, municipality's name) of each active group."""
+
+    municipalities: list[tuple[Municipality, int, list[tuple[str, bool, int, int]]]] = field(default_factory=list)
+    groups: list[tuple[int, int, str, str]] = field(default_factory=list)
+
+
+def _stock_now(scope: Scope) -> _Stock:
+    """Now, by apps.coverage's one rule (the figures of the coverage page)."""
+    stock = _Stock()
+    for municipality in scope.municipalities:
+        cover = coverage_for(municipality)
+        subs = [(sub.name, sub.covered, sub.groups, sub.members) for sub in cover.sub_municipalities]
+        stock.municipalities.append((municipality, cover.active_groups, subs))
+    current = Counter(
+        Member.objects.current()
+        .filter(group__municipality_id__in=scope.municipality_ids)
+        .values_list("group_id", flat=True)
+    )
+    active = Group.objects.filter(municipality_id__in=scope.municipality_ids, status=Group.Status.ACTIVE)
+    for group in active.select_related("municipality"):
+        stock.groups.append((current.get(group.pk, 0), group.pk, group.name, group.municipality.name))
+    return stock
+
+
+def _history_reaches(scope: Scope, moment: dt.datetime, now: dt.datetime) -> bool:
+    """Whether the data kept still shows the scope as it was at ``moment``.
+
+    A group's status at a moment is read from the audit trail (``_statuses_at``), so the trail
+    must still hold every event since: ``moment`` lies within each municipality's audit retention.
+    Members who left are removed after the members' retention period (``apps.retention``); a
+    removal after ``moment`` by more than that period may have taken members who were there at
+    ``moment``, so none may have happened (each removal is an audit event with its counts)."""
+    for municipality in scope.municipalities:
+        if moment < now - dt.timedelta(days=municipality.retention_audit_days):
+            return False
+        removals = AuditEvent.objects.filter(
+            municipality_id=municipality.pk,
+            action=AuditEvent.Action.RETENTION_APPLIED,
+            created_at__gt=moment + dt.timedelta(days=municipality.retention_members_days),
+        ).values_list("data", flat=True)
+        if any((data or {}).get("members") for data in removals):
+            return False
+    return True
+
+
+def _statuses_at(groups: list[Group], moment: dt.datetime) -> dict[int, str] | None:
+    """Each group's status at ``moment`` (the groups existed then), from the audit trail: the
+    status its last save before ``moment`` recorded. A group saved for the first time only later
+    was created with the status of that first save (a data load dates ``created_at`` back); a
+    group never saved through ``save_group`` kept its status. ``None`` when a group's status at
+    ``moment`` cannot be told: its first event left is a change made later."""
+    events: dict[int, list[tuple[dt.datetime, str, str | None]]] = {g.pk: [] for g in groups}
+    saved = (
+        AuditEvent.objects.filter(group_id__in=list(events), action__in=_GROUP_SAVED, target_type="groups.group")
+        .order_by("created_at", "pk")
+        .values_list("group_id", "created_at", "action", "data")
+    )
+    for group_id, created_at, action, data in saved:
+        events[group_id].append((created_at, action, (data or {}).get("status")))
+    result = {}
+    for group in groups:
+        history = events[group.pk]
+        before = [status for at, _action, status in history if at < moment]
+        if before:
+            status = before[-1]
+        elif not history:
+            status = group.status
+        elif history[0][1] == AuditEvent.Action.GROUP_CREATED:
+            status = history[0][2]
+        else:
+            return None
+        if status not in Group.Status.values:
+            return None
+        result[group.pk] = status
+    return result
+
+
+def _stock_at(scope: Scope, moment: dt.datetime, now: dt.datetime) -> _Stock | None:
+    """Groups, members and coverage just before ``moment`` (the end of a past year): the groups
+    created before it and active then, their members who had joined and not left by then, and
+    which sub-municipalities those groups covered (by the one rule of ``apps.coverage``, with the
+    areas and boundaries as drawn now: their earlier drawings are not kept). ``None`` when the
+    data kept no longer shows it (``_history_reaches``, ``_statuses_at``)."""
+    if not _history_reaches(scope, moment, now):
+        return None
+    existing = list(
+        Group.objects.filter(municipality_id__in=scope.municipality_ids, created_at__lt=moment)
+        .select_related("area", "municipality")
+        .order_by("name", "pk")
+    )
+    statuses = _statuses_at(existing, moment)
+    if statuses is None:
+        return None
+    active = [g for g in existing if statuses[g.pk] == Group.Status.ACTIVE]
+    members = Counter(
+        Member.objects.filter(group__in=active, joined_at__lt=moment)
+        .filter(Q(left_at__isnull=True) | Q(left_at__gte=moment))
+        .values_list("group_id", flat=True)
+    )
+    stock = _Stock()
+    for municipality in scope.municipalities:
+        groups = [g for g in active if g.municipality_id == municipality.pk]
+        subs = [
+            (c.name, c.covered, len(c.group_ids), sum(members.get(pk, 0) for pk in c.group_ids))
+            for c in sub_municipality_cover(municipality, groups)
+        ]
+        stock.municipalities.append((municipality, len(groups), subs))
+    stock.groups = [(members.get(g.pk, 0), g.pk, g.name, g.municipality.name) for g in active]
+    return stock
+
+
 def compute(scope: Scope, period: Period, *, exact: bool) -> Figures:
     """The figures of ``scope`` over ``period``; counts of people exact only when ``exact``."""
     ids = scope.municipality_ids
@@ -201,26 +364,31 @@ def compute(scope: Scope, period: Period, *, exact: bool) -> Figures:
     figures = Figures(scope=scope, period=period, exact=exact)
     months = period.months
 
-    # Now: groups, members and coverage, by apps.coverage's one rule.
-    members_total = 0
-    group_rows: list[tuple[int, int, str, str]] = []
-    for municipality in scope.municipalities:
-        cover = coverage_for(municipality)
-        figures.active_groups += cover.active_groups
-        members_total += cover.members
-        figures.covered += cover.covered_sub_municipalities
-        figures.sub_municipality_total += len(cover.sub_municipalities)
-        for sub in cover.sub_municipalities:
+    # Groups, members and coverage: now, by apps.coverage's one rule; for the yearly report of a
+    # past year as they were at its end, when the data kept still shows that.
+    now = timezone.now()
+    figures.today = timezone.localdate(now)
+    stock = None
+    if period.stock_at_end:
+        if end > now:
+            figures.stock = STOCK_NOT_OVER
+        else:
+            stock = _stock_at(scope, end, now)
+            figures.stock = STOCK_NO_HISTORY if stock is None else STOCK_AT_END
+    if stock is None:
+        stock = _stock_now(scope)
+    figures.counted_on = period.end if figures.stock == STOCK_AT_END else figures.today
+    for municipality, active_groups, sub_rows in stock.municipalities:
+        figures.active_groups += active_groups
+        for sub_name, covered, groups, members in sub_rows:
+            figures.covered += covered
+            figures.sub_municipality_total += 1
             figures.sub_municipalities.append(
-                SubRow(municipality.name, sub.name, sub.covered, sub.groups, people(sub.members, exact=exact))
+                SubRow(municipality.name, sub_name, covered, groups, people(members, exact=exact))
             )
+    group_rows = stock.groups
+    members_total = sum(n for n, *_rest in group_rows)
     figures.members = people(members_total, exact=exact)
-    current = Counter(
-        Member.objects.current().filter(group__municipality_id__in=ids).values_list("group_id", flat=True)
-    )
-    active = Group.objects.filter(municipality_id__in=ids, status=Group.Status.ACTIVE).select_related("municipality")
-    for group in active:
-        group_rows.append((current.get(group.pk, 0), group.pk, group.name, group.municipality.name))
     # Largest first; among equals the oldest group (as apps.coverage names the largest).
     group_rows.sort(key=lambda r: (-r[0], r[1]))
     figures.groups = [GroupRow(name, town, people(n, exact=exact)) for n, _pk, name, town in group_rows]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from . import charts
@@ -101,7 +102,7 @@ def sections(f: Figures) -> list[Section]:
             "effect",
             _("Incidents before and after a group started"),
             [_("Group"), _("Started on"), _("Days in each window"), _("Before"), _("After")],
-            [[e.group, e.started_on.isoformat(), e.window_days, e.before, e.after] for e in f.effect],
+            [[e.group, date_format(e.started_on, "DATE_FORMAT"), e.window_days, e.before, e.after] for e in f.effect],
             None,
             not_proof_text(),
         ),

@@ -1,4 +1,7 @@
-"""The police officer's overview: the groups of the zone and how to reach their admins."""
+"""The police officer's overview: the groups of the zone and how to reach their admins.
+
+A group's member count follows the figures' small-number rule (ADR 0033): fewer than 5 reads
+"< 5" for the police, as on the zone's figures page, through the same function."""
 
 from __future__ import annotations
 
@@ -6,6 +9,8 @@ from collections import defaultdict
 
 from django.db.models import Prefetch
 
+from apps.figures.permissions import groups_read_exact
+from apps.figures.suppression import members_text
 from apps.groups.models import Group, GroupAdmin
 from apps.groups.permissions import visible_groups
 
@@ -24,8 +29,10 @@ def police_overview(request):
         .prefetch_related(Prefetch("admin_roles", queryset=admin_roles))
         .order_by("municipality__name", "name")
     )
+    exact = groups_read_exact(request.user, [g.pk for g in groups])
     by_municipality = defaultdict(list)
     for group in groups:
+        group.members_text = members_text(group.member_count, exact=group.pk in exact)
         by_municipality[group.municipality].append(group)
     features = [
         maps.area_feature(g.area.geometry, g.name, "group" if g.status == Group.Status.ACTIVE else f"group-{g.status}")
@@ -34,5 +41,10 @@ def police_overview(request):
     return render(
         request,
         "staff/police_overview.html",
-        {"municipalities": dict(by_municipality), "groups": groups, "map_data": maps.collection(features)},
+        {
+            "municipalities": dict(by_municipality),
+            "groups": groups,
+            "map_data": maps.collection(features),
+            "suppressed": any(g.pk not in exact for g in groups),
+        },
     )
