@@ -24,7 +24,6 @@ from django.db import transaction
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from shapely.geometry import MultiPolygon, Polygon, box, mapping, shape
-from shapely.validation import explain_validity
 
 from apps.audit.models import AuditEvent
 from apps.audit.services import record
@@ -34,7 +33,7 @@ from apps.municipalities.models import Country, Municipality
 from apps.municipalities.permissions import require_municipality
 
 from . import crs as crs_module
-from . import index, neighbours, usage
+from . import index, neighbours, problems, usage
 from .geometry import parse_area_geometry, to_geojson
 from .models import Area
 from .readers import RawFeature, read_area_file, read_limited
@@ -117,6 +116,13 @@ def _choose_epsg(raw, requested: int | None) -> int:
         )
     geoms = [f.geometry for f in raw.features if f.geometry is not None and not f.geometry.is_empty]
     if not geoms:
+        unreadable = next((f for f in raw.features if f.error), None)
+        if unreadable is not None:
+            # Why the first one cannot be read says more than "no areas".
+            raise AreaImportRefused(
+                _("No area in the file can be read. Feature %(n)d: %(reason)s")
+                % {"n": unreadable.number, "reason": unreadable.error}
+            )
         raise AreaImportRefused(_("The file holds no areas."))
     all_bounds = [tuple(b) for b in shapely.bounds(np.array(geoms, dtype=object)).tolist()]
 
@@ -237,18 +243,19 @@ def _prepare_feature(feature: RawFeature, transformer, outcome: FeatureOutcome):
     if rounded.is_valid or not geom.is_valid:
         geom = rounded
     if not geom.is_valid:
-        problem = explain_validity(geom)
+        # In longitude and latitude by now, so the place of the fault can be told.
+        problem = problems.outline_problem(geom)
         fixed = _polygonal(shapely.make_valid(geom))
         before = abs(geom.area)
         change = abs(fixed.area - before) / max(fixed.area, before) if fixed is not None and before > 0 else 1.0
         if fixed is None or change >= settings.BUURTWACHT_AREA_REPAIR_MAX_CHANGE:
             outcome.reason = _(
-                "The outline is not valid (%(problem)s) and repairing it would change its surface by more than "
-                "1%%. Correct it in the source and import again."
-            ) % {"problem": problem}
+                "%(problem)s Repairing it would change its surface by more than 1%%: correct it in the file and "
+                "import the file again."
+            ) % {"problem": problem.what}
             return None
-        outcome.repaired = _("%(problem)s; repaired, surface changed by %(change).3f%%") % {
-            "problem": problem,
+        outcome.repaired = _("%(problem)s Repaired: its surface changed by %(change).3f%%.") % {
+            "problem": problem.what,
             "change": change * 100,
         }
         geom = fixed

@@ -14,8 +14,10 @@ time budget on top of this (``apps.core.limits``, :func:`read_limited`).
 
 from __future__ import annotations
 
+import codecs
 import io
 import json
+import logging
 import sqlite3
 import struct
 import time
@@ -29,8 +31,11 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from shapely.geometry import shape
 
+from . import problems
 from .crs import epsg_from_name, epsg_from_wkt
 from .geometry import MAX_VERTICES
+
+log = logging.getLogger(__name__)
 
 # More features or points than any municipality's (or a country's) areas take: refused unread.
 MAX_FEATURES = 50_000
@@ -126,8 +131,8 @@ def read_geojson(path: Path) -> RawFile:
     try:
         with path.open("rb") as f:
             data = json.load(f)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise ValidationError(_("This is not valid GeoJSON: %(error)s") % {"error": exc}) from exc
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:
+        raise ValidationError(problems.file_not_json(exc)) from exc
     if not isinstance(data, dict):
         raise ValidationError(_("Expected a GeoJSON object."))
     epsg = None
@@ -164,7 +169,7 @@ def read_geojson(path: Path) -> RawFile:
             try:
                 feature.geometry = shape(geometry)
             except (ValueError, TypeError, AttributeError, IndexError, KeyError, shapely.errors.GEOSException) as exc:
-                feature.error = _("The coordinates cannot be read: %(error)s") % {"error": exc}
+                feature.error = problems.coordinates_unreadable(exc)
         result.features.append(feature)
     return result
 
@@ -177,8 +182,8 @@ def read_zipped_shapefile(path: Path, max_bytes: int) -> RawFile:
 
     try:
         archive = zipfile.ZipFile(path)
-    except zipfile.BadZipFile as exc:
-        raise ValidationError(_("This zip file cannot be opened: %(error)s") % {"error": exc}) from exc
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
+        raise ValidationError(problems.zip_unreadable(exc)) from exc
     with archive:
         infos = [i for i in archive.infolist() if not i.is_dir() and not Path(i.filename).name.startswith(".")]
         shps = [i for i in infos if i.filename.lower().endswith(".shp")]
@@ -215,6 +220,17 @@ def read_zipped_shapefile(path: Path, max_bytes: int) -> RawFile:
     if encoding.lower() in ("utf8", "65001"):
         encoding = "utf-8"
     try:
+        codecs.lookup(encoding)
+    except LookupError:
+        log.info("area Shapefile names an unknown encoding in its .cpg: %r", encoding[:80])
+        raise ValidationError(
+            _(
+                "The .cpg file of the Shapefile names a character set Buurtwacht does not know (%(encoding)s). "
+                "Leave the .cpg file out of the zip, or export the Shapefile in UTF-8."
+            )
+            % {"encoding": encoding[:40]}
+        ) from None
+    try:
         reader = shapefile.Reader(
             shp=io.BytesIO(parts["shp"]),
             shx=io.BytesIO(parts["shx"]),
@@ -223,7 +239,7 @@ def read_zipped_shapefile(path: Path, max_bytes: int) -> RawFile:
             encodingErrors="replace",
         )
     except (shapefile.ShapefileException, LookupError, struct.error, ValueError) as exc:
-        raise ValidationError(_("The Shapefile cannot be read: %(error)s") % {"error": exc}) from exc
+        raise ValidationError(problems.shapefile_unreadable(exc)) from exc
     result = RawFile(kind="Shapefile", epsg=epsg, crs_text=crs_text)
     try:
         for number, item in enumerate(reader.iterShapeRecords(), start=1):
@@ -232,10 +248,10 @@ def read_zipped_shapefile(path: Path, max_bytes: int) -> RawFile:
                 geo = item.shape.__geo_interface__
                 feature.geometry = shape(geo)
             except (ValueError, TypeError, AttributeError, IndexError, shapely.errors.GEOSException, Exception) as exc:  # noqa: BLE001 (pyshp raises bare Exception for odd shapes)
-                feature.error = _("The shape cannot be read: %(error)s") % {"error": exc}
+                feature.error = problems.shape_unreadable(exc)
             result.features.append(feature)
     except (shapefile.ShapefileException, struct.error) as exc:
-        raise ValidationError(_("The Shapefile cannot be read: %(error)s") % {"error": exc}) from exc
+        raise ValidationError(problems.shapefile_unreadable(exc)) from exc
     return result
 
 
@@ -248,7 +264,7 @@ def _unpack(archive: zipfile.ZipFile, info: zipfile.ZipInfo, room: int) -> bytes
         with archive.open(info) as member:
             data = member.read(room + 1)
     except (zipfile.BadZipFile, NotImplementedError, RuntimeError, OSError, EOFError) as exc:
-        raise ValidationError(_("This zip file cannot be opened: %(error)s") % {"error": exc}) from exc
+        raise ValidationError(problems.zip_unreadable(exc)) from exc
     if len(data) > room:
         raise refused
     return data
@@ -265,7 +281,7 @@ def _check_shape_index(shp: bytes, shx: bytes) -> None:
     if len(shp) // _SHAPE_POINT_BYTES > MAX_FILE_VERTICES + MAX_FEATURES * 8:
         raise _too_many_points()
     if len(shx) < 100 or (len(shx) - 100) % 8:
-        raise ValidationError(_("The Shapefile cannot be read: %(error)s") % {"error": "the .shx index is damaged"})
+        raise ValidationError(problems.shapefile_unreadable("the .shx index is damaged"))
     records = (len(shx) - 100) // 8
     if records > MAX_FEATURES:
         raise _too_many_features()
@@ -331,7 +347,7 @@ def read_geopackage(path: Path) -> RawFile:
     try:
         db = sqlite3.connect(f"file:{path}?mode=ro&immutable=1", uri=True)
     except sqlite3.Error as exc:
-        raise ValidationError(_("The GeoPackage cannot be opened: %(error)s") % {"error": exc}) from exc
+        raise ValidationError(problems.geopackage_unreadable(exc)) from exc
     deadline = time.monotonic() + GEOPACKAGE_SECONDS
     # SQLite calls this every so many steps of its virtual machine; a true answer interrupts the query.
     db.set_progress_handler(lambda: time.monotonic() > deadline, 10_000)
@@ -344,9 +360,9 @@ def read_geopackage(path: Path) -> RawFile:
                 _("Reading the GeoPackage took longer than %(seconds)d seconds; nothing was imported.")
                 % {"seconds": GEOPACKAGE_SECONDS}
             ) from exc
-        raise ValidationError(_("The GeoPackage cannot be read: %(error)s") % {"error": exc}) from exc
+        raise ValidationError(problems.geopackage_unreadable(exc)) from exc
     except sqlite3.Error as exc:
-        raise ValidationError(_("The GeoPackage cannot be read: %(error)s") % {"error": exc}) from exc
+        raise ValidationError(problems.geopackage_unreadable(exc)) from exc
     finally:
         db.close()
 
@@ -355,11 +371,9 @@ def _read_geopackage(db: sqlite3.Connection) -> RawFile:
     try:
         kinds = _tables(db)
     except sqlite3.Error as exc:
-        raise ValidationError(_("This SQLite file is not a GeoPackage: %(error)s") % {"error": exc}) from exc
+        raise ValidationError(problems.geopackage_unreadable(exc)) from exc
     if "gpkg_geometry_columns" not in kinds or "gpkg_spatial_ref_sys" not in kinds:
-        raise ValidationError(
-            _("This SQLite file is not a GeoPackage: %(error)s") % {"error": "no gpkg_geometry_columns"}
-        )
+        raise ValidationError(problems.not_a_geopackage("no gpkg_geometry_columns or gpkg_spatial_ref_sys"))
     for catalogue in ("gpkg_geometry_columns", "gpkg_spatial_ref_sys"):
         _require_table(db, kinds, catalogue)
     try:
@@ -369,7 +383,7 @@ def _read_geopackage(db: sqlite3.Connection) -> RawFile:
             "ORDER BY g.table_name LIMIT 2"
         ).fetchall()
     except sqlite3.Error as exc:
-        raise ValidationError(_("This SQLite file is not a GeoPackage: %(error)s") % {"error": exc}) from exc
+        raise ValidationError(problems.not_a_geopackage(exc)) from exc
     if len(layers) != 1:
         raise ValidationError(
             _("The GeoPackage must hold exactly one layer of areas; it holds %(n)d.") % {"n": len(layers)}
@@ -394,8 +408,13 @@ def _read_geopackage(db: sqlite3.Connection) -> RawFile:
     cursor = db.execute(f"SELECT * FROM {quote(table)}")  # noqa: S608 (a table of the file's own catalogue, checked above)
     names = [d[0] for d in cursor.description]
     if column not in names:
+        log.info("area GeoPackage has no column %r in %r", column[:80], table[:80])
         raise ValidationError(
-            _("The GeoPackage cannot be read: %(error)s") % {"error": f"no column {column[:80]} in {table[:80]}"}
+            _(
+                "The GeoPackage names %(column)s as the column of the areas, but its table %(table)s has no such "
+                "column. Export the areas as a GeoPackage again."
+            )
+            % {"column": column[:80], "table": table[:80]}
         )
     position = names.index(column)
     result = RawFile(kind="GeoPackage", epsg=epsg, crs_text=crs_text)
@@ -412,6 +431,6 @@ def _read_geopackage(db: sqlite3.Connection) -> RawFile:
             else:
                 feature.geometry = shapely.from_wkb(wkb)
         except (ValueError, TypeError, shapely.errors.GEOSException) as exc:
-            feature.error = _("The geometry cannot be read: %(error)s") % {"error": exc}
+            feature.error = problems.shape_unreadable(exc)
         result.features.append(feature)
     return result

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from django import forms
 from django.conf import settings
 from django.utils import timezone
@@ -9,6 +11,36 @@ from django.utils.translation import gettext_lazy as _
 
 from .models import StreetSign
 from .permissions import requesting_groups
+
+# A coordinate as people type it: a decimal point or a decimal comma (as Dutch and French speakers
+# write), a sign, spaces around it. Nothing else: "50,7,3" is not read as 50.7, nor "1e3" as 1000.
+# static/signs/sign-place.js reads the fields the same way before it places the pin.
+_COORDINATE = re.compile(r"[+-]?(?:[0-9]+(?:[.,][0-9]*)?|[.,][0-9]+)")
+
+
+class CoordinateField(forms.FloatField):
+    """A latitude or longitude, typed with a decimal point or comma. Every refusal says the one
+    message in ``error_messages["invalid"]``, which names the field and an example of it."""
+
+    def __init__(self, *, limit: float, **kwargs):
+        super().__init__(min_value=-limit, max_value=limit, **kwargs)
+
+    def to_python(self, value):
+        if isinstance(value, (int, float)):
+            return float(value)
+        text = str(value if value is not None else "").strip().replace("\u2212", "-")
+        if text in self.empty_values:
+            return None
+        if not _COORDINATE.fullmatch(text):
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        return float(text.replace(",", "."))
+
+    def run_validators(self, value):
+        try:
+            super().run_validators(value)
+        except forms.ValidationError:
+            # Out of range: the same words as for a typing error, with the range and an example.
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid") from None
 
 
 class SignRequestForm(forms.Form):
@@ -21,18 +53,24 @@ class SignRequestForm(forms.Form):
         max_length=160,
         help_text=_("The street or entry road where the sign should stand."),
     )
-    lat = forms.FloatField(
+    lat = CoordinateField(
+        limit=90,
         label=_("Latitude"),
-        min_value=-90,
-        max_value=90,
         help_text=_("For example 50.7512. The map fills it in when you tap it."),
+        error_messages={
+            "invalid": _("Enter the latitude as a number between -90 and 90, such as 50.7512."),
+            "required": _("Tap the spot on the map or type its latitude."),
+        },
         widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
     )
-    lon = forms.FloatField(
+    lon = CoordinateField(
+        limit=180,
         label=_("Longitude"),
-        min_value=-180,
-        max_value=180,
         help_text=_("For example 5.3104."),
+        error_messages={
+            "invalid": _("Enter the longitude as a number between -180 and 180, such as 5.3104."),
+            "required": _("Tap the spot on the map or type its longitude."),
+        },
         widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
     )
     note = forms.CharField(
@@ -46,10 +84,6 @@ class SignRequestForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["group"].queryset = requesting_groups(user).select_related("municipality").order_by("name")
         self.fields["group"].error_messages["invalid_choice"] = _("Choose one of your own groups.")
-        for name in ("lat", "lon"):
-            self.fields[name].error_messages["invalid"] = _("Enter a number such as 50.7512.")
-        self.fields["lat"].error_messages["required"] = _("Tap the spot on the map or type its latitude.")
-        self.fields["lon"].error_messages["required"] = _("Tap the spot on the map or type its longitude.")
 
     def clean_road(self) -> str:
         return " ".join(self.cleaned_data["road"].split())

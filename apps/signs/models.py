@@ -20,6 +20,15 @@ from django.utils.translation import gettext_lazy as _
 from apps.groups.models import Group
 from apps.municipalities.models import Municipality
 
+# How signs show a coordinate, on every page and in the map's pin text (static/signs/sign-place.js,
+# toFixed): a decimal point, never a comma (in "50,737000, 5,222000" the comma would separate
+# both the decimals and the two numbers), and 6 decimals, about 10 cm.
+COORDINATE_DECIMALS = 6
+
+
+def format_coordinate(value: float) -> str:
+    return f"{value:.{COORDINATE_DECIMALS}f}"
+
 
 def new_token() -> str:
     """12 URL-safe characters from 72 random bits: not guessable, says nothing about anyone."""
@@ -82,6 +91,11 @@ class StreetSign(models.Model):
 
     def __str__(self) -> str:
         return f"{self.road} ({self.municipality})"
+
+    @property
+    def coordinates(self) -> str:
+        """Latitude, longitude, as every page shows them: "50.737000, 5.222000"."""
+        return f"{format_coordinate(self.lat)}, {format_coordinate(self.lon)}"
 
     @property
     def group_stopped(self) -> bool:

@@ -28,7 +28,7 @@ BOWTIE = {
         ([1, 2], "Expected a GeoJSON object"),
         ({"type": "Point", "coordinates": [5.3, 50.7]}, "Polygon or MultiPolygon"),
         ({"type": "Polygon", "coordinates": "abc"}, "cannot be read"),
-        ({"type": "Polygon", "coordinates": [[[5.3, 50.7], [5.31, 50.7]]]}, "cannot be read"),
+        ({"type": "Polygon", "coordinates": [[[5.3, 50.7], [5.31, 50.7]]]}, "fewer than 4 points"),
         (BOWTIE, "not valid"),
         (box(50.74, 5.30, 50.76, 5.32), "outside Belgium and the Netherlands"),  # lat/lon swapped
         (box(220000, 160000, 221000, 161000), "outside Belgium and the Netherlands"),  # Lambert 72 metres

@@ -163,7 +163,9 @@ def test_safe_repairs_are_made_and_reported_unsafe_ones_refuse_everything(tmp_pa
     result = import_areas(
         write_json(tmp_path, collection(feature("Piek", SPIKE))), municipality="H", country="BE", actor=SYSTEM
     )
-    assert len(result.repaired) == 1 and "Self-intersection" in result.repaired[0].repaired
+    assert len(result.repaired) == 1
+    assert "crosses itself near latitude 50.75, longitude 5.33" in result.repaired[0].repaired
+    assert "Self-intersection" not in result.repaired[0].repaired
     assert Area.objects.get(name="Piek").area_m2 > 0
 
     data = collection(feature("Goed", box(5.4, 50.7, 5.41, 50.71)), feature("Vlinder", BOWTIE), {"type": "Feature"})

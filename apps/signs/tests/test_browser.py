@@ -41,7 +41,7 @@ def test_an_admin_asks_in_dutch_and_the_coordinator_approves_and_places_in_frenc
     # Their only group is chosen already; the map shows its area, and a tap puts the pin.
     assert page.input_value("#id_group") == str(world.group_a.pk)
     page.fill("#id_road", "Steenweg")
-    the_map = page.locator("[data-incident-place]")
+    the_map = page.locator("[data-sign-place]")
     the_map.evaluate("element => element.scrollIntoView({block: 'center'})")
     box = the_map.bounding_box()
     page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)

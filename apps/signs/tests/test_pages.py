@@ -53,8 +53,8 @@ def test_an_admin_asks_for_a_sign_with_the_typed_coordinates(client, world: Worl
     [
         ({**IN_GRENSSTAD}, "lat", "This spot lies outside Testdorp."),
         ({"lat": "", "lon": ""}, "lat", "Tap the spot on the map or type its latitude."),
-        ({"lat": "vijftig"}, "lat", "Enter a number such as 50.7512."),
-        ({"lat": "95"}, "lat", "Ensure this value is less than or equal to 90."),
+        ({"lat": "vijftig"}, "lat", "Enter the latitude as a number between -90 and 90, such as 50.7512."),
+        ({"lat": "95"}, "lat", "Enter the latitude as a number between -90 and 90, such as 50.7512."),
         ({"road": "   "}, "road", "This field is required."),
         ({"group": "999999"}, "group", "Choose one of your own groups."),
     ],
