@@ -46,11 +46,16 @@ LOGINS: tuple[DemoLogin, ...] = (
     DemoLogin(
         "beheerder-merkel",
         "admin",
-        "Admin of Merkel-Bovenhoek, the largest group (85); 3 applications wait",
+        "Admin of Merkel-Bovenhoek, the largest group (85); 2 applications wait (1 more awaits e-mail confirmation)",
         "merkel-bovenhoek",
     ),
     DemoLogin("cobeheerder-merkel", "co-admin", "Co-admin of Merkel-Bovenhoek", "merkel-bovenhoek"),
-    DemoLogin("beheerder-centrum", "admin", "Admin of Heerlo-Centrum; 2 applications wait", "heerlo-centrum"),
+    DemoLogin(
+        "beheerder-centrum",
+        "admin",
+        "Admin of Heerlo-Centrum; 1 application waits (1 more awaits e-mail confirmation)",
+        "heerlo-centrum",
+    ),
     DemoLogin("beheerder-vennemaal", "admin", "Admin of Vennemaal (two sub-municipalities)", "vennemaal"),
     DemoLogin(
         "beheerder-horsendaal",

@@ -24,8 +24,10 @@ class MappingForm(forms.Form):
 
     def __init__(self, *args, headers: list[str], **kwargs):
         super().__init__(*args, **kwargs)
+        # Outside the f-string, where the extraction of messages finds it.
+        column = _("column %(n)d")
         choices = [("", _("(not in the file)"))] + [
-            (str(i), f"{h or '—'} ({_('column %(n)d') % {'n': i + 1}})") for i, h in enumerate(headers)
+            (str(i), f"{h or '—'} ({column % {'n': i + 1}})") for i, h in enumerate(headers)
         ]
         for name in FIELDS:
             self.fields[name] = forms.TypedChoiceField(

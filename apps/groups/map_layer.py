@@ -36,10 +36,15 @@ def open_groups() -> QuerySet[Group]:
 
 
 def municipalities_with_groups() -> QuerySet[Municipality]:
-    """Municipalities that have at least one open group, by name, each with ``group_count``."""
+    """Municipalities that have at least one open group, by name, each with ``group_count`` (its
+    active groups) and ``forming_count`` (those being started), counted as the desk and the figures
+    count them."""
     return (
-        Municipality.objects.annotate(group_count=Count("groups", filter=~Q(groups__status=Group.Status.CLOSED)))
-        .filter(group_count__gt=0)
+        Municipality.objects.annotate(
+            group_count=Count("groups", filter=Q(groups__status=Group.Status.ACTIVE)),
+            forming_count=Count("groups", filter=Q(groups__status=Group.Status.FORMING)),
+        )
+        .filter(Q(group_count__gt=0) | Q(forming_count__gt=0))
         .order_by("name", "id")
     )
 

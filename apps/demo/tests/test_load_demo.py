@@ -7,6 +7,7 @@ import hashlib
 import io
 import json
 import random
+import re
 
 import pytest
 from django.contrib.auth import authenticate
@@ -225,6 +226,12 @@ def test_open_applications_wait_for_the_admins(demo):
     assert open_in("merkel-bovenhoek") == (2, 3)
     assert open_in("heerlo-centrum") == (1, 2)
     assert open_in("oud-maasveld") == (1, 1)
+    # The logins printed by `make run` and listed in the README say what the desk says.
+    for login in LOGINS:
+        said = re.search(r"(\d+) applications? waits?(?: \((\d+) more awaits e-mail confirmation)?", login.description)
+        if said:
+            waiting, confirming = int(said.group(1)), int(said.group(2) or 0)
+            assert open_in(login.scope) == (waiting, waiting + confirming), login.username
     for application in Application.objects.select_related("group"):
         assert lookup_point(application.lon, application.lat).group == application.group
 

@@ -557,3 +557,12 @@ def test_a_csv_cell_that_a_spreadsheet_would_run_is_flagged(world):
     services.check_import(imp, FULL, actor=world.admin_a)
     imp.refresh_from_db()
     assert imp.summary["good"] == 1 and imp.summary["bad"] == [{"line": 3, "reasons": [["formula", {}]]}]
+
+
+def test_a_file_with_nobody_to_invite_says_so_in_words(client, world):
+    rows = [person(1, phone="011 22 33 44"), person(2, number="999")]
+    client.force_login(world.admin_a)
+    _post_file(client, world.group_a, csv_bytes(rows, bom=True))
+    response = _map(client, EnrolmentImport.objects.get(), **FULL)
+    page = client.get(response["Location"]).content.decode()
+    assert "Nobody in the file can be invited." in page and "0 people" not in page

@@ -134,3 +134,14 @@ def test_words_for_origin_are_pointed_out_then_kept_when_confirmed(client, world
 def test_the_confirmation_box_is_not_shown_before_any_word_is_found(client, world: World):
     client.force_login(world.admin_a)
     assert 'name="profiling_confirmed"' not in client.get(reverse("incidents:create")).content.decode()
+
+
+def test_a_vehicle_known_only_by_its_plate_reads_as_the_plate(client, world: World):
+    incident = report(world, vehicle_colour="", vehicle_make="", vehicle_type="")
+    client.force_login(world.admin_a)
+    page = client.get(reverse("incidents:detail", args=[incident.pk])).content.decode()
+    described = page.split('<span class="plate">')[0].rsplit("<dd>", 1)[1]
+    assert "—" not in described and described.strip() == ""
+    described = report(world)
+    page = client.get(reverse("incidents:detail", args=[described.pk])).content.decode()
+    assert 'bestelwagen — <span class="plate">1-ABC-123</span>' in page

@@ -11,7 +11,7 @@ from django.utils.translation import override
 
 from apps.applications import services
 from apps.groups.models import Group
-from testkit.world import World
+from testkit.world import World, application_data
 
 from .helpers import embedded_json, latest_status_key, says, submit_application
 
@@ -193,3 +193,28 @@ def test_group_page_without_house_rules_explains_why_there_is_no_apply_button(cl
     html = client.get(reverse("public:group_detail", args=[world.group_a.slug])).content.decode()
     assert says(html, "The municipality has not published the house rules yet. You can apply as soon as it has.")
     assert reverse("public:apply", args=[world.group_a.slug]) not in html
+
+
+def test_groups_being_started_are_counted_apart_as_on_the_desk(client, world: World):
+    Group.objects.filter(pk=world.group_b.pk).update(status=Group.Status.FORMING)
+    home = client.get("/").content.decode()
+    assert "(1 groep + 1 in oprichting)" in home
+    page = client.get(reverse("public:municipality", args=[world.testdorp.slug])).content.decode()
+    assert re.search(r'<h2 id="list-heading">1 groep \+ 1 in oprichting</h2>', page)
+    # The coordinator's desk: the same two figures.
+    client.force_login(world.coordinator)
+    desk = client.get(reverse("staff:dashboard"), HTTP_ACCEPT_LANGUAGE="nl").content.decode()
+    assert "+ 1 in oprichting" in desk
+    # A municipality whose only group is being started is still listed.
+    Group.objects.filter(pk=world.group_a.pk).update(status=Group.Status.CLOSED)
+    assert "(0 groepen + 1 in oprichting)" in client.get("/").content.decode()
+
+
+@pytest.mark.parametrize("language, postcode", [("nl", "Postcode: "), ("fr", "Code postal : ")])
+def test_the_error_summary_joins_label_and_message_as_the_language_writes_it(client, world: World, language, postcode):
+    data = application_data(None, postcode="38", accept_house_rules="")
+    response = client.post(reverse("public:apply", args=[world.group_a.slug]), data, HTTP_ACCEPT_LANGUAGE=language)
+    summary = response.content.decode().split('class="error-summary"')[1].split("</ul>")[0]
+    # The label of the house rules is a sentence: no full stop before the colon.
+    assert ".:" not in summary and ". :" not in summary
+    assert postcode in summary

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.urls import reverse
 from django.utils.translation import ngettext, override
 
+from apps.addresses.models import Address
 from apps.groups.models import Group
 from testkit.world import World, add_member, add_second_street
 
@@ -153,7 +156,7 @@ def test_empty_search_page_shows_the_form(client, world: World):
         (
             {"postcode": "3870", "house_number": "1", "addition": "#!"},
             "addition",
-            "Enter an addition like A, 2 or BUS3.",
+            "Enter an addition like A, 2 or bus 3.",
         ),
         ({"postcode": "9999", "house_number": "1"}, "postcode", "We do not know postcode %(postcode)s."),
         (
@@ -228,3 +231,32 @@ def test_two_streets_with_the_same_number_ask_which_street(client, world):
     assert [c["street"] for c in choices] == ["Noordstraat", "Sint-Jansstraat"]
     chosen = client.get("/zoeken/?" + choices[1]["query"])
     assert [card["group"] for card in chosen.context["cards"]] == [world.group_b]
+
+
+@pytest.mark.django_db
+def test_the_error_about_the_street_leads_to_the_list_of_streets(client, world):
+    add_second_street(world)
+    html = client.get("/zoeken/", {"postcode": "3870", "house_number": "1"}).content.decode()
+    assert 'href="#street-choice"' in html and 'id="street-choice"' in html
+    # Not to the form's hidden street field, where a tap goes nowhere.
+    hidden = re.search(r'<input type="hidden" name="street"[^>]*id="([^"]+)"', html)
+    assert hidden and f'href="#{hidden.group(1)}"' not in html
+
+
+@pytest.mark.django_db
+def test_the_addition_chooses_the_street_that_has_it(client, world):
+    add_second_street(world)
+    Address.objects.create(
+        country="BE",
+        postcode="3870",
+        house_number=1,
+        addition="B",
+        street="Sint-Jansstraat",
+        town="Testdorp",
+        lon=5.311,
+        lat=50.746,
+        municipality=world.testdorp,
+    )
+    response = client.get("/zoeken/", {"postcode": "3870", "house_number": "1b"})
+    assert "street_choices" not in response.context
+    assert [card["group"] for card in response.context["cards"]] == [world.group_b]

@@ -90,3 +90,20 @@ def test_after_withdrawing_the_same_phone_may_apply_again(client, world: World):
     client.post(reverse("public:application_withdraw", args=[key]))
     assert submit_application(client, world.group_a).status_code == 302
     assert Application.objects.filter(status=Application.Status.SUBMITTED).count() == 1
+
+
+def test_a_withdrawn_application_says_when_it_was_withdrawn_and_leads_back_to_the_groups_form(client, world: World):
+    key = applied(client, world)
+    client.post(reverse("public:application_withdraw", args=[key]))
+    html = client.get(status_url(key)).content.decode()
+    assert says(html, "Withdrawn on") and not says(html, "Decided on")
+    assert f'href="{reverse("public:apply", args=[world.group_a.slug])}"' in html
+
+
+def test_a_rejected_application_says_when_it_was_decided(client, world: World):
+    key = applied(client, world)
+    application = Application.objects.get()
+    services.confirm(services.confirmation_token(application))
+    services.reject(application, actor=world.admin_a, reason="Adres ligt buiten de wijk.")
+    html = client.get(status_url(key)).content.decode()
+    assert says(html, "Decided on") and not says(html, "Withdrawn on")

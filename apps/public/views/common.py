@@ -57,14 +57,24 @@ def add_service_errors(form: Form, exc: ValidationError) -> None:
         form.add_error(None, exc)
 
 
-def error_summary(form: Form, unlinked: tuple[str, ...] = ("website", "house_rules_version")) -> list[dict]:
-    """Every error in the order of the page, each with the id of the field to jump to.
-    Hidden fields get no link: there is nothing to jump to."""
+def error_summary(
+    form: Form, unlinked: tuple[str, ...] = ("website", "house_rules_version"), anchors: dict | None = None
+) -> list[dict]:
+    """Every error in the order of the page, each with the id of the field to jump to, or of the
+    part of the page ``anchors`` names for it. Hidden fields get no link otherwise: there is
+    nothing to jump to."""
+    anchors = anchors or {}
     items = [{"message": message, "anchor": ""} for message in form.errors.get(NON_FIELD_ERRORS, [])]
     for name in form.fields:
         for message in form.errors.get(name, []):
-            anchor = "" if name in unlinked else form[name].id_for_label
-            items.append({"message": message, "anchor": anchor, "label": form[name].label})
+            if name in anchors:
+                anchor = anchors[name]
+            elif name in unlinked or form[name].is_hidden:
+                anchor = ""
+            else:
+                anchor = form[name].id_for_label
+            # A label that is a sentence ("I agree.") loses its full stop before the colon.
+            items.append({"message": message, "anchor": anchor, "label": str(form[name].label).rstrip(".")})
     return items
 
 

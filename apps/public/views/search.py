@@ -84,6 +84,9 @@ def municipality_groups(request, slug: str):
         {
             "municipality": municipality,
             "groups": groups,
+            # Counted as the desk and the figures count them: the active ones, then those being started.
+            "active_count": sum(1 for g in groups if g.status == Group.Status.ACTIVE),
+            "forming_count": sum(1 for g in groups if g.status == Group.Status.FORMING),
             "layer_url": reverse("public:municipality_layer", args=[municipality.slug]),
             "saar_numbers": saar_numbers(municipality),
         },
@@ -142,7 +145,10 @@ def search(request):
             except ValidationError as exc:
                 add_service_errors(form, exc)
         if result is None:
-            context["errors"] = error_summary(form)
+            # The street is chosen from the list above the form: its error leads there.
+            context["errors"] = error_summary(
+                form, anchors={"street": "street-choice"} if "street_choices" in context else None
+            )
             return render(request, "public/search.html", context)
     else:
         return render(request, "public/search.html", context)

@@ -74,7 +74,16 @@ def test_an_account_of_the_municipality_is_appointed_at_once(client, world, engl
     assert GroupAdmin.objects.get(group=world.group_a, user=world.admin_b).role == GroupAdmin.Role.CO_ADMIN
     assert not AdminInvitation.objects.exists()
     response = client.get(response.url)
-    assert any("is now an admin of this group" in str(m) for m in response.context["messages"])
+    assert any("is now a co-admin of this group" in str(m) for m in response.context["messages"])
+
+
+def test_the_confirmation_names_the_role_given(client, world, english):
+    client.force_login(world.coordinator)
+    response = client.get(appoint(client, world, "admin_b", role="admin").url)
+    assert GroupAdmin.objects.get(group=world.group_a, user=world.admin_b).role == GroupAdmin.Role.ADMIN
+    shown = [str(m) for m in response.context["messages"]]
+    assert any("is now an admin of this group" in m for m in shown)
+    assert not any("co-admin" in m for m in shown)
 
 
 @pytest.mark.parametrize("who", ["police", "police_nl", "coordinator_nl", "nobody", "admin_nl"])

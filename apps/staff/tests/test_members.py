@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 
+import pytest
 from django.urls import reverse
 
 from apps.audit.models import AuditEvent
@@ -38,6 +39,23 @@ def test_member_search(client, world, desk):
     response = client.get(reverse("staff:member_list", args=[world.group_a.pk]), {"q": "kerk"})
     assert [m.full_name for m in response.context["members"]] == ["Zoë Kerkstraat"]
     assert response.context["fill"].current == 2  # the capacity still counts everyone
+
+
+@pytest.mark.parametrize("search", ["Lefèvre", "LEFÈVRE", "lefevre", "noel", "FRANÇOISE", "francoise lef", "0471 22"])
+def test_member_search_ignores_accents_and_case(client, world, desk, search):
+    add_member(world.group_a, 72, full_name="Françoise Lefèvre-Noël", phone="+32471223344")
+    add_member(world.group_b, 73, full_name="Francois Lefevre")  # another group: never shown
+    client.force_login(world.admin_a)
+    response = client.get(reverse("staff:member_list", args=[world.group_a.pk]), {"q": search})
+    assert [m.full_name for m in response.context["members"]] == ["Françoise Lefèvre-Noël"]
+
+
+@pytest.mark.parametrize("search", ["xyz", "Lefèvres", "99", "<script>"])
+def test_member_search_that_matches_nobody_shows_nobody(client, world, desk, search):
+    add_member(world.group_a, 72, full_name="Françoise Lefèvre-Noël", phone="+32471223344")
+    client.force_login(world.admin_a)
+    response = client.get(reverse("staff:member_list", args=[world.group_a.pk]), {"q": search})
+    assert response.status_code == 200 and response.context["members"] == []
 
 
 def test_capacity_warning_from_ninety_percent(client, world, desk):

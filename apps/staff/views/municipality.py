@@ -22,7 +22,7 @@ from apps.audit.services import record
 from apps.coverage.exports import coverage_csv
 from apps.coverage.services import coverage_for
 from apps.groups.invitations import appoint_or_invite, invitation_days, invite_admin, withdraw_invitation
-from apps.groups.models import AdminInvitation, Group, GroupRequest
+from apps.groups.models import AdminInvitation, Group, GroupAdmin, GroupRequest
 from apps.groups.permissions import group_requests_for, managed_groups
 from apps.groups.services import decide_group_request, leaves_without_admin, remove_admin
 from apps.incidents.services import set_incident_tolerance
@@ -204,9 +204,11 @@ def group_admins(request, pk):
                     if isinstance(result, AdminInvitation):
                         messages.success(request, _invited_text(result))
                     else:
-                        messages.success(
-                            request, _("%(name)s is now an admin of this group.") % {"name": user.display_name}
-                        )
+                        if result.role == GroupAdmin.Role.CO_ADMIN:
+                            text = _("%(name)s is now a co-admin of this group.")
+                        else:
+                            text = _("%(name)s is now an admin of this group.")
+                        messages.success(request, text % {"name": user.display_name})
                     return redirect("staff:group_admins", pk=group.pk)
         if action == "invite":
             invite_form = forms.InviteAdminForm(request.POST, country=group.municipality.country)
