@@ -7,6 +7,10 @@ computed ahead (``aggregates``): the figures and the layer up to ``aggregates.LA
 read a few hundred rows, whatever the size of the register. Closer in, ``points`` reads the
 addresses of the view itself (bounded by the view, on the register's lon/lat index). Every
 function runs a fixed number of queries whatever the number of municipalities.
+
+The police open the page too: ``read_by`` gives the member counts as its reader may read them, by
+the figures' small-number rule (ADR 0033, ``small_numbers.people``), so a municipality's members
+read the same here as on its figures page.
 """
 
 from __future__ import annotations
@@ -21,13 +25,16 @@ from django.db.models import Count, Q, Sum
 from shapely.geometry import shape
 
 from apps.addresses.models import Address
+from apps.core.actors import is_operator
 from apps.groups.models import Group
 from apps.members.models import Member
 from apps.municipalities.models import Municipality
+from apps.municipalities.permissions import coordinated_municipality_ids
 
 from . import aggregates, hexbins
 from .aggregates import Freshness
 from .models import CoverageCell
+from .small_numbers import people
 
 # Addresses are read in slices of this many rows, straight into arrays (no list of tuples).
 _CHUNK = 50_000
@@ -76,6 +83,65 @@ class NationalCoverage:
     @property
     def share(self) -> float:
         return self.covered_addresses / self.addresses if self.addresses else 0.0
+
+
+@dataclass(frozen=True)
+class ReadRow:
+    """A municipality's row as one reader reads it: its members exact or through
+    ``small_numbers.people``; addresses and groups are no counts of people and stay exact."""
+
+    id: int
+    name: str
+    country: str
+    addresses: int
+    covered_addresses: int
+    share_percent: float
+    active_groups: int
+    members: int | str
+
+
+@dataclass(frozen=True)
+class ReadCoverage:
+    """The member counts of the national coverage as one reader may read them (``read_by``)."""
+
+    rows: list[ReadRow]
+    members: int | str  # the total
+    exact: bool  # every count of people on the page exact: no note about "< 5"
+
+
+def exact_municipality_ids(user, municipality_ids) -> set[int]:
+    """The municipalities among ``municipality_ids`` whose counts of people ``user`` reads exact:
+    every one for operators, those they coordinate for anyone else. The rule of
+    ``apps.figures.permissions.sees_exact`` one municipality at a time, in one query for all."""
+    ids = set(municipality_ids)
+    if is_operator(user):
+        return ids
+    return ids & set(coordinated_municipality_ids(user))
+
+
+def read_by(coverage: NationalCoverage, user) -> ReadCoverage:
+    """``coverage`` as ``user`` reads it (ADR 0033): a municipality's members exact for its
+    coordinators and operators, "< 5" for fewer than 5 to anyone else (the police); 0 stays 0.
+    The total is exact only for who reads every municipality in it exact, as the figures of a
+    police zone (``sees_exact``), and passes the same rule otherwise, so a total of fewer than 5
+    never tells a small municipality's count either. As on the figures pages, a total of 5 or
+    more reads exact: a reader could subtract the other rows from it (ADR 0033, Consequences)."""
+    exact_ids = exact_municipality_ids(user, (r.id for r in coverage.rows))
+    rows = [
+        ReadRow(
+            id=r.id,
+            name=r.name,
+            country=r.country,
+            addresses=r.addresses,
+            covered_addresses=r.covered_addresses,
+            share_percent=r.share_percent,
+            active_groups=r.active_groups,
+            members=people(r.members, exact=r.id in exact_ids),
+        )
+        for r in coverage.rows
+    ]
+    every = len(exact_ids) == len(coverage.rows)
+    return ReadCoverage(rows=rows, members=people(coverage.members, exact=every), exact=every)
 
 
 @dataclass

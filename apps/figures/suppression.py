@@ -11,15 +11,10 @@ from __future__ import annotations
 from django.utils.formats import number_format
 from django.utils.translation import ngettext
 
-THRESHOLD = 5
-SUPPRESSED = f"< {THRESHOLD}"
+# The rule itself lives one layer down, where the national coverage page can use it too.
+from apps.coverage.small_numbers import SUPPRESSED, THRESHOLD, people
 
-
-def people(n: int, *, exact: bool) -> int | str:
-    """A count of people as this reader may see it."""
-    if exact or n == 0 or n >= THRESHOLD:
-        return n
-    return SUPPRESSED
+__all__ = ["SUPPRESSED", "THRESHOLD", "is_suppressed", "members_text", "people"]
 
 
 def is_suppressed(value) -> bool:
