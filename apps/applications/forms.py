@@ -23,7 +23,9 @@ WORKPLACE_NAME_MAX_LENGTH = Application._meta.get_field("workplace_name").max_le
 
 
 class ApplicationForm(forms.Form):
-    full_name = forms.CharField(label=_("Full name"), max_length=160)
+    full_name = forms.CharField(
+        label=_("Full name"), max_length=160, error_messages={"required": _("Enter your first name and last name.")}
+    )
     # Whether the address below is the applicant's home or workplace. Only offered where the
     # group's municipality accepts people who work in the area; ``services.submit`` refuses
     # "works here" everywhere else.
@@ -43,24 +45,34 @@ class ApplicationForm(forms.Form):
         required=False,
         help_text=_("Only if you work at this address."),
     )
-    street = forms.CharField(label=_("Street"), max_length=160)
-    house_number = forms.CharField(label=_("House number"), max_length=10)
+    street = forms.CharField(label=_("Street"), max_length=160, error_messages={"required": _("Enter your street.")})
+    house_number = forms.CharField(
+        label=_("House number"), max_length=10, error_messages={"required": _("Enter your house number.")}
+    )
     addition = forms.CharField(label=_("Addition"), max_length=10, required=False)
-    postcode = forms.CharField(label=_("Postcode"), max_length=10)
-    town = forms.CharField(label=_("Town"), max_length=120)
+    postcode = forms.CharField(
+        label=_("Postcode"), max_length=10, error_messages={"required": _("Enter your postcode.")}
+    )
+    town = forms.CharField(label=_("Town"), max_length=120, error_messages={"required": _("Enter your town.")})
     birth_date = forms.DateField(
         label=_("Date of birth"),
         widget=forms.DateInput(attrs={"type": "date", "autocomplete": "bday"}),
         input_formats=["%Y-%m-%d", "%d-%m-%Y", "%d/%m/%Y", "%d.%m.%Y"],
-        error_messages={"invalid": _("Enter your date of birth as day-month-year, e.g. 31-12-1960.")},
+        error_messages={
+            "invalid": _("Enter your date of birth as day-month-year, e.g. 31-12-1960."),
+            "required": _("Enter your date of birth."),
+        },
     )
     phone = forms.CharField(
         label=_("Mobile phone number"),
         max_length=25,
         help_text=_("The number you use WhatsApp with."),
         widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}),
+        error_messages={"required": _("Enter your mobile phone number.")},
     )
-    email = forms.EmailField(label=_("E-mail address"), max_length=254)
+    email = forms.EmailField(
+        label=_("E-mail address"), max_length=254, error_messages={"required": _("Enter your e-mail address.")}
+    )
     accept_house_rules = forms.BooleanField(
         label=_("I have read the house rules and I accept them."),
         error_messages={"required": _("You can only join when you accept the house rules.")},

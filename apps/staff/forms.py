@@ -34,7 +34,10 @@ class ApplicationFilterForm(StaffForm):
 
     def __init__(self, *args, groups, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["status"].choices = [("", _("All statuses")), *Application.Status.choices]
+        # The desk lists only applications whose e-mail address is confirmed
+        # (``applications_for``): a filter on the ones still waiting for it would always be empty.
+        shown = [(value, label) for value, label in Application.Status.choices if value != Application.Status.SUBMITTED]
+        self.fields["status"].choices = [("", _("All statuses")), *shown]
         self.fields["group"].queryset = groups
 
 

@@ -109,7 +109,7 @@ def field_error(html: str, field: str) -> bool:
     "overrides, field, message",
     [
         ({"full_name": "Jan"}, "full_name", "Enter your first name and last name."),
-        ({"birth_date": ""}, "birth_date", "This field is required."),
+        ({"birth_date": ""}, "birth_date", "Enter your date of birth."),
         ({"birth_date": "31-02-1960"}, "birth_date", "Enter your date of birth as day-month-year, e.g. 31-12-1960."),
         ({"birth_date": "2015-01-01"}, "birth_date", None),
         ({"birth_date": "2999-01-01"}, "birth_date", "The date of birth lies in the future."),
@@ -123,8 +123,13 @@ def field_error(html: str, field: str) -> bool:
         ({"house_number": "x"}, "house_number", "Enter a house number like 12 or 12A."),
         ({"addition": "Q"}, "addition", None),
         ({"accept_house_rules": ""}, "accept_house_rules", "You can only join when you accept the house rules."),
-        ({"street": ""}, "street", "This field is required."),
-        ({"town": ""}, "town", "This field is required."),
+        ({"street": ""}, "street", "Enter your street."),
+        ({"town": ""}, "town", "Enter your town."),
+        ({"full_name": ""}, "full_name", "Enter your first name and last name."),
+        ({"phone": ""}, "phone", "Enter your mobile phone number."),
+        ({"email": ""}, "email", "Enter your e-mail address."),
+        ({"postcode": ""}, "postcode", "Enter your postcode."),
+        ({"house_number": ""}, "house_number", "Enter your house number."),
     ],
 )
 def test_bad_input_is_shown_on_its_field_and_nothing_is_stored(client, world: World, overrides, field, message):

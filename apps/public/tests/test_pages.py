@@ -218,3 +218,17 @@ def test_the_error_summary_joins_label_and_message_as_the_language_writes_it(cli
     # The label of the house rules is a sentence: no full stop before the colon.
     assert ".:" not in summary and ". :" not in summary
     assert postcode in summary
+
+
+@pytest.mark.parametrize(
+    "language, note", [("fr", "La commune a publié ce règlement uniquement en néerlandais."), ("nl", None)]
+)
+def test_house_rules_in_another_language_than_the_page_say_so(client, world: World, language, note):
+    page = client.get(
+        reverse("public:group_detail", args=[world.group_a.slug]), HTTP_ACCEPT_LANGUAGE=language
+    ).content.decode()
+    assert 'class="house-rules"' in page
+    if note:
+        assert note in page and 'id="house-rules-language"' in page
+    else:
+        assert 'id="house-rules-language"' not in page

@@ -192,6 +192,18 @@ def test_list_puts_waiting_applications_first_and_filters(client, world, desk):
     assert "Uma Later" not in page  # unconfirmed: not shown to the admin
     page = client.get(reverse("staff:application_list"), {"status": "rejected"}).content.decode()
     assert "Daan Beslist" in page and "Anna Noord" not in page and "Uma Later" not in page
+    # A status the filter does not offer (waiting for the e-mail confirmation) shows no unconfirmed one.
     page = client.get(reverse("staff:application_list"), {"status": "submitted", "group": world.group_a.pk})
-    assert [a.pk for a in page.context["page"].object_list] == []
+    assert unconfirmed.pk not in [a.pk for a in page.context["page"].object_list]
+    assert "Uma Later" not in page.content.decode()
     assert unconfirmed.status == Application.Status.SUBMITTED
+
+
+def test_the_status_filter_offers_only_what_the_desk_can_list(client, world, desk):
+    client.force_login(world.admin_a)
+    page = client.get(reverse("staff:application_list")).content.decode()
+    assert 'value="confirmed"' in page and 'value="approved"' in page
+    # Applications still waiting for their e-mail confirmation never reach the desk.
+    assert 'value="submitted"' not in page
+    response = client.get(reverse("staff:application_list"), {"status": "submitted"})
+    assert response.status_code == 200 and "status" in response.context["form"].errors
