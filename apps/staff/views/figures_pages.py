@@ -133,7 +133,6 @@ def _year_period(request) -> Period | HttpResponse:
 def _report_texts(scope, period: Period, sections) -> dict:
     return {
         "title": _("Yearly report %(year)s: %(name)s") % {"year": period.start.year, "name": scope.name},
-        "period": _("From %(start)s to %(end)s") % {"start": period.start.isoformat(), "end": period.end.isoformat()},
         "nothing": _("Nothing to count in this period."),
         "not_proof": tables.not_proof_text(),
         "tables": [(s.heading, s.columns, s.rows) for s in sections],
