@@ -27,7 +27,11 @@ class StaffForm(forms.Form):
 
 
 class ApplicationFilterForm(StaffForm):
-    status = forms.ChoiceField(label=_("Status"), required=False)
+    # A status the list does not offer (an old bookmark, a hand-made address) is named in words,
+    # not echoed as its raw value.
+    status = forms.ChoiceField(
+        label=_("Status"), required=False, error_messages={"invalid_choice": _("Choose a status from the list.")}
+    )
     group = forms.ModelChoiceField(
         label=_("Group"), queryset=Group.objects.none(), required=False, empty_label=_("All groups")
     )
@@ -44,7 +48,11 @@ class ApplicationFilterForm(StaffForm):
 class StatusFilterForm(StaffForm):
     """A status filter for a list; the choices come from the model being listed."""
 
-    status = forms.ChoiceField(label=_("Status"), required=False)
+    # A status the list does not offer (an old bookmark, a hand-made address) is named in words,
+    # not echoed as its raw value.
+    status = forms.ChoiceField(
+        label=_("Status"), required=False, error_messages={"invalid_choice": _("Choose a status from the list.")}
+    )
 
     def __init__(self, *args, choices, **kwargs):
         super().__init__(*args, **kwargs)
