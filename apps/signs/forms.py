@@ -14,7 +14,7 @@ from .permissions import requesting_groups
 
 # A coordinate as people type it: a decimal point or a decimal comma (as Dutch and French speakers
 # write), a sign, spaces around it. Nothing else: "50,7,3" is not read as 50.7, nor "1e3" as 1000.
-# static/signs/sign-place.js reads the fields the same way before it places the pin.
+# static/js/place-pin.js reads the fields the same way before it places the pin.
 _COORDINATE = re.compile(r"[+-]?(?:[0-9]+(?:[.,][0-9]*)?|[.,][0-9]+)")
 
 

@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from apps.groups.models import Group
 from apps.municipalities.models import Municipality
 
-# How signs show a coordinate, on every page and in the map's pin text (static/signs/sign-place.js,
+# How signs show a coordinate, on every page and in the map's pin text (static/js/place-pin.js,
 # toFixed): a decimal point, never a comma (in "50,737000, 5,222000" the comma would separate
 # both the decimals and the two numbers), and 6 decimals, about 10 cm.
 COORDINATE_DECIMALS = 6

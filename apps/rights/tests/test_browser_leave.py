@@ -7,36 +7,21 @@ from __future__ import annotations
 import re
 
 import pytest
-from django.core.cache import cache
 
 from apps.members.models import Member
 from apps.messaging.models import OutgoingMessage
 from apps.rights import services as rights
 from apps.rights.models import WhatsAppRemoval
-from testkit.browser import assert_usable, open_page, outside_the_browser_loop, running_chromium
-from testkit.cache import clear as clear_cache
-from testkit.world import build_world
+from testkit.browser import assert_usable, open_page, outside_the_browser_loop
 
-from .test_browser_rights import EMAIL, LANGUAGES, _apply
+# The same world and browser as the other rights journeys.
+from .test_browser_rights import EMAIL, LANGUAGES, _apply, browser, world  # noqa: F401, F811
 
 pytestmark = pytest.mark.browser
 
 
-@pytest.fixture
-def world(transactional_db):
-    clear_cache(cache)
-    yield build_world()
-    clear_cache(cache)
-
-
-@pytest.fixture
-def browser(live_server, world):
-    with running_chromium() as browser:
-        yield browser
-
-
 @pytest.mark.parametrize("language, locale", LANGUAGES)
-def test_leaving_a_group_asks_first(browser, live_server, world, language, locale):
+def test_leaving_a_group_asks_first(browser, live_server, world, language, locale):  # noqa: F811
     member = outside_the_browser_loop(
         lambda: _apply(world, language, full_name="Els Noord", email=EMAIL, phone="0470 55 55 55")
     )
